@@ -1,0 +1,383 @@
+//! Diagnostics for user-supplied YAML and JSON documents.
+//!
+//! Every loader in pkimm reports a problem with the same [`DocumentError`]: the
+//! file it came from, the path of the field inside the document (for example
+//! `requirements."7.3".level`) and, where it can be found, the line and column.
+//!
+//! Two mechanisms feed it:
+//! - structural errors come from serde, wrapped with [`serde_path_to_error`] so
+//!   the failing field is known even when the YAML parser has no location;
+//! - semantic errors found after parsing (an unknown category id, a level out of
+//!   range) are located with a [`LineIndex`], which maps every field path of the
+//!   document to the line where that field's key stands.
+
+use std::collections::HashMap;
+use std::fmt;
+
+use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
+use yaml_rust2::scanner::Marker;
+
+/// A problem in a document, with where it is.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub struct DocumentError {
+    /// Where the document came from: a file path, or a label like `<embedded model>`.
+    pub origin: String,
+    /// Path of the offending field, in the dotted form used by [`LineIndex`]; empty
+    /// for the document root.
+    pub field: String,
+    /// One-based line number, when known.
+    pub line: Option<usize>,
+    /// One-based column number, when known.
+    pub column: Option<usize>,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl fmt::Display for DocumentError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.origin)?;
+        if let Some(line) = self.line {
+            write!(f, ":{line}")?;
+            if let Some(column) = self.column {
+                write!(f, ":{column}")?;
+            }
+        }
+        if self.field.is_empty() {
+            write!(f, ": {}", self.message)
+        } else {
+            write!(f, ": field `{}`: {}", self.field, self.message)
+        }
+    }
+}
+
+/// A parsed document together with its source text, used to locate fields.
+#[derive(Debug)]
+pub struct Located<'a> {
+    origin: &'a str,
+    index: LineIndex,
+}
+
+impl<'a> Located<'a> {
+    /// Builds the field index for `text`. A text that is not valid YAML gets an
+    /// empty index: its parse error is reported by serde anyway.
+    pub fn new(origin: &'a str, text: &str) -> Self {
+        Self {
+            origin,
+            index: LineIndex::build(text).unwrap_or_default(),
+        }
+    }
+
+    /// The document's origin label.
+    pub fn origin(&self) -> &str {
+        self.origin
+    }
+
+    /// An error about the field at `path`, located at its line if the field exists,
+    /// otherwise at the nearest existing parent.
+    pub fn error(&self, path: &str, message: impl Into<String>) -> DocumentError {
+        let position = self.index.find_nearest(path);
+        DocumentError {
+            origin: self.origin.to_string(),
+            field: path.to_string(),
+            line: position.map(|p| p.0),
+            column: position.map(|p| p.1),
+            message: message.into(),
+        }
+    }
+}
+
+/// Deserialises a YAML (or JSON, which is YAML) document, turning any failure into
+/// a [`DocumentError`] that names the origin, the field path and the line.
+pub fn from_yaml_str<T: serde::de::DeserializeOwned>(
+    origin: &str,
+    text: &str,
+) -> Result<T, DocumentError> {
+    let deserializer = serde_yaml_ng::Deserializer::from_str(text);
+    serde_path_to_error::deserialize(deserializer).map_err(|err| {
+        let field = render_serde_path(err.path());
+        let inner = err.into_inner();
+        let location = inner.location();
+        let mut message = inner.to_string();
+        // serde_yaml_ng appends " at line L column C" to messages; we print the
+        // location ourselves, so strip it.
+        if let Some(position) = message.find(" at line ") {
+            message.truncate(position);
+        }
+        let (line, column) = match location {
+            Some(loc) => (Some(loc.line()), Some(loc.column())),
+            None => {
+                let index = LineIndex::build(text).unwrap_or_default();
+                match index.find_nearest(&field) {
+                    Some((l, c)) => (Some(l), Some(c)),
+                    None => (None, None),
+                }
+            }
+        };
+        DocumentError {
+            origin: origin.to_string(),
+            field,
+            line,
+            column,
+            message,
+        }
+    })
+}
+
+/// Renders a serde path in the same form as [`LineIndex`] paths.
+fn render_serde_path(path: &serde_path_to_error::Path) -> String {
+    use serde_path_to_error::Segment;
+    let mut rendered = String::new();
+    for segment in path.iter() {
+        match segment {
+            Segment::Seq { index } => rendered = join_index(&rendered, *index),
+            Segment::Map { key } => rendered = join_key(&rendered, key),
+            Segment::Enum { variant } => rendered = join_key(&rendered, variant),
+            Segment::Unknown => {}
+        }
+    }
+    rendered
+}
+
+/// Builds the path segment for a map key: plain identifiers stay bare, other keys
+/// (such as `7.3`) are quoted so the dots inside them are not read as separators.
+pub fn key_segment(key: &str) -> String {
+    if !key.is_empty()
+        && key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        && !key.starts_with(|c: char| c.is_ascii_digit())
+    {
+        key.to_string()
+    } else {
+        format!("\"{}\"", key.replace('"', "\\\""))
+    }
+}
+
+/// Joins a parent path and a map key.
+pub fn join_key(parent: &str, key: &str) -> String {
+    if parent.is_empty() {
+        key_segment(key)
+    } else {
+        format!("{parent}.{}", key_segment(key))
+    }
+}
+
+/// Joins a parent path and a sequence index.
+pub fn join_index(parent: &str, index: usize) -> String {
+    format!("{parent}[{index}]")
+}
+
+/// Maps field paths of a YAML document to the (line, column) of their key, or of
+/// the item for sequence entries.
+#[derive(Debug, Default, Clone)]
+pub struct LineIndex {
+    positions: HashMap<String, (usize, usize)>,
+}
+
+impl LineIndex {
+    /// Parses `text` and records every field's position. Returns `None` when the
+    /// text is not valid YAML.
+    pub fn build(text: &str) -> Option<Self> {
+        let mut builder = IndexBuilder::default();
+        let mut parser = Parser::new_from_str(text);
+        parser.load(&mut builder, false).ok()?;
+        Some(Self {
+            positions: builder.positions,
+        })
+    }
+
+    /// The one-based (line, column) of the field at `path`, if present.
+    pub fn get(&self, path: &str) -> Option<(usize, usize)> {
+        self.positions.get(path).copied()
+    }
+
+    /// The position of `path`, or of its closest ancestor that exists.
+    pub fn find_nearest(&self, path: &str) -> Option<(usize, usize)> {
+        let mut current = path;
+        loop {
+            if let Some(position) = self.get(current) {
+                return Some(position);
+            }
+            current = parent_path(current)?;
+        }
+    }
+
+    /// Number of indexed fields.
+    pub fn len(&self) -> usize {
+        self.positions.len()
+    }
+
+    /// Whether no field was indexed.
+    pub fn is_empty(&self) -> bool {
+        self.positions.is_empty()
+    }
+}
+
+/// Strips the last segment of a path; `None` at the root.
+fn parent_path(path: &str) -> Option<&str> {
+    if path.is_empty() {
+        return None;
+    }
+    let bytes = path.as_bytes();
+    let mut in_quotes = false;
+    let mut cut = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\\' if in_quotes => i += 1,
+            b'"' => in_quotes = !in_quotes,
+            b'.' | b'[' if !in_quotes => cut = i,
+            _ => {}
+        }
+        i += 1;
+    }
+    Some(&path[..cut])
+}
+
+enum Frame {
+    Map {
+        path: String,
+        pending_key: Option<String>,
+    },
+    Seq {
+        path: String,
+        next: usize,
+    },
+}
+
+#[derive(Default)]
+struct IndexBuilder {
+    stack: Vec<Frame>,
+    positions: HashMap<String, (usize, usize)>,
+    done: bool,
+}
+
+impl IndexBuilder {
+    /// Called at the start of a value node; returns the path that node has.
+    fn enter_value(&mut self, mark: Marker) -> Option<String> {
+        match self.stack.last_mut() {
+            None => Some(String::new()),
+            Some(Frame::Map { path, pending_key }) => {
+                let key = pending_key.take()?;
+                Some(join_key(path, &key))
+            }
+            Some(Frame::Seq { path, next }) => {
+                let item = join_index(path, *next);
+                *next += 1;
+                self.positions
+                    .entry(item.clone())
+                    .or_insert((mark.line(), mark.col() + 1));
+                Some(item)
+            }
+        }
+    }
+}
+
+impl MarkedEventReceiver for IndexBuilder {
+    fn on_event(&mut self, event: Event, mark: Marker) {
+        if self.done {
+            return;
+        }
+        match event {
+            Event::Scalar(value, ..) => {
+                if let Some(Frame::Map { path, pending_key }) = self.stack.last_mut() {
+                    if pending_key.is_none() {
+                        let key_path = join_key(path, &value);
+                        self.positions
+                            .entry(key_path)
+                            .or_insert((mark.line(), mark.col() + 1));
+                        *pending_key = Some(value);
+                        return;
+                    }
+                }
+                let _ = self.enter_value(mark);
+            }
+            Event::Alias(_) => {
+                let _ = self.enter_value(mark);
+            }
+            Event::MappingStart(..) => {
+                let path = self.enter_value(mark).unwrap_or_default();
+                self.stack.push(Frame::Map {
+                    path,
+                    pending_key: None,
+                });
+            }
+            Event::SequenceStart(..) => {
+                let path = self.enter_value(mark).unwrap_or_default();
+                self.stack.push(Frame::Seq { path, next: 0 });
+            }
+            Event::MappingEnd | Event::SequenceEnd => {
+                self.stack.pop();
+            }
+            Event::DocumentEnd => self.done = true,
+            _ => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const DOC: &str = "\
+schema_version: 1
+requirements:
+  \"7.3\":
+    level: 9
+  5.1:
+    level: 2
+list:
+  - a: 1
+  - b: 2
+";
+
+    #[test]
+    fn indexes_nested_keys_and_sequences() {
+        let index = LineIndex::build(DOC).unwrap();
+        assert_eq!(index.get("schema_version"), Some((1, 1)));
+        assert_eq!(index.get("requirements.\"7.3\""), Some((3, 3)));
+        assert_eq!(index.get("requirements.\"7.3\".level"), Some((4, 5)));
+        assert_eq!(index.get("requirements.\"5.1\".level"), Some((6, 5)));
+        assert_eq!(index.get("list[1].b"), Some((9, 5)));
+    }
+
+    #[test]
+    fn nearest_falls_back_to_parent() {
+        let index = LineIndex::build(DOC).unwrap();
+        assert_eq!(
+            index.find_nearest("requirements.\"7.3\".justification"),
+            Some((3, 3))
+        );
+        assert_eq!(parent_path("a.\"7.3\".b"), Some("a.\"7.3\""));
+        assert_eq!(parent_path("a.\"7.3\""), Some("a"));
+        assert_eq!(parent_path("a[2]"), Some("a"));
+        assert_eq!(parent_path("a"), Some(""));
+        assert_eq!(parent_path(""), None);
+    }
+
+    #[test]
+    fn serde_errors_carry_field_and_line() {
+        #[derive(serde::Deserialize, Debug)]
+        #[allow(dead_code)]
+        struct Doc {
+            requirements: HashMap<String, Entry>,
+        }
+        #[derive(serde::Deserialize, Debug)]
+        #[allow(dead_code)]
+        struct Entry {
+            level: u8,
+        }
+        let text = "requirements:\n  \"7.3\":\n    level: many\n";
+        let err = from_yaml_str::<Doc>("a.yaml", text).unwrap_err();
+        assert_eq!(err.field, "requirements.\"7.3\".level");
+        assert_eq!(err.line, Some(3));
+        assert!(err.to_string().starts_with("a.yaml:3:"), "{err}");
+    }
+
+    #[test]
+    fn broken_yaml_is_an_error_not_a_panic() {
+        let err = from_yaml_str::<HashMap<String, String>>("b.yaml", "a: [1, 2\n").unwrap_err();
+        assert!(err.line.is_some());
+        assert!(LineIndex::build("a: [1, 2\n").is_none());
+    }
+}

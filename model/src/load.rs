@@ -1,0 +1,334 @@
+//! Loading model files: the official PKIMM YAML (model file schema 1.0.0) and the
+//! compact embedded model, which uses the same schema with shorter texts.
+
+use std::collections::HashSet;
+use std::path::Path;
+
+use serde::Deserialize;
+
+use crate::diag::{from_yaml_str, join_index, join_key, DocumentError, Located};
+use crate::model::{Category, LevelText, Model, ModelSource, Module, Requirement};
+use crate::read::{read_text_file, ReadError, MAX_DOCUMENT_BYTES};
+
+/// The model file schema version this loader understands.
+pub const MODEL_SCHEMA_VERSION: &str = "1.0.0";
+
+/// Why a model could not be loaded.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ModelError {
+    /// The file could not be read.
+    #[error(transparent)]
+    Read(#[from] ReadError),
+    /// The file was read but is not a valid model.
+    #[error("invalid model file {0}")]
+    Invalid(#[from] DocumentError),
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RawModel {
+    schema_version: String,
+    version: String,
+    modules: Vec<RawModule>,
+}
+
+#[derive(Deserialize)]
+struct RawModule {
+    id: String,
+    name: String,
+    description: String,
+    categories: Vec<RawCategory>,
+}
+
+#[derive(Deserialize)]
+struct RawCategory {
+    id: String,
+    weight: i64,
+    name: String,
+    description: String,
+    #[serde(default)]
+    levels: Vec<RawLevel>,
+    #[serde(default)]
+    requirements: Vec<RawRequirement>,
+}
+
+#[derive(Deserialize)]
+struct RawLevel {
+    number: i64,
+    name: String,
+    description: String,
+}
+
+#[derive(Deserialize)]
+struct RawRequirement {
+    id: String,
+    weight: i64,
+    description: String,
+    guidance: Option<String>,
+    assessment: Option<String>,
+    references: Option<String>,
+}
+
+/// Loads and validates a model YAML file.
+pub fn load_model_file(path: &Path) -> Result<Model, ModelError> {
+    let text = read_text_file(path, MAX_DOCUMENT_BYTES)?;
+    let origin = path.display().to_string();
+    Ok(parse_model(
+        &origin,
+        &text,
+        ModelSource::File(origin.clone()),
+    )?)
+}
+
+/// Parses and validates model YAML text; `origin` names it in errors.
+pub fn parse_model(origin: &str, text: &str, source: ModelSource) -> Result<Model, DocumentError> {
+    let raw: RawModel = from_yaml_str(origin, text)?;
+    let located = Located::new(origin, text);
+    validate(raw, &located, source)
+}
+
+fn is_semver(value: &str) -> bool {
+    let parts: Vec<&str> = value.split('.').collect();
+    parts.len() == 3
+        && parts
+            .iter()
+            .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()))
+}
+
+fn expected_module_name(id: &str) -> Option<&'static str> {
+    match id {
+        "G" => Some("Governance"),
+        "M" => Some("Management"),
+        "O" => Some("Operations"),
+        "R" => Some("Resources"),
+        _ => None,
+    }
+}
+
+fn weight(located: &Located<'_>, path: &str, value: i64) -> Result<u32, DocumentError> {
+    u32::try_from(value)
+        .map_err(|_| located.error(path, format!("weight must be a non-negative integer, found {value}")))
+}
+
+fn validate(raw: RawModel, located: &Located<'_>, source: ModelSource) -> Result<Model, DocumentError> {
+    if raw.schema_version != MODEL_SCHEMA_VERSION {
+        return Err(located.error(
+            "schemaVersion",
+            format!(
+                "unsupported model schema version {:?}; pkimm reads {MODEL_SCHEMA_VERSION}",
+                raw.schema_version
+            ),
+        ));
+    }
+    if !is_semver(&raw.version) {
+        return Err(located.error(
+            "version",
+            format!("model version must look like 1.2.3, found {:?}", raw.version),
+        ));
+    }
+    if raw.modules.is_empty() {
+        return Err(located.error("modules", "a model needs at least one module"));
+    }
+    let mut module_ids = HashSet::new();
+    let mut category_ids = HashSet::new();
+    let mut modules = Vec::with_capacity(raw.modules.len());
+    for (mi, raw_module) in raw.modules.into_iter().enumerate() {
+        let module_path = join_index("modules", mi);
+        let Some(expected_name) = expected_module_name(&raw_module.id) else {
+            return Err(located.error(
+                &join_key(&module_path, "id"),
+                format!("module id must be one of G, M, O, R, found {:?}", raw_module.id),
+            ));
+        };
+        if raw_module.name != expected_name {
+            return Err(located.error(
+                &join_key(&module_path, "name"),
+                format!(
+                    "module {} must be named {expected_name:?}, found {:?}",
+                    raw_module.id, raw_module.name
+                ),
+            ));
+        }
+        if !module_ids.insert(raw_module.id.clone()) {
+            return Err(located.error(
+                &join_key(&module_path, "id"),
+                format!("module {} is defined twice", raw_module.id),
+            ));
+        }
+        let mut categories = Vec::with_capacity(raw_module.categories.len());
+        for (ci, raw_category) in raw_module.categories.into_iter().enumerate() {
+            let category_path = join_index(&join_key(&module_path, "categories"), ci);
+            categories.push(validate_category(
+                raw_category,
+                &raw_module.id,
+                &category_path,
+                located,
+                &mut category_ids,
+            )?);
+        }
+        modules.push(Module {
+            id: raw_module.id,
+            name: raw_module.name,
+            description: raw_module.description.trim().to_string(),
+            categories,
+        });
+    }
+    Ok(Model {
+        version: raw.version,
+        schema_version: raw.schema_version,
+        source,
+        modules,
+    })
+}
+
+fn validate_category(
+    raw: RawCategory,
+    module_id: &str,
+    path: &str,
+    located: &Located<'_>,
+    category_ids: &mut HashSet<String>,
+) -> Result<Category, DocumentError> {
+    let id_path = join_key(path, "id");
+    if raw.id.is_empty() || !raw.id.chars().all(|c| c.is_ascii_digit()) {
+        return Err(located.error(
+            &id_path,
+            format!("category id must be a number, found {:?}", raw.id),
+        ));
+    }
+    if !category_ids.insert(raw.id.clone()) {
+        return Err(located.error(&id_path, format!("category {} is defined twice", raw.id)));
+    }
+    let category_weight = weight(located, &join_key(path, "weight"), raw.weight)?;
+    let mut levels = Vec::with_capacity(raw.levels.len());
+    let mut seen_levels = HashSet::new();
+    for (li, level) in raw.levels.into_iter().enumerate() {
+        let level_path = join_key(&join_index(&join_key(path, "levels"), li), "number");
+        let number = u8::try_from(level.number)
+            .ok()
+            .filter(|n| (1..=5).contains(n))
+            .ok_or_else(|| {
+                located.error(
+                    &level_path,
+                    format!("level number must be 1 to 5, found {}", level.number),
+                )
+            })?;
+        if !seen_levels.insert(number) {
+            return Err(located.error(&level_path, format!("level {number} is defined twice")));
+        }
+        levels.push(LevelText {
+            number,
+            name: level.name,
+            description: level.description.trim().to_string(),
+        });
+    }
+    let mut requirements = Vec::with_capacity(raw.requirements.len());
+    let mut requirement_ids = HashSet::new();
+    for (ri, requirement) in raw.requirements.into_iter().enumerate() {
+        let requirement_path = join_index(&join_key(path, "requirements"), ri);
+        let rid_path = join_key(&requirement_path, "id");
+        if requirement.id.is_empty() || !requirement.id.chars().all(|c| c.is_ascii_digit()) {
+            return Err(located.error(
+                &rid_path,
+                format!("requirement id must be a number, found {:?}", requirement.id),
+            ));
+        }
+        if !requirement_ids.insert(requirement.id.clone()) {
+            return Err(located.error(
+                &rid_path,
+                format!(
+                    "requirement {}.{} is defined twice",
+                    raw.id, requirement.id
+                ),
+            ));
+        }
+        let requirement_weight = weight(
+            located,
+            &join_key(&requirement_path, "weight"),
+            requirement.weight,
+        )?;
+        requirements.push(Requirement {
+            id: format!("{}.{}", raw.id, requirement.id),
+            local_id: requirement.id,
+            category_id: raw.id.clone(),
+            weight: requirement_weight,
+            name: requirement.description.trim().to_string(),
+            guidance: requirement.guidance.map(|t| t.trim().to_string()),
+            assessment: requirement.assessment.map(|t| t.trim().to_string()),
+            references: requirement.references.map(|t| t.trim().to_string()),
+        });
+    }
+    Ok(Category {
+        id: raw.id,
+        module_id: module_id.to_string(),
+        weight: category_weight,
+        name: raw.name.trim().to_string(),
+        description: raw.description.trim().to_string(),
+        levels,
+        requirements,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Model, DocumentError> {
+        parse_model("m.yaml", text, ModelSource::File("m.yaml".into()))
+    }
+
+    const MINIMAL: &str = r#"
+schemaVersion: "1.0.0"
+version: "9.0.0"
+modules:
+  - id: "G"
+    name: "Governance"
+    description: "d"
+    categories:
+      - id: "1"
+        weight: 2
+        name: "One"
+        description: "d"
+        requirements:
+          - { id: "1", weight: 3, description: "r1", guidance: g, assessment: a, references: r }
+          - { id: "2", weight: 1, description: "r2", guidance: g, assessment: a, references: r }
+"#;
+
+    #[test]
+    fn parses_a_minimal_model() {
+        let model = parse(MINIMAL).unwrap();
+        assert_eq!(model.version, "9.0.0");
+        let requirement = model.requirement("1.2").unwrap();
+        assert_eq!(requirement.weight, 1);
+        assert_eq!(requirement.category_id, "1");
+        assert_eq!(model.category("1").unwrap().total_requirement_weight(), 4);
+    }
+
+    #[test]
+    fn negative_weight_names_the_field_and_line() {
+        let text = MINIMAL.replace("weight: 3", "weight: -3");
+        let err = parse(&text).unwrap_err();
+        assert_eq!(err.field, "modules[0].categories[0].requirements[0].weight");
+        assert_eq!(err.line, Some(14));
+    }
+
+    #[test]
+    fn duplicate_requirement_is_rejected() {
+        let text = MINIMAL.replace("id: \"2\", weight: 1", "id: \"1\", weight: 1");
+        let err = parse(&text).unwrap_err();
+        assert!(err.message.contains("defined twice"), "{err}");
+    }
+
+    #[test]
+    fn wrong_module_id_is_rejected() {
+        let err = parse(&MINIMAL.replace("id: \"G\"", "id: \"X\"")).unwrap_err();
+        assert_eq!(err.field, "modules[0].id");
+    }
+
+    #[test]
+    fn missing_field_is_reported() {
+        let err = parse(&MINIMAL.replace("        weight: 2\n", "")).unwrap_err();
+        assert!(err.message.contains("weight"), "{err}");
+        assert!(err.field.starts_with("modules[0].categories[0]"), "{err}");
+    }
+}
