@@ -1,0 +1,460 @@
+//! The assessment file: what an assessor (or pkimm's pre-fill) says about each
+//! requirement or category, validated against a [`Model`].
+//!
+//! The file is YAML or JSON that a person can edit:
+//!
+//! ```yaml
+//! schema_version: 1
+//! model: "1.1.0"
+//! mode: full                 # full: requirement levels; self: category levels
+//! meta:
+//!   organisation: Example Ltd
+//!   scope: Corporate issuing PKI
+//!   assessor: A. Assessor
+//!   date: 2026-11-20
+//! categories:
+//!   "9": { status: not_applicable, reason: "Change management is out of scope" }
+//! requirements:
+//!   "7.3":
+//!     status: confirmed      # pending | confirmed | overridden | not_applicable
+//!     level: 3
+//!     justification: Renewal runbook reviewed
+//!     assessor: A. Assessor
+//! extensions:
+//!   pqc:
+//!     relevance:
+//!       "1": { level: 2 }
+//! ```
+//!
+//! An entry with a `level` and no `status` is taken as confirmed. Only confirmed
+//! and overridden levels count in the assessed score; pending entries count as
+//! "not evaluated" (level 0), exactly as the official workbook does.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use pkimm_model::diag::{from_yaml_str, join_key, DocumentError, Located};
+use pkimm_model::read::{read_text_file, MAX_DOCUMENT_BYTES};
+use pkimm_model::{Level, Model, ReadError};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// The assessment file schema version this crate reads and writes.
+pub const ASSESSMENT_SCHEMA_VERSION: u32 = 1;
+
+/// Why an assessment could not be loaded.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum AssessmentError {
+    /// The file could not be read.
+    #[error(transparent)]
+    Read(#[from] ReadError),
+    /// The file is not a valid assessment for the model.
+    #[error("invalid assessment file {0}")]
+    Invalid(#[from] DocumentError),
+}
+
+/// How category levels are obtained.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Mode {
+    /// Requirement levels are assessed; category levels are computed.
+    #[default]
+    Full,
+    /// Category levels are entered directly.
+    #[serde(rename = "self")]
+    SelfAssessment,
+}
+
+/// The assessor's decision on an item.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// Not decided yet; counts as "not evaluated".
+    Pending,
+    /// The assessor confirmed the level (often the suggested one).
+    Confirmed,
+    /// The assessor set a level different from the suggestion.
+    Overridden,
+    /// Out of scope; leaves both the numerator and the denominator.
+    NotApplicable,
+}
+
+/// How sure pkimm is about a suggested level.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Confidence {
+    /// Few observations.
+    Low,
+    /// Partial coverage.
+    Medium,
+    /// Broad coverage.
+    High,
+}
+
+/// A level suggested from evidence.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Suggestion {
+    /// The suggested level.
+    pub level: Level,
+    /// How sure the suggestion is.
+    pub confidence: Confidence,
+    /// Why, in words.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub rationale: String,
+    /// References to the evidence and findings behind it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub evidence: Vec<String>,
+}
+
+/// Descriptive data about the assessment, used in reports.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Meta {
+    /// The assessed organisation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub organisation: Option<String>,
+    /// The assessed PKI use case.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub use_case: Option<String>,
+    /// The scope of the assessment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
+    /// The responsible assessor.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assessor: Option<String>,
+    /// The assessment date (free text, ISO 8601 recommended).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub date: Option<String>,
+    /// The assessment period.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub period: Option<String>,
+}
+
+/// One requirement's entry.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RequirementEntry {
+    /// The assessor's decision; defaults to confirmed when a level is set, else pending.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<Status>,
+    /// The level the assessor set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub level: Option<Level>,
+    /// Why this level, or why not applicable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub justification: Option<String>,
+    /// Why the item is not applicable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// Who decided.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assessor: Option<String>,
+    /// When (RFC 3339).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at: Option<String>,
+    /// The level pkimm suggests from evidence.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suggested: Option<Suggestion>,
+    /// Set when new evidence moved the suggestion away from the confirmed level.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stale: Option<String>,
+}
+
+impl RequirementEntry {
+    /// The effective status: explicit, or confirmed when a level is set.
+    pub fn effective_status(&self) -> Status {
+        match (self.status, self.level) {
+            (Some(status), _) => status,
+            (None, Some(_)) => Status::Confirmed,
+            (None, None) => Status::Pending,
+        }
+    }
+}
+
+/// One category's entry: scoping (not applicable) in either mode, and the
+/// category level in self-assessment mode.
+pub type CategoryEntry = RequirementEntry;
+
+/// An extension's assessor inputs.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ExtensionEntry {
+    /// Relevance levels, keyed by category id.
+    #[serde(default)]
+    pub relevance: BTreeMap<String, RequirementEntry>,
+}
+
+/// A whole assessment document.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Assessment {
+    /// Schema version of the file; currently 1.
+    pub schema_version: u32,
+    /// The PKIMM version the assessment is made against.
+    pub model: String,
+    /// Full or self-assessment.
+    #[serde(default)]
+    pub mode: Mode,
+    /// Descriptive data for reports.
+    #[serde(default)]
+    pub meta: Meta,
+    /// Category entries keyed by category id.
+    #[serde(default)]
+    pub categories: BTreeMap<String, CategoryEntry>,
+    /// Requirement entries keyed by full requirement id (`7.3`).
+    #[serde(default)]
+    pub requirements: BTreeMap<String, RequirementEntry>,
+    /// Extension inputs keyed by extension id.
+    #[serde(default)]
+    pub extensions: BTreeMap<String, ExtensionEntry>,
+}
+
+impl Assessment {
+    /// An empty full assessment for `model`.
+    pub fn new(model: &Model, mode: Mode) -> Self {
+        Self {
+            schema_version: ASSESSMENT_SCHEMA_VERSION,
+            model: model.version.clone(),
+            mode,
+            meta: Meta::default(),
+            categories: BTreeMap::new(),
+            requirements: BTreeMap::new(),
+            extensions: BTreeMap::new(),
+        }
+    }
+
+    /// Whether the category was scoped out.
+    pub fn category_not_applicable(&self, category_id: &str) -> Option<&CategoryEntry> {
+        self.categories
+            .get(category_id)
+            .filter(|e| e.effective_status() == Status::NotApplicable)
+    }
+}
+
+/// Loads an assessment file and validates it against `model`.
+pub fn load_assessment_file(path: &Path, model: &Model) -> Result<Assessment, AssessmentError> {
+    let text = read_text_file(path, MAX_DOCUMENT_BYTES)?;
+    Ok(parse_assessment(&path.display().to_string(), &text, model)?)
+}
+
+/// Parses assessment YAML or JSON text and validates it against `model`.
+pub fn parse_assessment(origin: &str, text: &str, model: &Model) -> Result<Assessment, DocumentError> {
+    let assessment: Assessment = from_yaml_str(origin, text)?;
+    let located = Located::new(origin, text);
+    validate_assessment(&assessment, model, &located)?;
+    Ok(assessment)
+}
+
+/// Checks an assessment against a model, reporting the first problem with its
+/// field path and line.
+pub fn validate_assessment(
+    assessment: &Assessment,
+    model: &Model,
+    located: &Located<'_>,
+) -> Result<(), DocumentError> {
+    if assessment.schema_version != ASSESSMENT_SCHEMA_VERSION {
+        return Err(located.error(
+            "schema_version",
+            format!(
+                "unsupported assessment schema version {}; pkimm reads {ASSESSMENT_SCHEMA_VERSION}",
+                assessment.schema_version
+            ),
+        ));
+    }
+    if assessment.model != model.version {
+        return Err(located.error(
+            "model",
+            format!(
+                "the assessment is for PKIMM {} but the model in use is {}; pass --model with the matching model file",
+                assessment.model, model.version
+            ),
+        ));
+    }
+    for (id, entry) in &assessment.categories {
+        let path = join_key("categories", id);
+        if model.category(id).is_none() {
+            return Err(located.error(
+                &path,
+                format!("unknown category {id:?} in PKIMM {}", model.version),
+            ));
+        }
+        check_entry(entry, &path, located)?;
+        if assessment.mode == Mode::Full && entry.level.is_some() {
+            return Err(located.error(
+                &join_key(&path, "level"),
+                "category levels are entered only in self-assessment mode (mode: self); in full mode set requirement levels",
+            ));
+        }
+    }
+    if assessment.mode == Mode::SelfAssessment {
+        if let Some(id) = assessment.requirements.keys().next() {
+            return Err(located.error(
+                &join_key("requirements", id),
+                "requirement entries are not used in self-assessment mode (mode: self); use mode: full or enter category levels",
+            ));
+        }
+    }
+    for (id, entry) in &assessment.requirements {
+        let path = join_key("requirements", id);
+        if model.requirement(id).is_none() {
+            let hint = if id.contains('.') {
+                String::new()
+            } else {
+                " (requirement ids look like 7.3: category, dot, requirement)".to_string()
+            };
+            return Err(located.error(
+                &path,
+                format!("unknown requirement {id:?} in PKIMM {}{hint}", model.version),
+            ));
+        }
+        check_entry(entry, &path, located)?;
+    }
+    for (id, extension) in &assessment.extensions {
+        let extension_path = join_key("extensions", id);
+        for (category, entry) in &extension.relevance {
+            let path = join_key(&join_key(&extension_path, "relevance"), category);
+            if model.category(category).is_none() {
+                return Err(located.error(
+                    &path,
+                    format!("unknown category {category:?} in PKIMM {}", model.version),
+                ));
+            }
+            check_entry(entry, &path, located)?;
+        }
+    }
+    Ok(())
+}
+
+/// Checks the status/level/reason combination of one entry.
+fn check_entry(entry: &RequirementEntry, path: &str, located: &Located<'_>) -> Result<(), DocumentError> {
+    let status = entry.effective_status();
+    match status {
+        Status::Confirmed | Status::Overridden if entry.level.is_none() => Err(located.error(
+            &join_key(path, "status"),
+            format!(
+                "status {} needs a level (1 to 5)",
+                if status == Status::Confirmed { "confirmed" } else { "overridden" }
+            ),
+        )),
+        Status::Overridden
+            if entry
+                .justification
+                .as_deref()
+                .is_none_or(|j| j.trim().is_empty()) =>
+        {
+            Err(located.error(
+                &join_key(path, "justification"),
+                "an overridden level needs a justification",
+            ))
+        }
+        Status::NotApplicable
+            if entry
+                .reason
+                .as_deref()
+                .or(entry.justification.as_deref())
+                .is_none_or(|r| r.trim().is_empty()) =>
+        {
+            Err(located.error(
+                &join_key(path, "reason"),
+                "a not-applicable item needs a reason",
+            ))
+        }
+        Status::NotApplicable | Status::Pending if entry.level.is_some() => Err(located.error(
+            &join_key(path, "level"),
+            format!(
+                "a level is set but the status is {}; set status: confirmed or remove the level",
+                if status == Status::Pending { "pending" } else { "not_applicable" }
+            ),
+        )),
+        _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use pkimm_model::embedded_model;
+
+    fn parse(text: &str) -> Result<Assessment, DocumentError> {
+        parse_assessment("a.yaml", text, embedded_model())
+    }
+
+    #[test]
+    fn level_without_status_is_confirmed() {
+        let a = parse("schema_version: 1\nmodel: \"1.1.0\"\nrequirements:\n  7.3: { level: 3 }\n").unwrap();
+        assert_eq!(a.requirements["7.3"].effective_status(), Status::Confirmed);
+    }
+
+    #[test]
+    fn level_seven_names_file_field_and_line() {
+        let err = parse("schema_version: 1\nmodel: \"1.1.0\"\nrequirements:\n  \"7.3\":\n    level: 7\n")
+            .unwrap_err();
+        assert_eq!(err.origin, "a.yaml");
+        assert_eq!(err.field, "requirements.\"7.3\".level");
+        assert_eq!(err.line, Some(5));
+        assert!(err.message.contains("1 to 5"), "{err}");
+    }
+
+    #[test]
+    fn unknown_category_is_rejected_with_line() {
+        let err = parse("schema_version: 1\nmodel: \"1.1.0\"\ncategories:\n  \"42\": { status: not_applicable, reason: x }\n")
+            .unwrap_err();
+        assert_eq!(err.field, "categories.\"42\"");
+        assert_eq!(err.line, Some(4));
+    }
+
+    #[test]
+    fn unknown_requirement_is_rejected() {
+        let err = parse("schema_version: 1\nmodel: \"1.1.0\"\nrequirements:\n  \"7.9\": { level: 2 }\n").unwrap_err();
+        assert!(err.message.contains("unknown requirement"), "{err}");
+    }
+
+    #[test]
+    fn typo_in_field_name_is_rejected() {
+        let err = parse("schema_version: 1\nmodel: \"1.1.0\"\nrequirements:\n  \"7.3\": { levle: 2 }\n").unwrap_err();
+        assert!(err.message.contains("levle"), "{err}");
+        assert_eq!(err.line, Some(4));
+    }
+
+    #[test]
+    fn not_applicable_needs_a_reason() {
+        let err = parse("schema_version: 1\nmodel: \"1.1.0\"\nrequirements:\n  \"7.3\": { status: not_applicable }\n").unwrap_err();
+        assert_eq!(err.field, "requirements.\"7.3\".reason");
+    }
+
+    #[test]
+    fn overridden_needs_a_justification() {
+        let err = parse("schema_version: 1\nmodel: \"1.1.0\"\nrequirements:\n  \"7.3\": { status: overridden, level: 2 }\n").unwrap_err();
+        assert_eq!(err.field, "requirements.\"7.3\".justification");
+    }
+
+    #[test]
+    fn model_version_mismatch_is_rejected() {
+        let err = parse("schema_version: 1\nmodel: \"1.0.0\"\n").unwrap_err();
+        assert_eq!(err.field, "model");
+        assert_eq!(err.line, Some(2));
+    }
+
+    #[test]
+    fn category_level_in_full_mode_is_rejected() {
+        let err = parse("schema_version: 1\nmodel: \"1.1.0\"\ncategories:\n  \"5\": { level: 3 }\n").unwrap_err();
+        assert!(err.message.contains("self-assessment"), "{err}");
+    }
+
+    #[test]
+    fn broken_yaml_is_an_error() {
+        let err = parse("schema_version: 1\nmodel: [\n").unwrap_err();
+        assert_eq!(err.origin, "a.yaml");
+        assert!(err.line.is_some());
+    }
+
+    #[test]
+    fn round_trips_through_yaml() {
+        let text = "schema_version: 1\nmodel: \"1.1.0\"\nrequirements:\n  \"7.3\":\n    status: pending\n    suggested: { level: 3, confidence: high, rationale: r, evidence: [e1] }\n";
+        let a = parse(text).unwrap();
+        let again = parse(&serde_yaml_ng::to_string(&a).unwrap()).unwrap();
+        assert_eq!(a, again);
+    }
+}
