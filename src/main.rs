@@ -1,1 +1,53 @@
-fn main() {}
+//! The `pkimm` command-line tool.
+
+#![forbid(unsafe_code)]
+
+mod cli;
+mod commands;
+mod context;
+mod output;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::cli::{Cli, Command, ModelCommand};
+
+/// Exit code for a result below a user-set threshold.
+pub const EXIT_THRESHOLD: u8 = 1;
+/// Exit code for any error.
+pub const EXIT_ERROR: u8 = 2;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(cli.global.verbose);
+    let result = match &cli.command {
+        Command::Model(ModelCommand::Show(args)) => commands::model_show::run(&cli.global, args),
+        Command::Score(args) => commands::score::run(&cli.global, args),
+        Command::Validate(args) => commands::validate::run(&cli.global, args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::from(EXIT_ERROR)
+        }
+    }
+}
+
+/// Logs go to stderr; stdout carries only the command's output.
+fn init_logging(verbose: u8) {
+    let default = match verbose {
+        0 => "warn",
+        1 => "info",
+        2 => "debug",
+        _ => "trace",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("PKIMM_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .init();
+}

@@ -95,6 +95,7 @@ pub fn from_yaml_str<T: serde::de::DeserializeOwned>(
     let deserializer = serde_yaml_ng::Deserializer::from_str(text);
     serde_path_to_error::deserialize(deserializer).map_err(|err| {
         let field = render_serde_path(err.path());
+        let plain_path = err.path().to_string();
         let inner = err.into_inner();
         let location = inner.location();
         let mut message = inner.to_string();
@@ -102,6 +103,12 @@ pub fn from_yaml_str<T: serde::de::DeserializeOwned>(
         // location ourselves, so strip it.
         if let Some(position) = message.find(" at line ") {
             message.truncate(position);
+        }
+        // serde_yaml_ng also prefixes the field path, which we print separately.
+        if let Some((head, rest)) = message.split_once(": ") {
+            if !head.is_empty() && plain_path.starts_with(head) {
+                message = rest.to_string();
+            }
         }
         let (line, column) = match location {
             Some(loc) => (Some(loc.line()), Some(loc.column())),

@@ -19,10 +19,14 @@ pub const EMBEDDED_MODEL_VERSION: &str = "1.1.0";
 pub fn embedded_model() -> &'static Model {
     static MODEL: OnceLock<Model> = OnceLock::new();
     MODEL.get_or_init(|| {
-        parse_model("<embedded model>", EMBEDDED_MODEL_YAML, ModelSource::Embedded)
-            // The text is compiled in and checked by the tests below; failing here
-            // is a build defect, not an input error.
-            .unwrap_or_else(|err| panic!("embedded model is invalid: {err}"))
+        parse_model(
+            "<embedded model>",
+            EMBEDDED_MODEL_YAML,
+            ModelSource::Embedded,
+        )
+        // The text is compiled in and checked by the tests below; failing here
+        // is a build defect, not an input error.
+        .unwrap_or_else(|err| panic!("embedded model is invalid: {err}"))
     })
 }
 

@@ -26,7 +26,7 @@ pub enum ExtensionError {
     #[error(transparent)]
     Read(#[from] ReadError),
     /// The file is not a valid extension, or does not fit the model.
-    #[error("invalid extension file {0}")]
+    #[error("invalid extension file")]
     Invalid(#[from] DocumentError),
 }
 
@@ -254,7 +254,11 @@ pub fn load_extension_file(path: &Path, model: &Model) -> Result<Extension, Exte
 }
 
 /// Parses extension YAML text and checks it against `model`.
-pub fn parse_extension(origin: &str, text: &str, model: &Model) -> Result<Extension, DocumentError> {
+pub fn parse_extension(
+    origin: &str,
+    text: &str,
+    model: &Model,
+) -> Result<Extension, DocumentError> {
     let raw: RawExtensionFile = from_yaml_str(origin, text)?;
     let located = Located::new(origin, text);
     Validator {
@@ -355,7 +359,10 @@ impl Validator<'_> {
         let Some(module) = self.model.module(module_id) else {
             return Err(self.err(
                 &join_key(module_path, "id"),
-                format!("module {module_id:?} is not in PKIMM {}", self.model.version),
+                format!(
+                    "module {module_id:?} is not in PKIMM {}",
+                    self.model.version
+                ),
             ));
         };
         if !module.categories.iter().any(|c| c.id == category_id) {
@@ -419,7 +426,11 @@ impl Validator<'_> {
         Ok(out)
     }
 
-    fn levels(&self, category_path: &str, raw: Vec<RawLevel>) -> Result<Vec<LevelText>, DocumentError> {
+    fn levels(
+        &self,
+        category_path: &str,
+        raw: Vec<RawLevel>,
+    ) -> Result<Vec<LevelText>, DocumentError> {
         let levels_path = join_key(category_path, "levels");
         if raw.len() != 5 {
             return Err(self.err(
@@ -435,7 +446,10 @@ impl Validator<'_> {
                 .ok()
                 .filter(|n| (1..=5).contains(n))
                 .ok_or_else(|| {
-                    self.err(&path, format!("level number must be 1 to 5, found {}", level.number))
+                    self.err(
+                        &path,
+                        format!("level number must be 1 to 5, found {}", level.number),
+                    )
                 })?;
             if !seen.insert(number) {
                 return Err(self.err(&path, format!("level {number} is defined twice")));
@@ -480,7 +494,10 @@ impl Validator<'_> {
             ("multiplier" | "addition" | "override", ..) if set == [kind] => {
                 return Err(self.err(
                     &join_key(path, kind),
-                    format!("{kind} must be a finite number{}", if kind == "addition" { "" } else { " ≥ 0" }),
+                    format!(
+                        "{kind} must be a finite number{}",
+                        if kind == "addition" { "" } else { " ≥ 0" }
+                    ),
                 ));
             }
             ("multiplier" | "addition" | "override", ..) => {
@@ -488,14 +505,20 @@ impl Validator<'_> {
                     &join_key(path, "type"),
                     format!(
                         "overlay of type {kind} needs exactly the field `{kind}`, found {}",
-                        if set.is_empty() { "none".to_string() } else { set.join(", ") }
+                        if set.is_empty() {
+                            "none".to_string()
+                        } else {
+                            set.join(", ")
+                        }
                     ),
                 ));
             }
             _ => {
                 return Err(self.err(
                     &join_key(path, "type"),
-                    format!("overlay type must be multiplier, addition or override, found {kind:?}"),
+                    format!(
+                        "overlay type must be multiplier, addition or override, found {kind:?}"
+                    ),
                 ));
             }
         };
@@ -530,13 +553,17 @@ impl Validator<'_> {
                     .model
                     .category(&category.id)
                     .expect("checked by check_category");
-                let category_overlay = match (&category.kind, category.multiplier, category.addition, category.override_value) {
+                let category_overlay = match (
+                    &category.kind,
+                    category.multiplier,
+                    category.addition,
+                    category.override_value,
+                ) {
                     (None, None, None, None) => None,
                     (None, ..) => {
-                        return Err(self.err(
-                            &category_path,
-                            "a category overlay value needs a `type`",
-                        ))
+                        return Err(
+                            self.err(&category_path, "a category overlay value needs a `type`")
+                        )
                     }
                     (Some(kind), m, a, o) => {
                         let kind = self.overlay_kind(&category_path, kind, m, a, o)?;
@@ -549,7 +576,12 @@ impl Validator<'_> {
                         }
                         Some(Overlay {
                             kind,
-                            rationale: category.rationale.clone().unwrap_or_default().trim().to_string(),
+                            rationale: category
+                                .rationale
+                                .clone()
+                                .unwrap_or_default()
+                                .trim()
+                                .to_string(),
                         })
                     }
                 };
@@ -557,7 +589,8 @@ impl Validator<'_> {
                 let mut seen_requirements = HashSet::new();
                 for (ri, requirement) in category.requirements.into_iter().enumerate() {
                     let path = join_index(&join_key(&category_path, "requirements"), ri);
-                    let Some(model_requirement) = model_category.requirement(&requirement.id) else {
+                    let Some(model_requirement) = model_category.requirement(&requirement.id)
+                    else {
                         return Err(self.err(
                             &join_key(&path, "id"),
                             format!(
@@ -672,7 +705,11 @@ overlays:
             OverlayKind::Multiplier(1.5)
         );
         assert!(ext.requirement_overlay("7.2").is_none());
-        let scope: Vec<_> = ext.scope(embedded_model()).iter().map(|c| c.id.clone()).collect();
+        let scope: Vec<_> = ext
+            .scope(embedded_model())
+            .iter()
+            .map(|c| c.id.clone())
+            .collect();
         assert_eq!(scope, ["7"]);
     }
 
@@ -699,7 +736,10 @@ overlays:
 
     #[test]
     fn mismatched_overlay_value_is_rejected() {
-        let text = EXT.replace("type: multiplier, multiplier: 1.5", "type: addition, multiplier: 1.5");
+        let text = EXT.replace(
+            "type: multiplier, multiplier: 1.5",
+            "type: addition, multiplier: 1.5",
+        );
         let err = parse(&text).unwrap_err();
         assert_eq!(
             err.field,
@@ -715,7 +755,10 @@ overlays:
 
     #[test]
     fn negative_effective_weight_is_rejected() {
-        let text = EXT.replace("type: multiplier, multiplier: 1.5", "type: addition, addition: -9");
+        let text = EXT.replace(
+            "type: multiplier, multiplier: 1.5",
+            "type: addition, addition: -9",
+        );
         let err = parse(&text).unwrap_err();
         assert!(err.message.contains("negative"), "{err}");
     }

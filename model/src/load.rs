@@ -21,7 +21,7 @@ pub enum ModelError {
     #[error(transparent)]
     Read(#[from] ReadError),
     /// The file was read but is not a valid model.
-    #[error("invalid model file {0}")]
+    #[error("invalid model file")]
     Invalid(#[from] DocumentError),
 }
 
@@ -107,11 +107,19 @@ fn expected_module_name(id: &str) -> Option<&'static str> {
 }
 
 fn weight(located: &Located<'_>, path: &str, value: i64) -> Result<u32, DocumentError> {
-    u32::try_from(value)
-        .map_err(|_| located.error(path, format!("weight must be a non-negative integer, found {value}")))
+    u32::try_from(value).map_err(|_| {
+        located.error(
+            path,
+            format!("weight must be a non-negative integer, found {value}"),
+        )
+    })
 }
 
-fn validate(raw: RawModel, located: &Located<'_>, source: ModelSource) -> Result<Model, DocumentError> {
+fn validate(
+    raw: RawModel,
+    located: &Located<'_>,
+    source: ModelSource,
+) -> Result<Model, DocumentError> {
     if raw.schema_version != MODEL_SCHEMA_VERSION {
         return Err(located.error(
             "schemaVersion",
@@ -124,7 +132,10 @@ fn validate(raw: RawModel, located: &Located<'_>, source: ModelSource) -> Result
     if !is_semver(&raw.version) {
         return Err(located.error(
             "version",
-            format!("model version must look like 1.2.3, found {:?}", raw.version),
+            format!(
+                "model version must look like 1.2.3, found {:?}",
+                raw.version
+            ),
         ));
     }
     if raw.modules.is_empty() {
@@ -138,7 +149,10 @@ fn validate(raw: RawModel, located: &Located<'_>, source: ModelSource) -> Result
         let Some(expected_name) = expected_module_name(&raw_module.id) else {
             return Err(located.error(
                 &join_key(&module_path, "id"),
-                format!("module id must be one of G, M, O, R, found {:?}", raw_module.id),
+                format!(
+                    "module id must be one of G, M, O, R, found {:?}",
+                    raw_module.id
+                ),
             ));
         };
         if raw_module.name != expected_name {
@@ -230,16 +244,16 @@ fn validate_category(
         if requirement.id.is_empty() || !requirement.id.chars().all(|c| c.is_ascii_digit()) {
             return Err(located.error(
                 &rid_path,
-                format!("requirement id must be a number, found {:?}", requirement.id),
+                format!(
+                    "requirement id must be a number, found {:?}",
+                    requirement.id
+                ),
             ));
         }
         if !requirement_ids.insert(requirement.id.clone()) {
             return Err(located.error(
                 &rid_path,
-                format!(
-                    "requirement {}.{} is defined twice",
-                    raw.id, requirement.id
-                ),
+                format!("requirement {}.{} is defined twice", raw.id, requirement.id),
             ));
         }
         let requirement_weight = weight(

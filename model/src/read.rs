@@ -12,7 +12,7 @@ pub const MAX_DOCUMENT_BYTES: u64 = 64 * 1024 * 1024;
 #[non_exhaustive]
 pub enum ReadError {
     /// The operating system refused or failed the read.
-    #[error("cannot read {path}: {source}")]
+    #[error("cannot read {path}")]
     Io {
         /// The file.
         path: PathBuf,

@@ -33,7 +33,12 @@ fn embedded_facts_equal_the_official_1_1_0_model() {
                 "category {}",
                 oc.id
             );
-            assert_eq!(oc.requirements.len(), ec.requirements.len(), "category {}", oc.id);
+            assert_eq!(
+                oc.requirements.len(),
+                ec.requirements.len(),
+                "category {}",
+                oc.id
+            );
             for (or, er) in oc.requirements.iter().zip(&ec.requirements) {
                 assert_eq!((&or.id, or.weight), (&er.id, er.weight));
                 let expected = ERRATA
@@ -75,7 +80,8 @@ fn official_pqc_extension_loads_against_1_1_0_only() {
 
     let old = load_model_file(&official("pkimm-model-1.0.0.yaml")).unwrap();
     let err = load_extension_file(&official("pqc-extension.yaml"), &old).unwrap_err();
-    let message = err.to_string();
+    let source = std::error::Error::source(&err).expect("a located cause");
+    let message = format!("{err}: {source}");
     assert!(message.contains("pqc-extension.yaml"), "{message}");
     assert!(message.contains("extension.compatibility"), "{message}");
 }

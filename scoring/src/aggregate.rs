@@ -115,7 +115,12 @@ impl Statistics {
 
     /// Applicable items, evaluated or not.
     pub fn total_applicable(&self) -> u32 {
-        self.not_evaluated + self.initial + self.basic + self.advanced + self.managed + self.optimized
+        self.not_evaluated
+            + self.initial
+            + self.basic
+            + self.advanced
+            + self.managed
+            + self.optimized
     }
 }
 
@@ -201,7 +206,10 @@ impl Scorecard {
 
 /// The level an entry contributes under `basis`, and its source. `None` for
 /// not applicable.
-pub(crate) fn counted_level(entry: Option<&RequirementEntry>, basis: Basis) -> (Option<u8>, LevelSource) {
+pub(crate) fn counted_level(
+    entry: Option<&RequirementEntry>,
+    basis: Basis,
+) -> (Option<u8>, LevelSource) {
     let Some(entry) = entry else {
         return (Some(0), LevelSource::NotEvaluated);
     };
@@ -270,7 +278,9 @@ pub fn score(model: &Model, assessment: &Assessment, basis: Basis) -> Scorecard 
 }
 
 /// Weighted average of the applicable categories' unrounded levels.
-fn aggregate_categories<'a>(categories: impl Iterator<Item = &'a CategoryScore>) -> Option<LevelScore> {
+fn aggregate_categories<'a>(
+    categories: impl Iterator<Item = &'a CategoryScore>,
+) -> Option<LevelScore> {
     weighted_average(
         categories.filter_map(|c| c.score.as_ref().map(|s| (s.value, f64::from(c.weight)))),
     )
@@ -358,7 +368,11 @@ fn score_category_full(
     )
 }
 
-fn score_category_self(category: &Category, assessment: &Assessment, basis: Basis) -> CategoryScore {
+fn score_category_self(
+    category: &Category,
+    assessment: &Assessment,
+    basis: Basis,
+) -> CategoryScore {
     let entry = assessment.categories.get(&category.id);
     let (level, _) = counted_level(entry, basis);
     let mut statistics = Statistics::default();
@@ -373,7 +387,11 @@ fn score_category_self(category: &Category, assessment: &Assessment, basis: Basi
             None => entry.map(not_applicable_reason),
             Some(_) => None,
         },
-        applicable_weight: if level.is_some() { category.total_requirement_weight() } else { 0 },
+        applicable_weight: if level.is_some() {
+            category.total_requirement_weight()
+        } else {
+            0
+        },
         statistics,
     }
 }

@@ -26,7 +26,12 @@ pub fn weighted_average(items: impl IntoIterator<Item = (f64, f64)>) -> Option<f
 /// The extension category level: the baseline level blended with the relevance
 /// signal, `(Level_C × WeightSum_C + RelLevel_C × RelWeight_C) / (WeightSum_C + RelWeight_C)`.
 /// With no weight at all the baseline level is returned unchanged.
-pub fn blend_relevance(level: f64, weight_sum: f64, relevance_level: f64, relevance_weight: f64) -> f64 {
+pub fn blend_relevance(
+    level: f64,
+    weight_sum: f64,
+    relevance_level: f64,
+    relevance_weight: f64,
+) -> f64 {
     weighted_average([(level, weight_sum), (relevance_level, relevance_weight)]).unwrap_or(level)
 }
 

@@ -50,7 +50,7 @@ pub enum AssessmentError {
     #[error(transparent)]
     Read(#[from] ReadError),
     /// The file is not a valid assessment for the model.
-    #[error("invalid assessment file {0}")]
+    #[error("invalid assessment file")]
     Invalid(#[from] DocumentError),
 }
 
@@ -240,7 +240,11 @@ pub fn load_assessment_file(path: &Path, model: &Model) -> Result<Assessment, As
 }
 
 /// Parses assessment YAML or JSON text and validates it against `model`.
-pub fn parse_assessment(origin: &str, text: &str, model: &Model) -> Result<Assessment, DocumentError> {
+pub fn parse_assessment(
+    origin: &str,
+    text: &str,
+    model: &Model,
+) -> Result<Assessment, DocumentError> {
     let assessment: Assessment = from_yaml_str(origin, text)?;
     let located = Located::new(origin, text);
     validate_assessment(&assessment, model, &located)?;
@@ -306,7 +310,10 @@ pub fn validate_assessment(
             };
             return Err(located.error(
                 &path,
-                format!("unknown requirement {id:?} in PKIMM {}{hint}", model.version),
+                format!(
+                    "unknown requirement {id:?} in PKIMM {}{hint}",
+                    model.version
+                ),
             ));
         }
         check_entry(entry, &path, located)?;
@@ -328,14 +335,22 @@ pub fn validate_assessment(
 }
 
 /// Checks the status/level/reason combination of one entry.
-fn check_entry(entry: &RequirementEntry, path: &str, located: &Located<'_>) -> Result<(), DocumentError> {
+fn check_entry(
+    entry: &RequirementEntry,
+    path: &str,
+    located: &Located<'_>,
+) -> Result<(), DocumentError> {
     let status = entry.effective_status();
     match status {
         Status::Confirmed | Status::Overridden if entry.level.is_none() => Err(located.error(
             &join_key(path, "status"),
             format!(
                 "status {} needs a level (1 to 5)",
-                if status == Status::Confirmed { "confirmed" } else { "overridden" }
+                if status == Status::Confirmed {
+                    "confirmed"
+                } else {
+                    "overridden"
+                }
             ),
         )),
         Status::Overridden
@@ -361,13 +376,15 @@ fn check_entry(entry: &RequirementEntry, path: &str, located: &Located<'_>) -> R
                 "a not-applicable item needs a reason",
             ))
         }
-        Status::NotApplicable | Status::Pending if entry.level.is_some() => Err(located.error(
-            &join_key(path, "level"),
-            format!(
+        Status::NotApplicable | Status::Pending if entry.level.is_some() => {
+            Err(located.error(
+                &join_key(path, "level"),
+                format!(
                 "a level is set but the status is {}; set status: confirmed or remove the level",
                 if status == Status::Pending { "pending" } else { "not_applicable" }
             ),
-        )),
+            ))
+        }
         _ => Ok(()),
     }
 }
@@ -383,14 +400,16 @@ mod tests {
 
     #[test]
     fn level_without_status_is_confirmed() {
-        let a = parse("schema_version: 1\nmodel: \"1.1.0\"\nrequirements:\n  7.3: { level: 3 }\n").unwrap();
+        let a = parse("schema_version: 1\nmodel: \"1.1.0\"\nrequirements:\n  7.3: { level: 3 }\n")
+            .unwrap();
         assert_eq!(a.requirements["7.3"].effective_status(), Status::Confirmed);
     }
 
     #[test]
     fn level_seven_names_file_field_and_line() {
-        let err = parse("schema_version: 1\nmodel: \"1.1.0\"\nrequirements:\n  \"7.3\":\n    level: 7\n")
-            .unwrap_err();
+        let err =
+            parse("schema_version: 1\nmodel: \"1.1.0\"\nrequirements:\n  \"7.3\":\n    level: 7\n")
+                .unwrap_err();
         assert_eq!(err.origin, "a.yaml");
         assert_eq!(err.field, "requirements.\"7.3\".level");
         assert_eq!(err.line, Some(5));
@@ -407,13 +426,17 @@ mod tests {
 
     #[test]
     fn unknown_requirement_is_rejected() {
-        let err = parse("schema_version: 1\nmodel: \"1.1.0\"\nrequirements:\n  \"7.9\": { level: 2 }\n").unwrap_err();
+        let err =
+            parse("schema_version: 1\nmodel: \"1.1.0\"\nrequirements:\n  \"7.9\": { level: 2 }\n")
+                .unwrap_err();
         assert!(err.message.contains("unknown requirement"), "{err}");
     }
 
     #[test]
     fn typo_in_field_name_is_rejected() {
-        let err = parse("schema_version: 1\nmodel: \"1.1.0\"\nrequirements:\n  \"7.3\": { levle: 2 }\n").unwrap_err();
+        let err =
+            parse("schema_version: 1\nmodel: \"1.1.0\"\nrequirements:\n  \"7.3\": { levle: 2 }\n")
+                .unwrap_err();
         assert!(err.message.contains("levle"), "{err}");
         assert_eq!(err.line, Some(4));
     }
@@ -439,7 +462,9 @@ mod tests {
 
     #[test]
     fn category_level_in_full_mode_is_rejected() {
-        let err = parse("schema_version: 1\nmodel: \"1.1.0\"\ncategories:\n  \"5\": { level: 3 }\n").unwrap_err();
+        let err =
+            parse("schema_version: 1\nmodel: \"1.1.0\"\ncategories:\n  \"5\": { level: 3 }\n")
+                .unwrap_err();
         assert!(err.message.contains("self-assessment"), "{err}");
     }
 

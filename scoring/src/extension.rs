@@ -107,9 +107,7 @@ pub fn score_extension(
                         o.kind.apply(f64::from(requirement.weight))
                     });
                 let level = match assessment.mode {
-                    Mode::Full => baseline
-                        .requirement(&requirement.id)
-                        .and_then(|r| r.level),
+                    Mode::Full => baseline.requirement(&requirement.id).and_then(|r| r.level),
                     Mode::SelfAssessment => applicable.then_some(0),
                 };
                 if level.is_some() {
@@ -165,9 +163,11 @@ pub fn score_extension(
 
     // Step 5: the extension score and the floor.
     let in_scope = || {
-        categories
-            .iter()
-            .filter_map(|c| c.extension_level.as_ref().map(|l| (l.value, c.effective_weight)))
+        categories.iter().filter_map(|c| {
+            c.extension_level
+                .as_ref()
+                .map(|l| (l.value, c.effective_weight))
+        })
     };
     let score = weighted_average(in_scope()).map(LevelScore::new);
     let floor = if extension.floor_score {

@@ -132,7 +132,10 @@ extensions:
     assert_eq!(result.floor.as_ref().unwrap().rounded, 3.37);
 
     // Baseline is untouched: category 1 is (4·3 + 3·2 + 4·1) / 6 = 3.67.
-    assert_eq!(card.category("1").unwrap().score.as_ref().unwrap().rounded, 3.67);
+    assert_eq!(
+        card.category("1").unwrap().score.as_ref().unwrap().rounded,
+        3.67
+    );
     // Extension-weighted PKIMM: (3.6667 × 5 + 4.1 × 3) / 8 = 3.83.
     assert_eq!(result.weighted_pkimm.as_ref().unwrap().rounded, 3.83);
 }
@@ -184,7 +187,6 @@ fn self_assessment_category_level_example() {
 #[test]
 fn extension_score_example() {
     let model_text = EXAMPLE_MODEL
-        .replace("weight: 4\n        name: \"C\"", "weight: 4\n        name: \"C\"")
         .replace(
             "          - { id: \"1\", weight: 3, description: \"r1\" }\n          - { id: \"2\", weight: 2, description: \"r2\" }\n          - { id: \"3\", weight: 1, description: \"r3\" }",
             "          - { id: \"1\", weight: 53, description: \"r1\" }\n          - { id: \"2\", weight: 47, description: \"r2\" }",
@@ -211,7 +213,14 @@ overlays:
     .unwrap();
     let card = score(&model, &assessment, Basis::Assessed);
     let result = score_extension(&model, &extension, &assessment, &card);
-    assert_eq!(result.categories[0].extension_level.as_ref().unwrap().rounded, 2.53);
+    assert_eq!(
+        result.categories[0]
+            .extension_level
+            .as_ref()
+            .unwrap()
+            .rounded,
+        2.53
+    );
     assert_eq!(result.score.as_ref().unwrap().rounded, 2.81);
     assert!(result.floor.is_none(), "floorScore is not set");
 }
@@ -221,11 +230,9 @@ overlays:
 #[test]
 fn sample_full_assessment_matches_hand_computation() {
     let model = embedded_model();
-    let assessment = pkimm_scoring::load_assessment_file(
-        &fixture("assessments/sample-full.yaml"),
-        model,
-    )
-    .unwrap();
+    let assessment =
+        pkimm_scoring::load_assessment_file(&fixture("assessments/sample-full.yaml"), model)
+            .unwrap();
     let card = score(model, &assessment, Basis::Assessed);
     let level = |id: &str| card.category(id).unwrap().score.as_ref().map(|s| s.value);
 
@@ -242,8 +249,8 @@ fn sample_full_assessment_matches_hand_computation() {
     // 6 Key management: weights 2,2,1,2,2,3; levels 3,2,3,3,4,2.
     let c6 = (3.0 * 2.0 + 2.0 * 2.0 + 3.0 * 1.0 + 3.0 * 2.0 + 4.0 * 2.0 + 2.0 * 3.0) / 12.0;
     // 7 Certificate management: weights 2,3,4,3,2,4,2; levels 4,3,3,2,2,3,3.
-    let c7 = (4.0 * 2.0 + 3.0 * 3.0 + 3.0 * 4.0 + 2.0 * 3.0 + 2.0 * 2.0 + 3.0 * 4.0 + 3.0 * 2.0)
-        / 20.0;
+    let c7 =
+        (4.0 * 2.0 + 3.0 * 3.0 + 3.0 * 4.0 + 2.0 * 3.0 + 2.0 * 2.0 + 3.0 * 4.0 + 3.0 * 2.0) / 20.0;
     // 8 Infrastructure: weights 4,3,3,1,2; levels 3,4,3,2,3.
     let c8 = (3.0 * 4.0 + 4.0 * 3.0 + 3.0 * 3.0 + 2.0 * 1.0 + 3.0 * 2.0) / 13.0;
     // 9 Change management: whole category not applicable.
@@ -282,7 +289,9 @@ fn sample_full_assessment_matches_hand_computation() {
     ];
     for (id, value) in expected {
         match (level(id), value) {
-            (Some(got), Some(want)) => assert!((got - want).abs() < 1e-12, "category {id}: {got} vs {want}"),
+            (Some(got), Some(want)) => {
+                assert!((got - want).abs() < 1e-12, "category {id}: {got} vs {want}")
+            }
             (None, None) => {}
             other => panic!("category {id}: {other:?}"),
         }
@@ -293,12 +302,20 @@ fn sample_full_assessment_matches_hand_computation() {
     );
 
     // Overall: category weights 5,4,2,3,5,4,4,2,(3 n/a),4,2,2,2,4,3,3.
-    let weights = [5.0, 4.0, 2.0, 3.0, 5.0, 4.0, 4.0, 2.0, 4.0, 2.0, 2.0, 2.0, 4.0, 3.0, 3.0];
-    let levels = [c1, c2, c3, c4, c5, c6, c7, c8, c10, c11, c12, c13, c14, c15, c16];
-    let overall: f64 = levels.iter().zip(weights).map(|(l, w)| l * w).sum::<f64>()
-        / weights.iter().sum::<f64>();
+    let weights = [
+        5.0, 4.0, 2.0, 3.0, 5.0, 4.0, 4.0, 2.0, 4.0, 2.0, 2.0, 2.0, 4.0, 3.0, 3.0,
+    ];
+    let levels = [
+        c1, c2, c3, c4, c5, c6, c7, c8, c10, c11, c12, c13, c14, c15, c16,
+    ];
+    let overall: f64 =
+        levels.iter().zip(weights).map(|(l, w)| l * w).sum::<f64>() / weights.iter().sum::<f64>();
     let got = card.overall.score.as_ref().unwrap();
-    assert!((got.value - overall).abs() < 1e-12, "{} vs {overall}", got.value);
+    assert!(
+        (got.value - overall).abs() < 1e-12,
+        "{} vs {overall}",
+        got.value
+    );
     assert_eq!(got.level, overall.trunc() as u8);
 
     // Module M: categories 6, 7, 8 (9 not applicable) with weights 4, 4, 2.
@@ -323,9 +340,36 @@ fn pending_requirements_count_only_with_the_prefilled_basis() {
     let assessed = score(model, &assessment, Basis::Assessed);
     let prefilled = score(model, &assessment, Basis::Prefilled);
     // Automation weights 3, 1, 1: assessed (9 + 0 + 0) / 5, pre-filled (9 + 4 + 0) / 5.
-    assert_eq!(assessed.category("11").unwrap().score.as_ref().unwrap().value, 1.8);
-    assert_eq!(prefilled.category("11").unwrap().score.as_ref().unwrap().value, 2.6);
-    assert_eq!(assessed.category("11").unwrap().score.as_ref().unwrap().name, "Initial");
+    assert_eq!(
+        assessed
+            .category("11")
+            .unwrap()
+            .score
+            .as_ref()
+            .unwrap()
+            .value,
+        1.8
+    );
+    assert_eq!(
+        prefilled
+            .category("11")
+            .unwrap()
+            .score
+            .as_ref()
+            .unwrap()
+            .value,
+        2.6
+    );
+    assert_eq!(
+        assessed
+            .category("11")
+            .unwrap()
+            .score
+            .as_ref()
+            .unwrap()
+            .name,
+        "Initial"
+    );
 }
 
 #[test]
@@ -340,7 +384,10 @@ fn category_with_every_requirement_not_applicable_leaves_the_overall() {
     let card = score(model, &assessment, Basis::Assessed);
     assert!(card.category("11").unwrap().score.is_none());
     assert_eq!(
-        card.category("11").unwrap().not_applicable_reason.as_deref(),
+        card.category("11")
+            .unwrap()
+            .not_applicable_reason
+            .as_deref(),
         Some("no applicable requirement")
     );
     // Everything else is not evaluated (0): overall = 5·2 / (52 − 2).
@@ -355,8 +402,12 @@ fn official_pqc_extension_on_the_sample_assessment() {
     let model = load_model_file(&fixture("official/pkimm-model-1.1.0.yaml")).unwrap();
     let pqc = load_extension_file(&fixture("official/pqc-extension.yaml"), &model).unwrap();
     let assessment =
-        pkimm_scoring::load_assessment_file(&fixture("assessments/sample-full.yaml"), &model).unwrap();
-    let tool = ToolRef { name: "pkimm".into(), version: "test".into() };
+        pkimm_scoring::load_assessment_file(&fixture("assessments/sample-full.yaml"), &model)
+            .unwrap();
+    let tool = ToolRef {
+        name: "pkimm".into(),
+        version: "test".into(),
+    };
     let report = ScoreReport::build(tool, &model, &assessment, &[pqc], Basis::Assessed);
     let pqc = &report.extensions[0];
     assert_eq!(pqc.categories.len(), 4);
@@ -379,7 +430,11 @@ fn official_pqc_extension_on_the_sample_assessment() {
     let expected = [e1, e2, e3, e4];
     for (category, want) in pqc.categories.iter().zip(expected) {
         let got = category.extension_level.as_ref().unwrap().value;
-        assert!((got - want).abs() < 1e-12, "category {}: {got} vs {want}", category.id);
+        assert!(
+            (got - want).abs() < 1e-12,
+            "category {}: {got} vs {want}",
+            category.id
+        );
     }
     // No category overlays: weights stay 5, 4, 2, 3.
     let score = (e1 * 5.0 + e2 * 4.0 + e3 * 2.0 + e4 * 3.0) / 14.0;

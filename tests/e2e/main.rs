@@ -1,1 +1,7 @@
+//! End-to-end tests of the `pkimm` binary.
 
+mod support;
+
+mod cli_help;
+mod model_show;
+mod score;

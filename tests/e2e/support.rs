@@ -1,0 +1,56 @@
+//! Helpers to run the binary and find fixtures.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+/// Path of a file under `fixtures/`.
+pub fn fixture(path: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures")
+        .join(path)
+}
+
+/// The result of one run of the binary.
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl From<Output> for Run {
+    fn from(output: Output) -> Self {
+        Self {
+            code: output.status.code().expect("pkimm was killed by a signal"),
+            stdout: String::from_utf8(output.stdout).expect("stdout is UTF-8"),
+            stderr: String::from_utf8(output.stderr).expect("stderr is UTF-8"),
+        }
+    }
+}
+
+/// Runs `pkimm` with `args` and no environment surprises.
+pub fn pkimm<I, S>(args: I) -> Run
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<std::ffi::OsStr>,
+{
+    let run: Run = Command::new(env!("CARGO_BIN_EXE_pkimm"))
+        .args(args)
+        .env_remove("PKIMM_LOG")
+        .output()
+        .expect("pkimm runs")
+        .into();
+    assert!(
+        !run.stderr.contains("panicked"),
+        "pkimm panicked:\n{}",
+        run.stderr
+    );
+    run
+}
+
+/// Writes `text` to a file in a fresh temporary directory and returns both.
+pub fn temp_file(name: &str, text: &str) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join(name);
+    std::fs::write(&path, text).expect("write temp file");
+    (dir, path)
+}
