@@ -50,6 +50,96 @@ pub enum Command {
     /// with its file, line and field.
     #[command(after_help = EXIT_CODES_HELP)]
     Validate(ValidateArgs),
+    /// Collect evidence into an evidence bundle (JSON).
+    #[command(subcommand, after_help = EXIT_CODES_HELP)]
+    Collect(CollectCommand),
+}
+
+/// `pkimm collect ...`
+#[derive(Debug, Subcommand)]
+pub enum CollectCommand {
+    /// Parse certificate and CRL files (PEM, DER, PKCS#7, PKCS#12) found under
+    /// the given paths. Unparseable files become failure records; the exit code
+    /// stays 0.
+    #[command(after_help = EXIT_CODES_HELP)]
+    Files(CollectFilesArgs),
+    /// Import a CSV export of issued certificates (needs a serial column and an
+    /// issuer or SHA-256 fingerprint column).
+    #[command(after_help = EXIT_CODES_HELP)]
+    Inventory(CollectInventoryArgs),
+}
+
+/// Options shared by collectors.
+#[derive(Debug, Args)]
+pub struct CollectOutput {
+    /// Write the bundle here (atomically) instead of stdout.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Agent name recorded in every record's provenance (default: the host name).
+    #[arg(long, value_name = "NAME")]
+    pub agent: Option<String>,
+}
+
+/// Arguments of `pkimm collect files`.
+#[derive(Debug, Args)]
+pub struct CollectFilesArgs {
+    /// Files or directories to scan.
+    #[arg(value_name = "PATH", required = true)]
+    pub paths: Vec<PathBuf>,
+    /// Skip files larger than this (bytes; K, M and G suffixes allowed).
+    #[arg(long, value_name = "SIZE", default_value = "256M", value_parser = parse_size)]
+    pub max_file_size: u64,
+    /// Do not follow symbolic links.
+    #[arg(long)]
+    pub no_follow_symlinks: bool,
+    /// Name of an environment variable holding a PKCS#12 password to try after
+    /// the empty one.
+    #[arg(long, value_name = "VAR")]
+    pub pkcs12_password_env: Option<String>,
+    /// File whose first line is a PKCS#12 password to try after the empty one.
+    #[arg(long, value_name = "FILE")]
+    pub pkcs12_password_file: Option<PathBuf>,
+    /// Record at most this many revoked entries per CRL (all are counted).
+    #[arg(long, value_name = "N", default_value_t = 10_000)]
+    pub crl_entries: usize,
+    /// Output options.
+    #[command(flatten)]
+    pub out: CollectOutput,
+}
+
+/// Arguments of `pkimm collect inventory`.
+#[derive(Debug, Args)]
+pub struct CollectInventoryArgs {
+    /// The CSV file.
+    #[arg(value_name = "FILE.csv")]
+    pub file: PathBuf,
+    /// Map a field to a column header, for example --map serial="Serial Number".
+    /// Fields: serial, issuer, fingerprint, subject, not_after, status, owner.
+    #[arg(long = "map", value_name = "FIELD=HEADER")]
+    pub map: Vec<String>,
+    /// Field delimiter.
+    #[arg(long, default_value_t = ',')]
+    pub delimiter: char,
+    /// Output options.
+    #[command(flatten)]
+    pub out: CollectOutput,
+}
+
+/// Parses a byte size with an optional K, M or G (binary) suffix.
+pub fn parse_size(text: &str) -> Result<u64, String> {
+    let text = text.trim();
+    let (number, multiplier) = match text.char_indices().last() {
+        Some((i, 'k' | 'K')) => (&text[..i], 1024),
+        Some((i, 'm' | 'M')) => (&text[..i], 1024 * 1024),
+        Some((i, 'g' | 'G')) => (&text[..i], 1024 * 1024 * 1024),
+        _ => (text, 1),
+    };
+    number
+        .trim()
+        .parse::<u64>()
+        .ok()
+        .and_then(|n| n.checked_mul(multiplier))
+        .ok_or_else(|| format!("{text:?} is not a size such as 1048576, 512K, 64M or 1G"))
 }
 
 /// `pkimm model ...`
@@ -137,6 +227,13 @@ mod tests {
     #[test]
     fn cli_definition_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn sizes_parse() {
+        assert_eq!(parse_size("64M"), Ok(64 * 1024 * 1024));
+        assert_eq!(parse_size("100"), Ok(100));
+        assert!(parse_size("lots").is_err());
     }
 
     #[test]

@@ -6,12 +6,13 @@ mod cli;
 mod commands;
 mod context;
 mod output;
+mod write;
 
 use std::process::ExitCode;
 
 use clap::Parser;
 
-use crate::cli::{Cli, Command, ModelCommand};
+use crate::cli::{Cli, CollectCommand, Command, ModelCommand};
 
 /// Exit code for a result below a user-set threshold.
 pub const EXIT_THRESHOLD: u8 = 1;
@@ -25,6 +26,8 @@ fn main() -> ExitCode {
         Command::Model(ModelCommand::Show(args)) => commands::model_show::run(&cli.global, args),
         Command::Score(args) => commands::score::run(&cli.global, args),
         Command::Validate(args) => commands::validate::run(&cli.global, args),
+        Command::Collect(CollectCommand::Files(args)) => commands::collect_files::run(args),
+        Command::Collect(CollectCommand::Inventory(args)) => commands::collect_inventory::run(args),
     };
     match result {
         Ok(code) => code,

@@ -1,7 +1,15 @@
 //! Evidence collectors for pkimm.
 //!
-//! This crate is the home of one module per evidence source (TLS endpoints,
-//! CRL/OCSP/AIA, LDAP directories, certificate files and inventory exports).
-//! No collector has landed yet: see the project's open issues.
+//! - [`parse`]: certificates and CRLs from PEM, DER, PKCS#7 and PKCS#12 into
+//!   evidence records (pure, no I/O);
+//! - [`files`]: walks paths and parses every certificate and CRL file;
+//! - [`inventory`]: imports a CSV export of issued certificates.
+//!
+//! Every collector turns failures into [`pkimm_model::evidence::Failure`]
+//! records instead of aborting: a failed observation is evidence too.
 
 #![forbid(unsafe_code)]
+
+pub mod files;
+pub mod inventory;
+pub mod parse;

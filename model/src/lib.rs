@@ -6,6 +6,7 @@
 //! - [`embedded_model`] is a compact PKIMM 1.1.0 compiled into pkimm;
 //!   [`load_model_file`] reads the official model YAML.
 //! - [`Extension`] and [`load_extension_file`] handle PKIMM extensions such as PQC.
+//! - [`evidence`] holds the typed observations collectors produce.
 //! - [`diag`] gives every loader errors that name the file, the field and the line.
 
 #![forbid(unsafe_code)]
@@ -13,6 +14,7 @@
 
 pub mod diag;
 pub mod embedded;
+pub mod evidence;
 pub mod extension;
 pub mod level;
 pub mod load;

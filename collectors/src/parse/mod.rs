@@ -1,0 +1,117 @@
+//! Parsing certificates and CRLs from bytes into evidence.
+//!
+//! - [`container`] finds items in PEM, DER, PKCS#7 and PKCS#12 blobs;
+//! - [`certificate`] turns a certificate into [`Certificate`] evidence;
+//! - [`crl`] turns a CRL into [`Crl`] evidence in bounded memory;
+//! - [`oids`] names algorithms, extensions and usages.
+//!
+//! Nothing here panics on malformed input: every problem becomes a [`Failure`]
+//! record naming the source and, where known, the byte offset.
+
+pub mod certificate;
+pub mod container;
+pub mod crl;
+pub mod oids;
+
+use pkimm_model::evidence::{Certificate, Failure, FailureKind, Provenance};
+
+pub use certificate::{certificate_from_der, sha256_hex};
+pub use container::{ContainerOptions, ItemKind};
+pub use crl::{crl_from_der, no_issuers, CrlOptions, IssuerLookup};
+
+/// A certificate with the DER of its public key, kept to verify CRLs it signed.
+#[derive(Debug)]
+pub struct ParsedCertificate {
+    /// The evidence.
+    pub record: Certificate,
+    /// SubjectPublicKeyInfo DER.
+    pub spki_der: Vec<u8>,
+}
+
+/// A CRL found in a blob, parsed later once issuer candidates are known.
+#[derive(Debug)]
+pub struct PendingCrl {
+    /// The DER.
+    pub der: Vec<u8>,
+    /// Where it was found.
+    pub provenance: Provenance,
+}
+
+/// Everything found in one blob.
+#[derive(Debug, Default)]
+pub struct BlobEvidence {
+    /// Parsed certificates.
+    pub certificates: Vec<ParsedCertificate>,
+    /// CRLs awaiting parsing.
+    pub crls: Vec<PendingCrl>,
+    /// Problems, one record each.
+    pub failures: Vec<Failure>,
+}
+
+/// Finds and parses everything in `bytes`. `provenance.source` names the blob;
+/// items inside containers get `#pem=N`-style suffixes.
+pub fn parse_blob(
+    bytes: &[u8],
+    name_hint: &str,
+    provenance: &Provenance,
+    options: &ContainerOptions,
+) -> BlobEvidence {
+    let split = container::split(bytes, name_hint, options);
+    let mut out = BlobEvidence::default();
+    for item in split.items {
+        let item_provenance = Provenance {
+            source: format!("{}{}", provenance.source, item.location),
+            method: item.method.to_string(),
+            ..provenance.clone()
+        };
+        match item.kind {
+            ItemKind::Certificate => match certificate_with_key(&item.der, item_provenance.clone())
+            {
+                Ok(parsed) => out.certificates.push(parsed),
+                Err(message) => out.failures.push(Failure {
+                    kind: FailureKind::Parse,
+                    message,
+                    offset: None,
+                    provenance: item_provenance,
+                }),
+            },
+            ItemKind::Crl => out.crls.push(PendingCrl {
+                der: item.der.into_owned(),
+                provenance: item_provenance,
+            }),
+        }
+    }
+    for problem in split.problems {
+        out.failures.push(Failure {
+            kind: if problem.authentication {
+                FailureKind::Authentication
+            } else if problem.skipped {
+                FailureKind::Skipped
+            } else {
+                FailureKind::Parse
+            },
+            message: problem.message,
+            offset: problem.offset,
+            provenance: provenance.clone(),
+        });
+    }
+    out
+}
+
+fn certificate_with_key(der: &[u8], provenance: Provenance) -> Result<ParsedCertificate, String> {
+    use x509_parser::prelude::FromDer;
+    let (rest, x509) = x509_parser::certificate::X509Certificate::from_der(der)
+        .map_err(|e| format!("not a valid X.509 certificate: {e}"))?;
+    let used = &der[..der.len() - rest.len()];
+    let mut record = certificate::normalise(&x509, used, provenance);
+    if !rest.is_empty() {
+        record.parse_warnings.push(format!(
+            "{} unexpected bytes after the certificate",
+            rest.len()
+        ));
+    }
+    Ok(ParsedCertificate {
+        record,
+        spki_der: x509.public_key().raw.to_vec(),
+    })
+}

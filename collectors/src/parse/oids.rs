@@ -1,0 +1,232 @@
+//! Names for the OIDs that evidence records carry.
+
+use pkimm_model::evidence::KeyAlgorithm;
+
+/// (OID, name, digest, key family) for signature algorithms.
+const SIGNATURE_ALGORITHMS: &[(&str, &str, &str, &str)] = &[
+    ("1.2.840.113549.1.1.2", "md2WithRSAEncryption", "md2", "rsa"),
+    ("1.2.840.113549.1.1.4", "md5WithRSAEncryption", "md5", "rsa"),
+    (
+        "1.2.840.113549.1.1.5",
+        "sha1WithRSAEncryption",
+        "sha1",
+        "rsa",
+    ),
+    ("1.3.14.3.2.29", "sha1WithRSASignature", "sha1", "rsa"),
+    (
+        "1.2.840.113549.1.1.14",
+        "sha224WithRSAEncryption",
+        "sha224",
+        "rsa",
+    ),
+    (
+        "1.2.840.113549.1.1.11",
+        "sha256WithRSAEncryption",
+        "sha256",
+        "rsa",
+    ),
+    (
+        "1.2.840.113549.1.1.12",
+        "sha384WithRSAEncryption",
+        "sha384",
+        "rsa",
+    ),
+    (
+        "1.2.840.113549.1.1.13",
+        "sha512WithRSAEncryption",
+        "sha512",
+        "rsa",
+    ),
+    ("1.2.840.113549.1.1.10", "rsassaPss", "", "rsa"),
+    ("1.2.840.10040.4.3", "dsa-with-sha1", "sha1", "dsa"),
+    ("2.16.840.1.101.3.4.3.1", "dsa-with-sha224", "sha224", "dsa"),
+    ("2.16.840.1.101.3.4.3.2", "dsa-with-sha256", "sha256", "dsa"),
+    ("1.2.840.10045.4.1", "ecdsa-with-SHA1", "sha1", "ec"),
+    ("1.2.840.10045.4.3.1", "ecdsa-with-SHA224", "sha224", "ec"),
+    ("1.2.840.10045.4.3.2", "ecdsa-with-SHA256", "sha256", "ec"),
+    ("1.2.840.10045.4.3.3", "ecdsa-with-SHA384", "sha384", "ec"),
+    ("1.2.840.10045.4.3.4", "ecdsa-with-SHA512", "sha512", "ec"),
+    ("1.3.101.112", "ed25519", "", "ed25519"),
+    ("1.3.101.113", "ed448", "", "ed448"),
+    ("2.16.840.1.101.3.4.3.17", "ml-dsa-44", "", "ml-dsa"),
+    ("2.16.840.1.101.3.4.3.18", "ml-dsa-65", "", "ml-dsa"),
+    ("2.16.840.1.101.3.4.3.19", "ml-dsa-87", "", "ml-dsa"),
+];
+
+/// (OID, digest name) for hash algorithms (used inside RSASSA-PSS parameters).
+const HASHES: &[(&str, &str)] = &[
+    ("1.3.14.3.2.26", "sha1"),
+    ("2.16.840.1.101.3.4.2.4", "sha224"),
+    ("2.16.840.1.101.3.4.2.1", "sha256"),
+    ("2.16.840.1.101.3.4.2.2", "sha384"),
+    ("2.16.840.1.101.3.4.2.3", "sha512"),
+    ("1.2.840.113549.2.5", "md5"),
+];
+
+/// Name, digest and key family of a signature algorithm OID.
+pub fn signature_algorithm(oid: &str) -> (String, &'static str, &'static str) {
+    if let Some((_, name, hash, key)) = SIGNATURE_ALGORITHMS.iter().find(|(o, ..)| *o == oid) {
+        return ((*name).to_string(), hash, key);
+    }
+    if let Some(n) = oid
+        .strip_prefix("2.16.840.1.101.3.4.3.")
+        .and_then(|n| n.parse::<u32>().ok())
+    {
+        if (20..=31).contains(&n) {
+            return (format!("slh-dsa-{n}"), "", "slh-dsa");
+        }
+    }
+    (oid.to_string(), "", "unknown")
+}
+
+/// The digest name of a hash OID.
+pub fn hash(oid: &str) -> Option<&'static str> {
+    HASHES.iter().find(|(o, _)| *o == oid).map(|(_, h)| *h)
+}
+
+/// Key algorithm family of a SubjectPublicKeyInfo algorithm OID.
+pub fn key_algorithm(oid: &str) -> KeyAlgorithm {
+    match oid {
+        "1.2.840.113549.1.1.1" => KeyAlgorithm::Rsa,
+        "1.2.840.113549.1.1.10" => KeyAlgorithm::RsaPss,
+        "1.2.840.10040.4.1" => KeyAlgorithm::Dsa,
+        "1.2.840.10045.2.1" => KeyAlgorithm::Ec,
+        "1.3.101.110" => KeyAlgorithm::X25519,
+        "1.3.101.111" => KeyAlgorithm::X448,
+        "1.3.101.112" => KeyAlgorithm::Ed25519,
+        "1.3.101.113" => KeyAlgorithm::Ed448,
+        "2.16.840.1.101.3.4.3.17" | "2.16.840.1.101.3.4.3.18" | "2.16.840.1.101.3.4.3.19" => {
+            KeyAlgorithm::MlDsa
+        }
+        "2.16.840.1.101.3.4.4.1" | "2.16.840.1.101.3.4.4.2" | "2.16.840.1.101.3.4.4.3" => {
+            KeyAlgorithm::MlKem
+        }
+        _ => match oid
+            .strip_prefix("2.16.840.1.101.3.4.3.")
+            .and_then(|n| n.parse::<u32>().ok())
+        {
+            Some(20..=31) => KeyAlgorithm::SlhDsa,
+            _ => KeyAlgorithm::Unknown,
+        },
+    }
+}
+
+/// Name and field size of a named curve OID.
+pub fn curve(oid: &str) -> Option<(&'static str, u32)> {
+    Some(match oid {
+        "1.2.840.10045.3.1.1" => ("P-192", 192),
+        "1.3.132.0.33" => ("P-224", 224),
+        "1.2.840.10045.3.1.7" => ("P-256", 256),
+        "1.3.132.0.34" => ("P-384", 384),
+        "1.3.132.0.35" => ("P-521", 521),
+        "1.3.132.0.10" => ("secp256k1", 256),
+        "1.3.36.3.3.2.8.1.1.7" => ("brainpoolP256r1", 256),
+        "1.3.36.3.3.2.8.1.1.11" => ("brainpoolP384r1", 384),
+        "1.3.36.3.3.2.8.1.1.13" => ("brainpoolP512r1", 512),
+        _ => return None,
+    })
+}
+
+/// Name of an extended key usage OID, or the OID itself.
+pub fn extended_key_usage(oid: &str) -> String {
+    match oid {
+        "1.3.6.1.5.5.7.3.1" => "serverAuth",
+        "1.3.6.1.5.5.7.3.2" => "clientAuth",
+        "1.3.6.1.5.5.7.3.3" => "codeSigning",
+        "1.3.6.1.5.5.7.3.4" => "emailProtection",
+        "1.3.6.1.5.5.7.3.8" => "timeStamping",
+        "1.3.6.1.5.5.7.3.9" => "OCSPSigning",
+        "1.3.6.1.5.5.7.3.17" => "ipsecIKE",
+        "2.5.29.37.0" => "anyExtendedKeyUsage",
+        "1.3.6.1.4.1.311.20.2.2" => "smartcardLogon",
+        "1.3.6.1.4.1.311.20.2.1" => "certificateRequestAgent",
+        "1.3.6.1.4.1.311.10.3.4" => "encryptingFileSystem",
+        "1.3.6.1.4.1.311.10.3.12" => "documentSigning",
+        "1.3.6.1.5.2.3.4" => "pkinitClientAuth",
+        "1.3.6.1.5.2.3.5" => "pkinitKDC",
+        other => return other.to_string(),
+    }
+    .to_string()
+}
+
+/// Name of a certificate or CRL extension OID, if pkimm knows it.
+pub fn extension(oid: &str) -> Option<&'static str> {
+    Some(match oid {
+        "2.5.29.9" => "subjectDirectoryAttributes",
+        "2.5.29.14" => "subjectKeyIdentifier",
+        "2.5.29.15" => "keyUsage",
+        "2.5.29.16" => "privateKeyUsagePeriod",
+        "2.5.29.17" => "subjectAltName",
+        "2.5.29.18" => "issuerAltName",
+        "2.5.29.19" => "basicConstraints",
+        "2.5.29.20" => "cRLNumber",
+        "2.5.29.21" => "reasonCode",
+        "2.5.29.24" => "invalidityDate",
+        "2.5.29.27" => "deltaCRLIndicator",
+        "2.5.29.28" => "issuingDistributionPoint",
+        "2.5.29.29" => "certificateIssuer",
+        "2.5.29.30" => "nameConstraints",
+        "2.5.29.31" => "cRLDistributionPoints",
+        "2.5.29.32" => "certificatePolicies",
+        "2.5.29.33" => "policyMappings",
+        "2.5.29.35" => "authorityKeyIdentifier",
+        "2.5.29.36" => "policyConstraints",
+        "2.5.29.37" => "extKeyUsage",
+        "2.5.29.46" => "freshestCRL",
+        "2.5.29.54" => "inhibitAnyPolicy",
+        "1.3.6.1.5.5.7.1.1" => "authorityInfoAccess",
+        "1.3.6.1.5.5.7.1.3" => "qcStatements",
+        "1.3.6.1.5.5.7.1.11" => "subjectInfoAccess",
+        "1.3.6.1.5.5.7.1.24" => "tlsFeature",
+        "1.3.6.1.5.5.7.48.1.5" => "ocspNoCheck",
+        "1.3.6.1.4.1.11129.2.4.2" => "ctSignedCertificateTimestamps",
+        "1.3.6.1.4.1.11129.2.4.3" => "ctPrecertificatePoison",
+        "2.16.840.1.113730.1.1" => "netscapeCertType",
+        "2.16.840.1.113730.1.13" => "netscapeComment",
+        "1.3.6.1.4.1.311.20.2" => "msCertificateTemplateName",
+        "1.3.6.1.4.1.311.21.1" => "msCaVersion",
+        "1.3.6.1.4.1.311.21.2" => "msPreviousCaCertificateHash",
+        "1.3.6.1.4.1.311.21.7" => "msCertificateTemplate",
+        "1.3.6.1.4.1.311.21.10" => "msApplicationPolicies",
+        "1.3.6.1.4.1.311.25.2" => "msNtdsCaSecurity",
+        "1.2.840.113533.7.65.0" => "entrustVersionInfo",
+        _ => return None,
+    })
+}
+
+/// Name of a CRL reason code.
+pub fn reason_code(code: u8) -> &'static str {
+    match code {
+        0 => "unspecified",
+        1 => "keyCompromise",
+        2 => "cACompromise",
+        3 => "affiliationChanged",
+        4 => "superseded",
+        5 => "cessationOfOperation",
+        6 => "certificateHold",
+        8 => "removeFromCRL",
+        9 => "privilegeWithdrawn",
+        10 => "aACompromise",
+        _ => "invalidReasonCode",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn known_and_unknown_names() {
+        assert_eq!(signature_algorithm("1.2.840.113549.1.1.5").1, "sha1");
+        assert_eq!(signature_algorithm("2.16.840.1.101.3.4.3.22").2, "slh-dsa");
+        assert_eq!(signature_algorithm("1.2.3").0, "1.2.3");
+        assert_eq!(
+            key_algorithm("2.16.840.1.101.3.4.3.18"),
+            KeyAlgorithm::MlDsa
+        );
+        assert_eq!(curve("1.3.132.0.34"), Some(("P-384", 384)));
+        assert_eq!(extended_key_usage("1.3.6.1.5.5.7.3.1"), "serverAuth");
+        assert_eq!(extended_key_usage("1.2.3.4"), "1.2.3.4");
+        assert_eq!(reason_code(1), "keyCompromise");
+    }
+}

@@ -1,0 +1,244 @@
+//! Certificates as evidence: every field a rule needs, parsed once.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::{Provenance, UtcTime};
+
+/// A parsed X.509 certificate. Its identity is the SHA-256 of its DER.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Certificate {
+    /// SHA-256 of the DER, lowercase hex.
+    pub fingerprint_sha256: String,
+    /// SHA-256 of the SubjectPublicKeyInfo DER, lowercase hex: equal for
+    /// certificates that share a key.
+    pub spki_sha256: String,
+    /// X.509 version (1, 2 or 3).
+    pub version: u32,
+    /// Serial number, lowercase hex without leading zeros.
+    pub serial: String,
+    /// Serial number length in bits, without leading zero bits.
+    pub serial_bits: u32,
+    /// Subject distinguished name (RFC 4514 style).
+    pub subject: String,
+    /// The subject's common name(s).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub subject_cn: Vec<String>,
+    /// Issuer distinguished name (RFC 4514 style).
+    pub issuer: String,
+    /// Start of validity.
+    pub not_before: UtcTime,
+    /// End of validity.
+    pub not_after: UtcTime,
+    /// Validity period in days (not_after − not_before).
+    pub validity_days: f64,
+    /// The public key.
+    pub key: PublicKeyInfo,
+    /// The signature algorithm.
+    pub signature: SignatureInfo,
+    /// Subject alternative names.
+    #[serde(default)]
+    pub san: SubjectAltNames,
+    /// Whether a subjectAltName extension is present.
+    pub has_san: bool,
+    /// Key usage bits by name (`digitalSignature`, `keyCertSign`, …); absent when
+    /// the extension is absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_usage: Option<Vec<String>>,
+    /// Extended key usages by name (`serverAuth`, …) or dotted OID; absent when the
+    /// extension is absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub extended_key_usage: Option<Vec<String>>,
+    /// Basic constraints; absent when the extension is absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub basic_constraints: Option<BasicConstraints>,
+    /// Certificate policy OIDs.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub policies: Vec<String>,
+    /// OCSP responder URLs from the AIA extension.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ocsp_urls: Vec<String>,
+    /// CA issuer URLs from the AIA extension.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ca_issuer_urls: Vec<String>,
+    /// Whether an AIA extension is present.
+    pub has_aia: bool,
+    /// CRL distribution point URLs.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub crl_urls: Vec<String>,
+    /// Whether a CRL distribution points extension is present.
+    pub has_cdp: bool,
+    /// Number of embedded signed certificate timestamps (0 when none).
+    pub sct_count: u32,
+    /// Name constraints, when present.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name_constraints: Option<NameConstraints>,
+    /// Subject key identifier, lowercase hex.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject_key_id: Option<String>,
+    /// Authority key identifier (key id), lowercase hex.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub authority_key_id: Option<String>,
+    /// Whether issuer equals subject.
+    pub self_issued: bool,
+    /// Whether the certificate is self-issued and its signature verifies with its
+    /// own key.
+    pub self_signed: bool,
+    /// Every extension, for profile checks.
+    pub extensions: Vec<ExtensionInfo>,
+    /// Problems found while reading extensions; the certificate is kept.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub parse_warnings: Vec<String>,
+    /// The DER, base64 (standard alphabet, padded).
+    pub der_base64: String,
+    /// Every place the certificate was observed.
+    pub observations: Vec<Provenance>,
+}
+
+/// Key algorithm family.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum KeyAlgorithm {
+    /// RSA.
+    Rsa,
+    /// RSASSA-PSS keys.
+    RsaPss,
+    /// DSA.
+    Dsa,
+    /// Elliptic curve (ECDSA/ECDH) keys.
+    Ec,
+    /// Ed25519.
+    Ed25519,
+    /// Ed448.
+    Ed448,
+    /// X25519.
+    X25519,
+    /// X448.
+    X448,
+    /// ML-DSA (FIPS 204).
+    MlDsa,
+    /// SLH-DSA (FIPS 205).
+    SlhDsa,
+    /// ML-KEM (FIPS 203).
+    MlKem,
+    /// Anything else; see `oid`.
+    Unknown,
+}
+
+impl KeyAlgorithm {
+    /// Whether a cryptographically relevant quantum computer breaks it (NIST IR 8547).
+    pub fn quantum_vulnerable(self) -> bool {
+        !matches!(
+            self,
+            Self::MlDsa | Self::SlhDsa | Self::MlKem | Self::Unknown
+        )
+    }
+}
+
+/// The subject public key.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct PublicKeyInfo {
+    /// Algorithm family.
+    pub algorithm: KeyAlgorithm,
+    /// Algorithm OID.
+    pub oid: String,
+    /// Key size in bits (RSA modulus, DSA p, EC field size).
+    pub bits: u32,
+    /// Curve name for EC keys (`P-256`, `P-384`, `P-521`, `secp256k1`, …).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub curve: Option<String>,
+    /// RSA public exponent, when it fits in 64 bits.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rsa_exponent: Option<u64>,
+    /// Whether the algorithm is broken by a quantum computer.
+    pub quantum_vulnerable: bool,
+}
+
+/// The signature algorithm.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct SignatureInfo {
+    /// Name such as `sha256WithRSAEncryption`, `ecdsa-with-SHA384`, `ed25519`, or
+    /// the dotted OID when unknown.
+    pub name: String,
+    /// Dotted OID.
+    pub oid: String,
+    /// Digest: `md2`, `md5`, `sha1`, `sha224`, `sha256`, `sha384`, `sha512`, or
+    /// empty for algorithms without a separate digest (EdDSA, ML-DSA).
+    pub hash: String,
+    /// Key family that makes the signature (`rsa`, `ec`, `ed25519`, `dsa`, …).
+    pub key_algorithm: String,
+}
+
+/// Subject alternative names by type.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct SubjectAltNames {
+    /// DNS names.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub dns: Vec<String>,
+    /// IP addresses.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ip: Vec<String>,
+    /// RFC 822 e-mail addresses.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub email: Vec<String>,
+    /// URIs.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub uri: Vec<String>,
+    /// Other names, by OID (for example a UPN `1.3.6.1.4.1.311.20.2.3`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub other: Vec<String>,
+}
+
+/// Basic constraints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct BasicConstraints {
+    /// cA flag.
+    pub ca: bool,
+    /// pathLenConstraint.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path_len: Option<u32>,
+    /// Whether the extension is marked critical.
+    pub critical: bool,
+}
+
+/// Name constraints, summarised as strings (`dns:example.com`, `ip:10.0.0.0/8`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct NameConstraints {
+    /// Permitted subtrees.
+    #[serde(default)]
+    pub permitted: Vec<String>,
+    /// Excluded subtrees.
+    #[serde(default)]
+    pub excluded: Vec<String>,
+    /// Whether the extension is marked critical.
+    pub critical: bool,
+}
+
+/// One extension of a certificate.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct ExtensionInfo {
+    /// Dotted OID.
+    pub oid: String,
+    /// Short name when pkimm knows it, otherwise the OID.
+    pub name: String,
+    /// Critical flag.
+    pub critical: bool,
+    /// Whether pkimm knows the extension.
+    pub known: bool,
+}
+
+impl Certificate {
+    /// Whether the certificate is a CA certificate by basic constraints.
+    pub fn is_ca(&self) -> bool {
+        self.basic_constraints.is_some_and(|b| b.ca)
+    }
+
+    /// Adds observations, skipping exact duplicates.
+    pub fn add_observations(&mut self, observations: impl IntoIterator<Item = Provenance>) {
+        for observation in observations {
+            if !self.observations.contains(&observation) {
+                self.observations.push(observation);
+            }
+        }
+    }
+}

@@ -1,0 +1,239 @@
+//! Evidence: typed, serialisable observations with provenance.
+//!
+//! Collectors produce an [`EvidenceBundle`]; `pkimm collect` writes it as JSON
+//! and `pkimm evaluate` reads it back, so evidence gathered by agents in other
+//! network zones can be merged ([`EvidenceBundle::merge`]) and scored centrally.
+//! Certificates and CRLs are identified by the SHA-256 of their DER; merging
+//! keeps one record per fingerprint with every place it was observed.
+
+mod certificate;
+mod crl;
+mod directory;
+mod failure;
+mod inventory;
+mod ocsp;
+mod provenance;
+mod time;
+mod tls;
+
+use std::collections::HashMap;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+pub use certificate::{
+    BasicConstraints, Certificate, ExtensionInfo, KeyAlgorithm, NameConstraints, PublicKeyInfo,
+    SignatureInfo, SubjectAltNames,
+};
+pub use crl::{Crl, CrlEntry};
+pub use directory::DirectoryObject;
+pub use failure::{Failure, FailureKind};
+pub use inventory::InventoryRecord;
+pub use ocsp::OcspCheck;
+pub use provenance::Provenance;
+pub use time::UtcTime;
+pub use tls::{Chain, ChainValidation, NegotiatedCipher, TlsEndpoint};
+
+/// Layout version of evidence bundles. Bump the major part on breaking changes.
+pub const EVIDENCE_SCHEMA_VERSION: &str = "1.0.0";
+
+/// A set of observations from one or more collectors.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct EvidenceBundle {
+    /// Layout version of this document.
+    pub schema_version: String,
+    /// When the bundle was created (for merged bundles, the merge time).
+    pub created_at: UtcTime,
+    /// The tool that wrote it, such as `pkimm 0.1.0`.
+    pub tool: String,
+    /// The collection runs that contributed to the bundle.
+    #[serde(default)]
+    pub runs: Vec<CollectionRun>,
+    /// Certificates, one per fingerprint.
+    #[serde(default)]
+    pub certificates: Vec<Certificate>,
+    /// CRLs, one per fingerprint.
+    #[serde(default)]
+    pub crls: Vec<Crl>,
+    /// Chains as served.
+    #[serde(default)]
+    pub chains: Vec<Chain>,
+    /// TLS endpoints.
+    #[serde(default)]
+    pub tls_endpoints: Vec<TlsEndpoint>,
+    /// OCSP checks.
+    #[serde(default)]
+    pub ocsp_checks: Vec<OcspCheck>,
+    /// Directory objects.
+    #[serde(default)]
+    pub directory_objects: Vec<DirectoryObject>,
+    /// Inventory rows.
+    #[serde(default)]
+    pub inventory: Vec<InventoryRecord>,
+    /// Failed observations.
+    #[serde(default)]
+    pub failures: Vec<Failure>,
+}
+
+/// One run of one collector.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct CollectionRun {
+    /// Collector name.
+    pub collector: String,
+    /// The targets it was given (paths, URLs, hosts).
+    pub targets: Vec<String>,
+    /// When it started.
+    pub started_at: UtcTime,
+    /// When it finished.
+    pub finished_at: UtcTime,
+    /// The agent that ran it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent: Option<String>,
+}
+
+impl EvidenceBundle {
+    /// An empty bundle stamped with `tool` and the current time.
+    pub fn new(tool: impl Into<String>) -> Self {
+        Self {
+            schema_version: EVIDENCE_SCHEMA_VERSION.to_string(),
+            created_at: UtcTime::now(),
+            tool: tool.into(),
+            runs: Vec::new(),
+            certificates: Vec::new(),
+            crls: Vec::new(),
+            chains: Vec::new(),
+            tls_endpoints: Vec::new(),
+            ocsp_checks: Vec::new(),
+            directory_objects: Vec::new(),
+            inventory: Vec::new(),
+            failures: Vec::new(),
+        }
+    }
+
+    /// Adds a certificate, merging it into an existing record with the same
+    /// fingerprint.
+    pub fn add_certificate(&mut self, certificate: Certificate) {
+        self.merge_certificates(std::iter::once(certificate));
+    }
+
+    fn merge_certificates(&mut self, incoming: impl IntoIterator<Item = Certificate>) {
+        let mut index: HashMap<String, usize> = self
+            .certificates
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.fingerprint_sha256.clone(), i))
+            .collect();
+        for certificate in incoming {
+            match index.get(&certificate.fingerprint_sha256) {
+                Some(&i) => self.certificates[i].add_observations(certificate.observations),
+                None => {
+                    index.insert(
+                        certificate.fingerprint_sha256.clone(),
+                        self.certificates.len(),
+                    );
+                    self.certificates.push(certificate);
+                }
+            }
+        }
+    }
+
+    /// Adds a CRL, merging it into an existing record with the same fingerprint.
+    pub fn add_crl(&mut self, crl: Crl) {
+        self.merge_crls(std::iter::once(crl));
+    }
+
+    fn merge_crls(&mut self, incoming: impl IntoIterator<Item = Crl>) {
+        for crl in incoming {
+            match self
+                .crls
+                .iter_mut()
+                .find(|c| c.fingerprint_sha256 == crl.fingerprint_sha256)
+            {
+                Some(existing) => {
+                    for observation in crl.observations {
+                        if !existing.observations.contains(&observation) {
+                            existing.observations.push(observation);
+                        }
+                    }
+                    if existing.signature_valid.is_none() {
+                        existing.signature_valid = crl.signature_valid;
+                        existing.verified_with = crl.verified_with;
+                    }
+                }
+                None => self.crls.push(crl),
+            }
+        }
+    }
+
+    /// Merges `other` into `self`: certificates and CRLs are deduplicated by
+    /// SHA-256 keeping every observation; everything else is appended.
+    pub fn merge(&mut self, other: Self) {
+        self.runs.extend(other.runs);
+        self.merge_certificates(other.certificates);
+        self.merge_crls(other.crls);
+        self.chains.extend(other.chains);
+        self.tls_endpoints.extend(other.tls_endpoints);
+        self.ocsp_checks.extend(other.ocsp_checks);
+        self.directory_objects.extend(other.directory_objects);
+        self.inventory.extend(other.inventory);
+        self.failures.extend(other.failures);
+    }
+
+    /// The certificate with this fingerprint.
+    pub fn certificate(&self, fingerprint: &str) -> Option<&Certificate> {
+        self.certificates
+            .iter()
+            .find(|c| c.fingerprint_sha256 == fingerprint)
+    }
+
+    /// Sorts records into a stable order (certificates and CRLs by fingerprint,
+    /// failures by source), so equal evidence serialises identically.
+    pub fn sort(&mut self) {
+        self.certificates
+            .sort_by(|a, b| a.fingerprint_sha256.cmp(&b.fingerprint_sha256));
+        for c in &mut self.certificates {
+            c.observations.sort_by(|a, b| a.source.cmp(&b.source));
+        }
+        self.crls
+            .sort_by(|a, b| a.fingerprint_sha256.cmp(&b.fingerprint_sha256));
+        self.failures
+            .sort_by(|a, b| a.provenance.source.cmp(&b.provenance.source));
+    }
+}
+
+/// Normalises a serial number written in hex (with optional `0x`, colons, spaces
+/// or leading zeros) to lowercase hex without leading zeros; `None` when it is
+/// not hex.
+pub fn normalise_serial(text: &str) -> Option<String> {
+    let cleaned: String = text
+        .trim()
+        .trim_start_matches("0x")
+        .trim_start_matches("0X")
+        .chars()
+        .filter(|c| !matches!(c, ':' | ' ' | '-'))
+        .collect::<String>()
+        .to_ascii_lowercase();
+    if cleaned.is_empty() || !cleaned.chars().all(|c| c.is_ascii_hexdigit()) {
+        return None;
+    }
+    let trimmed = cleaned.trim_start_matches('0');
+    Some(if trimmed.is_empty() {
+        "0".to_string()
+    } else {
+        trimmed.to_string()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn serials_normalise() {
+        assert_eq!(normalise_serial("00:A1:b2").as_deref(), Some("a1b2"));
+        assert_eq!(normalise_serial("0x0001").as_deref(), Some("1"));
+        assert_eq!(normalise_serial("000").as_deref(), Some("0"));
+        assert_eq!(normalise_serial("xyz"), None);
+        assert_eq!(normalise_serial(""), None);
+    }
+}

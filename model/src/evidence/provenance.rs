@@ -1,0 +1,25 @@
+//! Where, when and how an observation was made.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::UtcTime;
+
+/// The provenance every evidence record carries.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+pub struct Provenance {
+    /// The collector that made the observation: `files`, `inventory`, `tls`,
+    /// `revocation`, `ldap`.
+    pub collector: String,
+    /// What was observed: a file path (with `#offset` or `#entry` inside
+    /// containers), a URL, `host:port`, or an LDAP DN.
+    pub source: String,
+    /// How: for example `pem`, `der`, `pkcs7`, `pkcs12`, `csv`, `tls-handshake`,
+    /// `http-get`, `ldap-search`.
+    pub method: String,
+    /// When (UTC).
+    pub collected_at: UtcTime,
+    /// The agent (host or zone name) that collected it, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent: Option<String>,
+}

@@ -1,0 +1,103 @@
+//! UTC timestamps in evidence, serialised as RFC 3339.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use schemars::{json_schema, JsonSchema, Schema, SchemaGenerator};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use time::format_description::well_known::Rfc3339;
+use time::{OffsetDateTime, UtcOffset};
+
+/// A point in time, always UTC, written as RFC 3339 (`2026-11-22T19:13:31Z`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct UtcTime(OffsetDateTime);
+
+impl UtcTime {
+    /// The current time.
+    pub fn now() -> Self {
+        Self(
+            OffsetDateTime::now_utc()
+                .replace_nanosecond(0)
+                .unwrap_or_else(|_| OffsetDateTime::now_utc()),
+        )
+    }
+
+    /// From seconds since the Unix epoch; `None` when out of range.
+    pub fn from_unix(seconds: i64) -> Option<Self> {
+        OffsetDateTime::from_unix_timestamp(seconds).ok().map(Self)
+    }
+
+    /// From a `time` value, converted to UTC.
+    pub fn from_offset(value: OffsetDateTime) -> Self {
+        Self(value.to_offset(UtcOffset::UTC))
+    }
+
+    /// Seconds since the Unix epoch.
+    pub fn unix(self) -> i64 {
+        self.0.unix_timestamp()
+    }
+
+    /// The underlying `time` value.
+    pub fn as_offset(self) -> OffsetDateTime {
+        self.0
+    }
+
+    /// Parses RFC 3339.
+    pub fn parse(text: &str) -> Option<Self> {
+        OffsetDateTime::parse(text, &Rfc3339)
+            .ok()
+            .map(Self::from_offset)
+    }
+
+    /// Whole days from `self` to `later` (negative when `later` is earlier).
+    pub fn days_until(self, later: Self) -> f64 {
+        (later.unix() - self.unix()) as f64 / 86_400.0
+    }
+}
+
+impl fmt::Display for UtcTime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0.format(&Rfc3339) {
+            Ok(text) => f.write_str(&text),
+            Err(_) => write!(f, "@{}", self.unix()),
+        }
+    }
+}
+
+impl Serialize for UtcTime {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for UtcTime {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = Cow::<str>::deserialize(deserializer)?;
+        Self::parse(&text)
+            .ok_or_else(|| serde::de::Error::custom(format!("{text:?} is not an RFC 3339 time")))
+    }
+}
+
+impl JsonSchema for UtcTime {
+    fn schema_name() -> Cow<'static, str> {
+        "UtcTime".into()
+    }
+
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({ "type": "string", "format": "date-time" })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trips_rfc3339() {
+        let t = UtcTime::from_unix(1_795_000_000).unwrap();
+        let json = serde_json::to_string(&t).unwrap();
+        assert_eq!(json, "\"2026-11-19T06:26:40Z\"");
+        assert_eq!(serde_json::from_str::<UtcTime>(&json).unwrap(), t);
+        assert!(serde_json::from_str::<UtcTime>("\"yesterday\"").is_err());
+    }
+}
