@@ -17,12 +17,17 @@ pub fn new_table<const N: usize>(header: [&str; N]) -> Table {
     table
 }
 
-/// Prints a value as pretty JSON on stdout.
+/// Prints a value as pretty JSON on stdout. A reader that closes the pipe early
+/// (`| head`) is not an error.
 pub fn print_json<T: Serialize + ?Sized>(value: &T) -> Result<()> {
     let mut stdout = std::io::stdout().lock();
-    serde_json::to_writer_pretty(&mut stdout, value)?;
-    writeln!(stdout)?;
-    Ok(())
+    let result = serde_json::to_writer_pretty(&mut stdout, value)
+        .map_err(std::io::Error::from)
+        .and_then(|()| writeln!(stdout));
+    match result {
+        Err(err) if err.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => Ok(other?),
+    }
 }
 
 /// A level value shown to 2 decimals (half away from zero, as the workbook

@@ -143,7 +143,7 @@ pub fn collect_files(
     }
 
     let issuers = IssuerIndex::new(&certificates);
-    let crl_results: Vec<Result<pkimm_model::evidence::Crl, Failure>> = pending_crls
+    let crl_results: Vec<Result<pkimm_model::evidence::Crl, Box<Failure>>> = pending_crls
         .into_par_iter()
         .map(|pending| {
             let lookup = |issuer: &str, aki: Option<&str>| issuers.candidates(issuer, aki);
@@ -153,11 +153,13 @@ pub fn collect_files(
                 options.crl,
                 &lookup,
             )
-            .map_err(|err| Failure {
-                kind: FailureKind::Parse,
-                message: err.to_string(),
-                offset: err.offset,
-                provenance: pending.provenance,
+            .map_err(|err| {
+                Box::new(Failure {
+                    kind: FailureKind::Parse,
+                    message: err.to_string(),
+                    offset: err.offset,
+                    provenance: pending.provenance,
+                })
             })
         })
         .collect();
@@ -169,7 +171,7 @@ pub fn collect_files(
     for result in crl_results {
         match result {
             Ok(crl) => bundle.add_crl(crl),
-            Err(failure) => failures.push(failure),
+            Err(failure) => failures.push(*failure),
         }
     }
     bundle.failures = failures;
@@ -313,6 +315,10 @@ fn read_and_parse(path: &Path, options: &FilesOptions, base: &Provenance) -> Fil
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
     let blob = parse_blob(&bytes, name, &provenance, &options.container);
     if blob.certificates.is_empty() && blob.crls.is_empty() && blob.failures.is_empty() {
+        if !known {
+            // A text file that merely mentions a PEM header (a script, a README).
+            return FileOutcome::Ignored;
+        }
         return FileOutcome::Failed(failure(
             FailureKind::Parse,
             "no certificate or CRL found",

@@ -10,6 +10,9 @@ fn every_command_has_help_with_exit_codes() {
         vec!["model", "show", "--help"],
         vec!["score", "--help"],
         vec!["validate", "--help"],
+        vec!["collect", "--help"],
+        vec!["collect", "files", "--help"],
+        vec!["collect", "inventory", "--help"],
     ] {
         let run = pkimm(&args);
         assert_eq!(run.code, 0, "{args:?}: {}", run.stderr);

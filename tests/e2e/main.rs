@@ -3,5 +3,6 @@
 mod support;
 
 mod cli_help;
+mod collect;
 mod model_show;
 mod score;

@@ -25,21 +25,33 @@ use super::oids;
 #[error("not a valid X.509 certificate: {0}")]
 pub struct CertificateError(pub String);
 
+/// Lowercase hex of `bytes`. (`hex::encode` goes through a char iterator; this
+/// is a hot path for fingerprints, serials and key identifiers.)
+pub fn to_hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = Vec::with_capacity(bytes.len() * 2);
+    for byte in bytes {
+        out.push(DIGITS[usize::from(byte >> 4)]);
+        out.push(DIGITS[usize::from(byte & 0x0f)]);
+    }
+    String::from_utf8(out).unwrap_or_default()
+}
+
 /// A serial number's DER content bytes as lowercase hex without leading zeros,
 /// the form every evidence record uses.
 pub fn serial_hex(raw: &[u8]) -> String {
-    let hex = hex::encode(raw);
-    let trimmed = hex.trim_start_matches('0');
-    if trimmed.is_empty() {
-        "0".to_string()
-    } else {
-        trimmed.to_string()
+    let first = raw.iter().position(|b| *b != 0).unwrap_or(raw.len());
+    let hex = to_hex(&raw[first..]);
+    match hex.strip_prefix('0') {
+        Some(rest) if !rest.is_empty() => rest.to_string(),
+        _ if hex.is_empty() => "0".to_string(),
+        _ => hex,
     }
 }
 
 /// Lowercase hex SHA-256 of `bytes`.
 pub fn sha256_hex(bytes: &[u8]) -> String {
-    hex::encode(Sha256::digest(bytes))
+    to_hex(&Sha256::digest(bytes))
 }
 
 /// Parses one DER certificate (trailing bytes are an error) into evidence.
@@ -251,11 +263,9 @@ fn apply_extension(
                 critical,
             });
         }
-        ParsedExtension::SubjectKeyIdentifier(id) => {
-            record.subject_key_id = Some(hex::encode(id.0))
-        }
+        ParsedExtension::SubjectKeyIdentifier(id) => record.subject_key_id = Some(to_hex(id.0)),
         ParsedExtension::AuthorityKeyIdentifier(aki) => {
-            record.authority_key_id = aki.key_identifier.as_ref().map(|id| hex::encode(id.0));
+            record.authority_key_id = aki.key_identifier.as_ref().map(|id| to_hex(id.0));
         }
         ParsedExtension::ParseError { error } => {
             let name = oids::extension(oid).unwrap_or(oid);
@@ -287,7 +297,7 @@ fn ip_to_string(bytes: &[u8]) -> String {
             ip_to_string(&bytes[..16]),
             ip_to_string(&bytes[16..])
         ),
-        _ => format!("invalid:{}", hex::encode(bytes)),
+        _ => format!("invalid:{}", to_hex(bytes)),
     }
 }
 
@@ -388,19 +398,16 @@ fn public_key_info(spki: &SubjectPublicKeyInfo<'_>, warnings: &mut Vec<String>) 
     info
 }
 
-/// Self-signed means self-issued and the signature verifies with the
-/// certificate's own key. Where ring cannot verify the algorithm, matching key
-/// identifiers (or an absent AKI) stand in.
+/// Self-signed means self-issued with the issuer's key being its own. RFC 5280
+/// §4.2.1.1 requires an authority key identifier in every certificate except
+/// self-signed ones, so a self-issued certificate is self-signed when it has no
+/// AKI or its AKI equals its SKI. Only when both identifiers are present but
+/// differ is the signature checked with the certificate's own key — key-rollover
+/// certificates are the expected case there.
 fn is_self_signed(x509: &X509Certificate<'_>, record: &Certificate) -> bool {
-    match x509.verify_signature(None) {
-        Ok(()) => true,
-        Err(x509_parser::error::X509Error::SignatureUnsupportedAlgorithm) => {
-            match (&record.authority_key_id, &record.subject_key_id) {
-                (Some(aki), Some(ski)) => aki == ski,
-                (None, _) => true,
-                _ => false,
-            }
-        }
-        Err(_) => false,
+    match (&record.authority_key_id, &record.subject_key_id) {
+        (None, _) => true,
+        (Some(aki), Some(ski)) if aki == ski => true,
+        _ => x509.verify_signature(None).is_ok(),
     }
 }

@@ -18,7 +18,7 @@ use x509_parser::prelude::FromDer;
 use x509_parser::revocation_list::{CertificateRevocationList, RevokedCertificate};
 use x509_parser::x509::SubjectPublicKeyInfo;
 
-use super::certificate::{serial_hex, sha256_hex, signature_info, uris};
+use super::certificate::{serial_hex, sha256_hex, signature_info, to_hex, uris};
 use super::oids;
 
 /// Limits for CRL evidence.
@@ -242,7 +242,7 @@ pub fn crl_from_der(
                 });
             }
             (_, ParsedExtension::AuthorityKeyIdentifier(aki)) => {
-                crl.authority_key_id = aki.key_identifier.as_ref().map(|id| hex::encode(id.0));
+                crl.authority_key_id = aki.key_identifier.as_ref().map(|id| to_hex(id.0));
             }
             ("2.5.29.46", _) => crl.freshest_crl_urls = freshest_crl_urls(extension.value),
             (_, ParsedExtension::ParseError { error }) => {

@@ -237,3 +237,53 @@ mod tests {
         assert_eq!(normalise_serial(""), None);
     }
 }
+
+/// A comparison key for distinguished names written in different styles
+/// (`CN=a, O=b` and RFC 2253's `O=b,CN=a`): the attribute=value pairs,
+/// whitespace-trimmed, lowercased and sorted.
+pub fn dn_key(dn: &str) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut current = String::new();
+    let mut escaped = false;
+    for c in dn.chars() {
+        match c {
+            '\\' if !escaped => {
+                escaped = true;
+                current.push(c);
+                continue;
+            }
+            ',' | ';' | '+' if !escaped => {
+                parts.push(current.trim().to_lowercase());
+                current.clear();
+            }
+            _ => current.push(c),
+        }
+        escaped = false;
+    }
+    parts.push(current.trim().to_lowercase());
+    let mut parts: Vec<String> = parts
+        .into_iter()
+        .filter(|p| !p.is_empty())
+        .map(|p| match p.split_once('=') {
+            Some((k, v)) => format!("{}={}", k.trim(), v.trim()),
+            None => p,
+        })
+        .collect();
+    parts.sort();
+    parts.join(",")
+}
+
+#[cfg(test)]
+mod dn_tests {
+    use super::dn_key;
+
+    #[test]
+    fn dn_styles_compare_equal() {
+        assert_eq!(
+            dn_key("CN=pkimm CA, O=Example"),
+            dn_key("O=Example,CN=pkimm CA")
+        );
+        assert_ne!(dn_key("CN=a"), dn_key("CN=b"));
+        assert_eq!(dn_key("CN=a\\,b, O=x"), dn_key("O=x,CN=a\\,b"));
+    }
+}

@@ -96,7 +96,7 @@ mod tests {
     fn round_trips_rfc3339() {
         let t = UtcTime::from_unix(1_795_000_000).unwrap();
         let json = serde_json::to_string(&t).unwrap();
-        assert_eq!(json, "\"2026-11-19T06:26:40Z\"");
+        assert_eq!(json, "\"2026-11-18T11:06:40Z\"");
         assert_eq!(serde_json::from_str::<UtcTime>(&json).unwrap(), t);
         assert!(serde_json::from_str::<UtcTime>("\"yesterday\"").is_err());
     }

@@ -1,0 +1,243 @@
+//! `pkimm collect files` and `pkimm collect inventory` through the binary.
+
+use std::process::Command;
+
+use serde_json::Value;
+
+use crate::support::{fixture, pkimm, temp_file};
+
+fn collect_fixtures() -> Value {
+    let run = pkimm(["collect", "files", fixture("pki").to_str().unwrap()]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("collected 14 certificates, 4 CRLs and 5 failures"),
+        "{}",
+        run.stderr
+    );
+    serde_json::from_str(&run.stdout).expect("bundle JSON")
+}
+
+#[test]
+fn collects_every_fixture_certificate_and_crl() {
+    let bundle = collect_fixtures();
+    assert_eq!(bundle["schema_version"], "1.0.0");
+    assert_eq!(bundle["certificates"].as_array().unwrap().len(), 14);
+    assert_eq!(bundle["crls"].as_array().unwrap().len(), 4);
+    assert_eq!(bundle["runs"][0]["collector"], "files");
+    // Garbage files are failure records, and the exit code was still 0.
+    let failures = bundle["failures"].as_array().unwrap();
+    assert!(failures.iter().any(|f| f["provenance"]["source"]
+        .as_str()
+        .unwrap()
+        .ends_with("garbage.der")));
+    // Every record carries provenance.
+    for c in bundle["certificates"].as_array().unwrap() {
+        let o = &c["observations"][0];
+        assert_eq!(o["collector"], "files");
+        assert!(o["collected_at"].as_str().unwrap().ends_with('Z'));
+        assert!(o["agent"].is_string());
+    }
+}
+
+/// The parsed serials and fingerprints agree with `openssl x509`.
+#[test]
+fn fields_agree_with_openssl() {
+    let bundle = collect_fixtures();
+    let leaves = std::fs::read_dir(fixture("pki/leaf")).unwrap();
+    let mut checked = 0;
+    for entry in leaves {
+        let path = entry.unwrap().path();
+        if path.extension().and_then(|e| e.to_str()) != Some("pem") {
+            continue;
+        }
+        let output = Command::new("openssl")
+            .args([
+                "x509",
+                "-noout",
+                "-serial",
+                "-fingerprint",
+                "-sha256",
+                "-in",
+            ])
+            .arg(&path)
+            .output()
+            .expect("openssl is installed (.ci/run installs it)");
+        let text = String::from_utf8(output.stdout).unwrap();
+        let serial = text
+            .lines()
+            .find_map(|l| l.strip_prefix("serial="))
+            .unwrap()
+            .to_ascii_lowercase();
+        let fingerprint = text
+            .lines()
+            .find_map(|l| l.split_once("Fingerprint=").map(|(_, f)| f))
+            .unwrap()
+            .replace(':', "")
+            .to_ascii_lowercase();
+        let record = bundle["certificates"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["fingerprint_sha256"] == fingerprint.as_str())
+            .unwrap_or_else(|| panic!("{} not in bundle", path.display()));
+        assert_eq!(
+            record["serial"],
+            serial.trim_start_matches('0'),
+            "{}",
+            path.display()
+        );
+        checked += 1;
+    }
+    assert_eq!(checked, 11);
+}
+
+#[test]
+fn writes_the_bundle_to_a_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("bundle.json");
+    let run = pkimm([
+        "collect",
+        "files",
+        fixture("pki/ca").to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+        "--agent",
+        "zone-a",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.is_empty());
+    let bundle: Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    assert_eq!(bundle["certificates"].as_array().unwrap().len(), 3);
+    assert_eq!(bundle["runs"][0]["agent"], "zone-a");
+}
+
+#[test]
+fn unreadable_path_is_a_clear_error() {
+    let run = pkimm(["collect", "files", "/nonexistent/certs"]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains("cannot read /nonexistent/certs"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn pkcs12_password_comes_from_a_file_and_is_never_printed() {
+    let (_dir, secret) = temp_file("p12-password", "fixture-password\n");
+    let run = pkimm([
+        "collect",
+        "files",
+        fixture("pki/container/rsa4096-password.p12")
+            .to_str()
+            .unwrap(),
+        "--pkcs12-password-file",
+        secret.to_str().unwrap(),
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("collected 1 certificates, 0 CRLs and 0 failures"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stdout.contains("fixture-password") && !run.stderr.contains("fixture-password"));
+}
+
+#[test]
+fn imports_an_inventory_export() {
+    let run = pkimm([
+        "collect",
+        "inventory",
+        fixture("inventory/ca-export.csv").to_str().unwrap(),
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let bundle: Value = serde_json::from_str(&run.stdout).unwrap();
+    let rows = bundle["inventory"].as_array().unwrap();
+    assert_eq!(rows.len(), 5);
+    assert_eq!(rows[0]["subject"], "rsa2048-398d.example.test");
+    assert_eq!(rows[0]["owner"], "web");
+    assert_eq!(rows[2]["status"], "revoked");
+    assert_eq!(rows[4]["serial"], "7f3a00112233445566778899aabbccdd");
+    let failures = bundle["failures"].as_array().unwrap();
+    assert_eq!(failures.len(), 2);
+    assert!(failures[0]["provenance"]["source"]
+        .as_str()
+        .unwrap()
+        .ends_with("ca-export.csv#row=7"));
+    assert!(failures[0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("not hexadecimal"));
+    assert!(failures[1]["message"]
+        .as_str()
+        .unwrap()
+        .contains("not a date"));
+}
+
+#[test]
+fn inventory_serials_match_discovered_certificates() {
+    let bundle = collect_fixtures();
+    let run = pkimm([
+        "collect",
+        "inventory",
+        fixture("inventory/ca-export.csv").to_str().unwrap(),
+    ]);
+    let inventory: Value = serde_json::from_str(&run.stdout).unwrap();
+    let discovered: Vec<&str> = bundle["certificates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["serial"].as_str().unwrap())
+        .collect();
+    let matched = inventory["inventory"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| discovered.contains(&r["serial"].as_str().unwrap()))
+        .count();
+    assert_eq!(matched, 4, "all but the decommissioned row were discovered");
+}
+
+#[test]
+fn inventory_column_mapping_and_missing_columns() {
+    let (_dir, path) = temp_file("export.csv", "Cert Serial,Thumb256\n0a0b,\n");
+    let run = pkimm(["collect", "inventory", path.to_str().unwrap()]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains("export.csv: no serial number column"),
+        "{}",
+        run.stderr
+    );
+
+    let fp = "ab".repeat(32);
+    let (_dir2, path) = temp_file("export.csv", &format!("Cert Serial,Thumb256\n0a0b,{fp}\n"));
+    let run = pkimm([
+        "collect",
+        "inventory",
+        path.to_str().unwrap(),
+        "--map",
+        "serial=Cert Serial",
+        "--map",
+        "fingerprint=Thumb256",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let bundle: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(bundle["inventory"][0]["serial"], "a0b");
+    assert_eq!(bundle["inventory"][0]["fingerprint_sha256"], fp.as_str());
+
+    let run = pkimm([
+        "collect",
+        "inventory",
+        path.to_str().unwrap(),
+        "--map",
+        "colour=x",
+    ]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains("unknown inventory field"),
+        "{}",
+        run.stderr
+    );
+}
