@@ -1,7 +1,23 @@
-//! The pkimm rule engine and its built-in rule packs.
+//! The pkimm rule engine.
 //!
-//! Rules are declarative YAML with CEL expressions that turn evidence into
-//! findings and per-requirement metrics. The engine has not landed yet: see the
-//! project's open issues.
+//! Rules are declarative YAML ([`rule`]) with CEL expressions ([`expr`], the
+//! only module that names the `cel` crate). Each rule maps to PKIMM
+//! requirements, applies to one [`EvidenceKind`], and evaluates every record of
+//! that kind to pass, fail, not applicable or error. Records are seen through
+//! [`view`]s that add facts from the whole bundle ([`context`]); parameters come
+//! from the organisation [`policy`]. [`eval`] runs a [`pack::RulePack`] over a
+//! bundle in parallel and produces findings and per-requirement metrics;
+//! [`waiver`] suppresses accepted findings until they expire.
 
 #![forbid(unsafe_code)]
+
+pub mod context;
+pub mod expr;
+pub mod kind;
+pub mod policy;
+pub mod rule;
+pub mod view;
+
+pub use kind::EvidenceKind;
+pub use policy::{load_policy_file, Policy};
+pub use rule::{Outcome, Rule, RuleDef, RuleError, Severity};

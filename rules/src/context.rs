@@ -1,0 +1,286 @@
+//! Facts about one record that need the whole bundle: shared keys, duplicate
+//! serials, inventory matches, revocation status, chains. Computed once per
+//! evaluation, so rules stay simple per-record expressions.
+
+use std::collections::{HashMap, HashSet};
+
+use pkimm_model::evidence::{dn_key, Certificate, EvidenceBundle, InventoryRecord};
+
+/// Indexes over a bundle.
+pub struct BundleIndex {
+    spki_count: HashMap<String, usize>,
+    spki_hosts: HashMap<String, HashSet<String>>,
+    issuer_serial_count: HashMap<(String, String), usize>,
+    subjects: HashMap<String, Vec<usize>>,
+    has_inventory: bool,
+    inventory_issuer_serial: HashSet<(String, String)>,
+    inventory_serials_without_issuer: HashSet<String>,
+    inventory_fingerprints: HashSet<String>,
+    discovered_issuer_serial: HashSet<(String, String)>,
+    discovered_serials: HashSet<String>,
+    discovered_fingerprints: HashSet<String>,
+    endpoint_leaves: HashSet<String>,
+    deployed_issuer_serial: HashSet<(String, String)>,
+    deployed_serials: HashSet<String>,
+    revoked: HashMap<(String, String), String>,
+    crl_numbers: HashSet<(String, String)>,
+    self_signed_subjects: HashSet<String>,
+    chain_to_root: Vec<bool>,
+}
+
+/// Per-certificate facts from the bundle.
+#[derive(Debug, Clone, Default)]
+pub struct CertificateFacts {
+    /// Certificates (including this one) with the same public key.
+    pub spki_shared_count: usize,
+    /// Distinct host names across the certificates sharing this key.
+    pub key_hosts: usize,
+    /// Another certificate from the same issuer has the same serial.
+    pub duplicate_serial: bool,
+    /// The issuer certificate is in the bundle (or the certificate is self-issued).
+    pub issuer_in_bundle: bool,
+    /// Issuers can be followed to a self-signed root inside the bundle.
+    pub chain_to_root: bool,
+    /// The bundle has inventory rows at all.
+    pub inventory_available: bool,
+    /// The certificate matches an inventory row.
+    pub in_inventory: bool,
+    /// The certificate was served by a TLS endpoint.
+    pub on_endpoint: bool,
+    /// A CRL in the bundle lists the certificate, with the reason.
+    pub revocation_reason: Option<String>,
+}
+
+/// Per-inventory-row facts from the bundle.
+#[derive(Debug, Clone, Default)]
+pub struct InventoryFacts {
+    /// A certificate with this serial and issuer (or fingerprint) was discovered.
+    pub discovered: bool,
+    /// That certificate was served by a TLS endpoint.
+    pub deployed: bool,
+}
+
+fn host_names(certificate: &Certificate) -> impl Iterator<Item = String> + '_ {
+    certificate
+        .san
+        .dns
+        .iter()
+        .chain(certificate.subject_cn.iter())
+        .map(|h| h.to_ascii_lowercase())
+}
+
+impl BundleIndex {
+    /// Builds the indexes.
+    pub fn new(bundle: &EvidenceBundle) -> Self {
+        let certificates = &bundle.certificates;
+        let mut spki_count: HashMap<String, usize> = HashMap::new();
+        let mut spki_hosts: HashMap<String, HashSet<String>> = HashMap::new();
+        let mut issuer_serial_count: HashMap<(String, String), usize> = HashMap::new();
+        let mut subjects: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut discovered_issuer_serial = HashSet::new();
+        let mut discovered_serials = HashSet::new();
+        let mut discovered_fingerprints = HashSet::new();
+        let mut self_signed_subjects = HashSet::new();
+        for (i, c) in certificates.iter().enumerate() {
+            *spki_count.entry(c.spki_sha256.clone()).or_default() += 1;
+            spki_hosts
+                .entry(c.spki_sha256.clone())
+                .or_default()
+                .extend(host_names(c));
+            let issuer = dn_key(&c.issuer);
+            *issuer_serial_count
+                .entry((issuer.clone(), c.serial.clone()))
+                .or_default() += 1;
+            subjects.entry(dn_key(&c.subject)).or_default().push(i);
+            discovered_issuer_serial.insert((issuer, c.serial.clone()));
+            discovered_serials.insert(c.serial.clone());
+            discovered_fingerprints.insert(c.fingerprint_sha256.clone());
+            if c.self_signed {
+                self_signed_subjects.insert(dn_key(&c.subject));
+            }
+        }
+        let mut inventory_issuer_serial = HashSet::new();
+        let mut inventory_serials_without_issuer = HashSet::new();
+        let mut inventory_fingerprints = HashSet::new();
+        for row in &bundle.inventory {
+            match &row.issuer {
+                Some(issuer) => {
+                    inventory_issuer_serial.insert((dn_key(issuer), row.serial.clone()));
+                }
+                None => {
+                    inventory_serials_without_issuer.insert(row.serial.clone());
+                }
+            }
+            if let Some(fp) = &row.fingerprint_sha256 {
+                inventory_fingerprints.insert(fp.clone());
+            }
+        }
+        let endpoint_leaves: HashSet<String> = bundle
+            .tls_endpoints
+            .iter()
+            .filter_map(|e| e.leaf.clone())
+            .chain(
+                bundle
+                    .chains
+                    .iter()
+                    .filter_map(|c| c.certificates.first().cloned()),
+            )
+            .collect();
+        let mut deployed_issuer_serial = HashSet::new();
+        let mut deployed_serials = HashSet::new();
+        for c in certificates
+            .iter()
+            .filter(|c| endpoint_leaves.contains(&c.fingerprint_sha256))
+        {
+            deployed_issuer_serial.insert((dn_key(&c.issuer), c.serial.clone()));
+            deployed_serials.insert(c.serial.clone());
+        }
+        let mut revoked = HashMap::new();
+        let mut crl_numbers = HashSet::new();
+        for crl in &bundle.crls {
+            let issuer = dn_key(&crl.issuer);
+            for entry in &crl.entries {
+                revoked.insert(
+                    (issuer.clone(), entry.serial.clone()),
+                    entry
+                        .reason
+                        .clone()
+                        .unwrap_or_else(|| "unspecified".to_string()),
+                );
+            }
+            if let Some(number) = &crl.crl_number {
+                crl_numbers.insert((issuer, number.clone()));
+            }
+        }
+        let mut index = Self {
+            spki_count,
+            spki_hosts,
+            issuer_serial_count,
+            subjects,
+            has_inventory: !bundle.inventory.is_empty(),
+            inventory_issuer_serial,
+            inventory_serials_without_issuer,
+            inventory_fingerprints,
+            discovered_issuer_serial,
+            discovered_serials,
+            discovered_fingerprints,
+            endpoint_leaves,
+            deployed_issuer_serial,
+            deployed_serials,
+            revoked,
+            crl_numbers,
+            self_signed_subjects,
+            chain_to_root: Vec::new(),
+        };
+        index.chain_to_root = certificates
+            .iter()
+            .map(|c| index.reaches_root(certificates, c))
+            .collect();
+        index
+    }
+
+    /// Follows issuers by name, at most 16 steps, to a self-signed certificate.
+    fn reaches_root(&self, certificates: &[Certificate], start: &Certificate) -> bool {
+        let mut current = start;
+        for _ in 0..16 {
+            if current.self_signed {
+                return true;
+            }
+            let Some(candidates) = self.subjects.get(&dn_key(&current.issuer)) else {
+                return false;
+            };
+            let next = candidates.iter().map(|i| &certificates[*i]).find(|issuer| {
+                issuer.fingerprint_sha256 != current.fingerprint_sha256
+                    && match (&current.authority_key_id, &issuer.subject_key_id) {
+                        (Some(aki), Some(ski)) => aki == ski,
+                        _ => true,
+                    }
+            });
+            match next {
+                Some(issuer) => current = issuer,
+                None => return false,
+            }
+        }
+        false
+    }
+
+    /// Facts for the certificate at `position` in the bundle.
+    pub fn certificate(&self, position: usize, c: &Certificate) -> CertificateFacts {
+        let issuer = dn_key(&c.issuer);
+        let shared = self.spki_count.get(&c.spki_sha256).copied().unwrap_or(1);
+        CertificateFacts {
+            spki_shared_count: shared,
+            key_hosts: if shared > 1 {
+                self.spki_hosts.get(&c.spki_sha256).map_or(0, HashSet::len)
+            } else {
+                1
+            },
+            duplicate_serial: self
+                .issuer_serial_count
+                .get(&(issuer.clone(), c.serial.clone()))
+                .is_some_and(|n| *n > 1),
+            issuer_in_bundle: c.self_issued || self.subjects.contains_key(&issuer),
+            chain_to_root: self.chain_to_root.get(position).copied().unwrap_or(false),
+            inventory_available: self.has_inventory,
+            in_inventory: self.inventory_fingerprints.contains(&c.fingerprint_sha256)
+                || self
+                    .inventory_issuer_serial
+                    .contains(&(issuer.clone(), c.serial.clone()))
+                || self.inventory_serials_without_issuer.contains(&c.serial),
+            on_endpoint: self.endpoint_leaves.contains(&c.fingerprint_sha256),
+            revocation_reason: self.revoked.get(&(issuer, c.serial.clone())).cloned(),
+        }
+    }
+
+    /// Facts for an inventory row.
+    pub fn inventory(&self, row: &InventoryRecord) -> InventoryFacts {
+        let by_fingerprint = row
+            .fingerprint_sha256
+            .as_ref()
+            .is_some_and(|fp| self.discovered_fingerprints.contains(fp));
+        let by_serial = match &row.issuer {
+            Some(issuer) => self
+                .discovered_issuer_serial
+                .contains(&(dn_key(issuer), row.serial.clone())),
+            None => self.discovered_serials.contains(&row.serial),
+        };
+        let discovered = by_fingerprint || by_serial;
+        let deployed = row
+            .fingerprint_sha256
+            .as_ref()
+            .is_some_and(|fp| self.endpoint_leaves.contains(fp))
+            || match &row.issuer {
+                Some(issuer) => self
+                    .deployed_issuer_serial
+                    .contains(&(dn_key(issuer), row.serial.clone())),
+                None => self.deployed_serials.contains(&row.serial),
+            };
+        InventoryFacts {
+            discovered,
+            deployed,
+        }
+    }
+
+    /// Whether a CRL with this issuer and number is in the bundle.
+    pub fn has_crl_number(&self, issuer: &str, number: &str) -> bool {
+        self.crl_numbers
+            .contains(&(dn_key(issuer), number.to_string()))
+    }
+
+    /// Whether a certificate for this subject is in the bundle.
+    pub fn has_subject(&self, subject: &str) -> bool {
+        self.subjects.contains_key(&dn_key(subject))
+    }
+
+    /// Whether the named subject is a self-signed root in the bundle.
+    pub fn is_root_subject(&self, subject: &str) -> bool {
+        self.self_signed_subjects.contains(&dn_key(subject))
+    }
+
+    /// The revocation reason of a serial from an issuer, when a CRL lists it.
+    pub fn revocation(&self, issuer: &str, serial: &str) -> Option<&str> {
+        self.revoked
+            .get(&(dn_key(issuer), serial.to_string()))
+            .map(String::as_str)
+    }
+}

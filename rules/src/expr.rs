@@ -1,0 +1,259 @@
+//! The only module that names `cel`: compiling and evaluating rule expressions.
+//!
+//! CEL is the expression language of Kubernetes admission policies and Envoy.
+//! The `cel` crate's API changed in 0.13 and again in 0.15, so it is pinned to
+//! 0.15.x and wrapped here: the rest of the engine sees [`Expr`], [`Scope`] and
+//! [`Value`] builders only.
+
+use std::collections::HashMap;
+use std::sync::{Arc, OnceLock};
+
+/// A value visible to expressions.
+pub type Value = cel::Value;
+
+fn env() -> Arc<cel::Env> {
+    static ENV: OnceLock<Arc<cel::Env>> = OnceLock::new();
+    ENV.get_or_init(|| Arc::new(cel::Env::stdlib())).clone()
+}
+
+/// A compile error with its position inside the expression.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CompileError {
+    /// What is wrong.
+    pub message: String,
+    /// One-based line inside the expression.
+    pub line: usize,
+    /// One-based column inside the expression.
+    pub column: usize,
+}
+
+/// A compiled expression.
+pub struct Expr {
+    source: String,
+    program: cel::Program,
+}
+
+impl std::fmt::Debug for Expr {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("Expr").field(&self.source).finish()
+    }
+}
+
+impl Expr {
+    /// Compiles `source`.
+    pub fn compile(source: &str) -> Result<Self, CompileError> {
+        let program = env().compile(source).map_err(|errors| {
+            let first = errors.errors.first();
+            let (line, column) = first.map_or((1, 1), |e| {
+                (
+                    usize::try_from(e.pos.0).unwrap_or(0).max(1),
+                    usize::try_from(e.pos.1).unwrap_or(0) + 1,
+                )
+            });
+            CompileError {
+                message: first.map_or_else(|| errors.to_string(), |e| e.msg.clone()),
+                line,
+                column,
+            }
+        })?;
+        Ok(Self {
+            source: source.to_string(),
+            program,
+        })
+    }
+
+    /// The expression text.
+    pub fn source(&self) -> &str {
+        &self.source
+    }
+
+    /// The top-level variables the expression refers to.
+    pub fn variables(&self) -> Vec<String> {
+        self.program
+            .references()
+            .variables()
+            .into_iter()
+            .map(str::to_string)
+            .collect()
+    }
+}
+
+/// Why an expression could not be evaluated to a boolean.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EvalError {
+    /// A field that does not exist was read.
+    NoSuchField(String),
+    /// The expression did not produce a boolean.
+    NotBoolean(String),
+    /// Any other runtime error.
+    Other(String),
+}
+
+impl std::fmt::Display for EvalError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::NoSuchField(field) => write!(f, "no such field: {field}"),
+            Self::NotBoolean(got) => write!(f, "expression gave {got}, not a boolean"),
+            Self::Other(message) => f.write_str(message),
+        }
+    }
+}
+
+/// Variables shared by every evaluation of a run: `policy` and `now`.
+pub struct Scope {
+    context: cel::Context<'static, 'static>,
+}
+
+impl Scope {
+    /// A scope with `policy` and `now` (Unix seconds).
+    pub fn new(policy: &Value, now: i64) -> Self {
+        let mut context = cel::Context::with_env(env());
+        context.add_variable_from_value("policy", policy.clone());
+        context.add_variable_from_value("now", now);
+        Self { context }
+    }
+
+    /// Evaluates `expr` with `name` bound to `value`.
+    pub fn eval_bool(&self, expr: &Expr, name: &str, value: &Value) -> Result<bool, EvalError> {
+        let mut inner = self.context.new_inner_scope();
+        inner.add_variable_from_value(name, value.clone());
+        match expr.program.execute(&inner) {
+            Ok(cel::Value::Bool(b)) => Ok(b),
+            Ok(other) => Err(EvalError::NotBoolean(format!("{other:?}"))),
+            Err(cel::ExecutionError::NoSuchKey(key)) => {
+                Err(EvalError::NoSuchField(key.to_string()))
+            }
+            Err(err) => Err(EvalError::Other(err.to_string())),
+        }
+    }
+
+    /// Evaluates `expr` to text (for finding messages).
+    pub fn eval_text(&self, expr: &Expr, name: &str, value: &Value) -> Result<String, EvalError> {
+        let mut inner = self.context.new_inner_scope();
+        inner.add_variable_from_value(name, value.clone());
+        match expr.program.execute(&inner) {
+            Ok(value) => Ok(display(&value)),
+            Err(err) => Err(EvalError::Other(err.to_string())),
+        }
+    }
+}
+
+/// Renders a value for messages: strings bare, everything else as CEL-ish text.
+pub fn display(value: &Value) -> String {
+    match value {
+        cel::Value::String(s) => s.to_string(),
+        cel::Value::Int(i) => i.to_string(),
+        cel::Value::UInt(u) => u.to_string(),
+        cel::Value::Float(f) => {
+            if f.fract() == 0.0 && f.abs() < 1e15 {
+                format!("{f:.0}")
+            } else {
+                format!("{f:.2}")
+            }
+        }
+        cel::Value::Bool(b) => b.to_string(),
+        cel::Value::Null => "null".to_string(),
+        cel::Value::List(items) => {
+            let parts: Vec<String> = items.iter().map(display).collect();
+            format!("[{}]", parts.join(", "))
+        }
+        other => format!("{other:?}"),
+    }
+}
+
+/// Converts any serialisable value (a policy, a test record) into a [`Value`].
+pub fn from_serde<T: serde::Serialize>(value: &T) -> Result<Value, String> {
+    cel::to_value(value).map_err(|e| e.to_string())
+}
+
+/// Builds a map value from field names and values.
+pub fn map(fields: Vec<(&'static str, Value)>) -> Value {
+    let map: HashMap<&'static str, Value> = fields.into_iter().collect();
+    Value::from(map)
+}
+
+/// A string value.
+pub fn string(text: &str) -> Value {
+    Value::String(Arc::new(text.to_string()))
+}
+
+/// A list of strings.
+pub fn strings<S: AsRef<str>>(items: &[S]) -> Value {
+    Value::List(Arc::new(items.iter().map(|s| string(s.as_ref())).collect()))
+}
+
+/// A list of values.
+pub fn list(items: Vec<Value>) -> Value {
+    Value::List(Arc::new(items))
+}
+
+/// An optional string (null when absent).
+pub fn opt_string(text: Option<&str>) -> Value {
+    text.map_or(Value::Null, string)
+}
+
+/// Whether a value is a map that has `field`, used to tell field typos from
+/// real runtime errors.
+pub fn is_map(value: &Value) -> bool {
+    matches!(value, cel::Value::Map(_))
+}
+
+/// Merges `overrides` (a map) over `base` (a map), recursively, for test
+/// records that give only the fields a rule reads.
+pub fn merge(base: &Value, overrides: &Value) -> Value {
+    match (base, overrides) {
+        (cel::Value::Map(b), cel::Value::Map(o)) => {
+            let mut out: HashMap<cel::objects::Key, Value> =
+                b.map.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+            for (key, value) in o.map.iter() {
+                let merged = match out.get(key) {
+                    Some(existing) => merge(existing, value),
+                    None => value.clone(),
+                };
+                out.insert(key.clone(), merged);
+            }
+            Value::Map(cel::objects::Map { map: Arc::new(out) })
+        }
+        (_, other) => other.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn compile_error_has_a_position() {
+        let err = Expr::compile("cert.key.bits >= ").unwrap_err();
+        assert!(err.column > 1, "{err:?}");
+        assert!(Expr::compile("cert.key.bits >= 2048").is_ok());
+    }
+
+    #[test]
+    fn evaluates_with_policy_and_now() {
+        let policy = from_serde(&serde_json::json!({"min": 2048})).unwrap();
+        let scope = Scope::new(&policy, 1000);
+        let expr = Expr::compile("cert.bits >= policy.min && now == 1000").unwrap();
+        let cert = map(vec![("bits", Value::Int(4096))]);
+        assert_eq!(scope.eval_bool(&expr, "cert", &cert), Ok(true));
+        let missing = Expr::compile("cert.bitz > 1").unwrap();
+        assert_eq!(
+            scope.eval_bool(&missing, "cert", &cert),
+            Err(EvalError::NoSuchField("bitz".into()))
+        );
+        assert_eq!(expr.variables().len(), 3, "{:?}", expr.variables());
+    }
+
+    #[test]
+    fn merge_overrides_nested_fields() {
+        let base =
+            from_serde(&serde_json::json!({"key": {"bits": 2048, "algorithm": "rsa"}, "x": 1}))
+                .unwrap();
+        let over = from_serde(&serde_json::json!({"key": {"bits": 1024}})).unwrap();
+        let merged = merge(&base, &over);
+        let scope = Scope::new(&Value::Null, 0);
+        let expr =
+            Expr::compile("c.key.bits == 1024 && c.key.algorithm == 'rsa' && c.x == 1").unwrap();
+        assert_eq!(scope.eval_bool(&expr, "c", &merged), Ok(true));
+    }
+}

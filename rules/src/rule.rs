@@ -1,0 +1,449 @@
+//! Rule files: parsing, validation and compilation.
+//!
+//! ```yaml
+//! rules:
+//!   - id: crypto.rsa-min-size
+//!     title: RSA keys meet the policy minimum
+//!     description: Short RSA moduli can be factored.
+//!     severity: high                  # info, low, medium, high, critical
+//!     pkimm: ["5.2"]                  # category.requirement ids
+//!     applies_to: certificate         # see EvidenceKind
+//!     when: cert.key.algorithm == "rsa"          # optional CEL filter
+//!     check: cert.key.bits >= policy.crypto.min_rsa_bits   # CEL; true = pass
+//!     message: "'RSA key of ' + string(cert.key.bits) + ' bits'"   # optional CEL
+//!     citation: NIST SP 800-131A Rev. 2 §3
+//!     remediation: Reissue with RSA 3072 or ECDSA P-256.
+//!     tests:
+//!       - { name: rsa-1024, record: { key: { algorithm: rsa, bits: 1024 } }, expect: fail }
+//! ```
+
+use std::collections::HashSet;
+
+use pkimm_model::diag::{from_yaml_str, join_index, join_key, LineIndex};
+use pkimm_model::Model;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::expr::{EvalError, Expr, Scope, Value};
+use crate::kind::EvidenceKind;
+use crate::policy::Policy;
+use crate::view;
+
+/// How serious a failing rule is.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    /// For information; never a problem on its own.
+    Info,
+    /// Low.
+    Low,
+    /// Medium.
+    Medium,
+    /// High.
+    High,
+    /// Critical.
+    Critical,
+}
+
+impl Severity {
+    /// All severities, ascending.
+    pub const ALL: [Self; 5] = [
+        Self::Info,
+        Self::Low,
+        Self::Medium,
+        Self::High,
+        Self::Critical,
+    ];
+
+    /// Lowercase name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Info => "info",
+            Self::Low => "low",
+            Self::Medium => "medium",
+            Self::High => "high",
+            Self::Critical => "critical",
+        }
+    }
+}
+
+impl std::str::FromStr for Severity {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::ALL
+            .into_iter()
+            .find(|v| v.name() == s)
+            .ok_or_else(|| {
+                format!("unknown severity {s:?}; use info, low, medium, high or critical")
+            })
+    }
+}
+
+/// The expected outcome of a rule test case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// The check held.
+    Pass,
+    /// The check failed.
+    Fail,
+    /// The `when` filter excluded the record.
+    NotApplicable,
+    /// The expressions could not be evaluated.
+    Error,
+}
+
+/// A test case declared next to a rule.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TestCase {
+    /// What the case shows.
+    pub name: String,
+    /// Fields merged over the neutral sample record of the rule's kind.
+    #[serde(default)]
+    pub record: Option<serde_json::Value>,
+    /// A fixture file (certificate or CRL) to evaluate instead, relative to the
+    /// fixtures directory given to `pkimm rules test`.
+    #[serde(default)]
+    pub fixture: Option<String>,
+    /// Policy fields merged over the default policy.
+    #[serde(default)]
+    pub policy: Option<serde_json::Value>,
+    /// Expected outcome.
+    pub expect: Outcome,
+}
+
+/// A rule as written in a file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RuleDef {
+    /// Stable id, such as `crypto.rsa-min-size`.
+    pub id: String,
+    /// One-line statement of what good looks like.
+    pub title: String,
+    /// Why it matters.
+    pub description: String,
+    /// Severity of a failure.
+    pub severity: Severity,
+    /// PKIMM requirement ids (`category.requirement`) the rule evidences.
+    pub pkimm: Vec<String>,
+    /// Evidence kind.
+    pub applies_to: EvidenceKind,
+    /// Optional CEL filter; records where it is false are not applicable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub when: Option<String>,
+    /// CEL check; true passes.
+    pub check: String,
+    /// Optional CEL string expression describing a failure.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    /// Source: RFC, CA/B Forum BR section or NIST publication.
+    pub citation: String,
+    /// How to fix a failure.
+    pub remediation: String,
+    /// Test cases.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tests: Vec<TestCase>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RuleFile {
+    rules: Vec<RuleDef>,
+}
+
+/// A compiled rule.
+#[derive(Debug)]
+pub struct Rule {
+    /// The definition.
+    pub def: RuleDef,
+    /// Where it was loaded from.
+    pub origin: String,
+    /// Compiled `when`.
+    pub when: Option<Expr>,
+    /// Compiled `check`.
+    pub check: Expr,
+    /// Compiled `message`.
+    pub message: Option<Expr>,
+}
+
+/// A problem in a rule file.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub struct RuleError {
+    /// The file.
+    pub origin: String,
+    /// One-based line, when known.
+    pub line: Option<usize>,
+    /// One-based column, when known.
+    pub column: Option<usize>,
+    /// The rule id, when known.
+    pub rule: Option<String>,
+    /// The field (`check`, `when`, …), when known.
+    pub field: Option<String>,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl std::fmt::Display for RuleError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.origin)?;
+        if let Some(line) = self.line {
+            write!(f, ":{line}")?;
+            if let Some(column) = self.column {
+                write!(f, ":{column}")?;
+            }
+        }
+        if let Some(rule) = &self.rule {
+            write!(f, ": rule `{rule}`")?;
+        }
+        if let Some(field) = &self.field {
+            write!(f, " field `{field}`")?;
+        }
+        write!(f, ": {}", self.message)
+    }
+}
+
+fn valid_id(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= 100
+        && id
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '-' | '_'))
+}
+
+/// Parses and compiles a rule file. `model` checks the `pkimm` ids.
+pub fn parse_rule_file(origin: &str, text: &str, model: &Model) -> Result<Vec<Rule>, RuleError> {
+    let file: RuleFile = from_yaml_str(origin, text).map_err(|e| RuleError {
+        origin: e.origin,
+        line: e.line,
+        column: e.column,
+        rule: None,
+        field: (!e.field.is_empty()).then_some(e.field),
+        message: e.message,
+    })?;
+    let lines = LineIndex::build(text).unwrap_or_default();
+    let policy = Policy::default().to_value();
+    let mut seen = HashSet::new();
+    let mut rules = Vec::with_capacity(file.rules.len());
+    for (i, def) in file.rules.into_iter().enumerate() {
+        let path = join_index("rules", i);
+        let error = |field: &str, message: String, offset: Option<(usize, usize)>| {
+            let position = lines.find_nearest(&join_key(&path, field));
+            let (line, column) = match (position, offset) {
+                (Some((line, column)), Some((cel_line, cel_column))) => {
+                    // A plain scalar starts after `field: `; a block scalar on
+                    // the next line. Either way, map the CEL position onto the file.
+                    let block = text.lines().nth(line - 1).is_some_and(|l| {
+                        l.trim_end().ends_with('|') || l.trim_end().ends_with('>')
+                    });
+                    if block || cel_line > 1 {
+                        (Some(line + cel_line - usize::from(!block)), None)
+                    } else {
+                        (Some(line), Some(column + field.len() + 2 + cel_column - 1))
+                    }
+                }
+                (Some((line, column)), None) => (Some(line), Some(column)),
+                (None, _) => (None, None),
+            };
+            RuleError {
+                origin: origin.to_string(),
+                line,
+                column,
+                rule: Some(def.id.clone()),
+                field: Some(field.to_string()),
+                message,
+            }
+        };
+        if !valid_id(&def.id) {
+            return Err(error(
+                "id",
+                "rule ids use lowercase letters, digits, dots, dashes and underscores".into(),
+                None,
+            ));
+        }
+        if !seen.insert(def.id.clone()) {
+            return Err(error(
+                "id",
+                "rule id is defined twice in this file".into(),
+                None,
+            ));
+        }
+        if def.pkimm.is_empty() {
+            return Err(error(
+                "pkimm",
+                "a rule must map to at least one PKIMM requirement".into(),
+                None,
+            ));
+        }
+        for requirement in &def.pkimm {
+            if model.requirement(requirement).is_none() {
+                return Err(error(
+                    "pkimm",
+                    format!(
+                        "{requirement:?} is not a requirement of PKIMM {} (use ids like 7.3)",
+                        model.version
+                    ),
+                    None,
+                ));
+            }
+        }
+        for (field, value) in [
+            ("title", &def.title),
+            ("citation", &def.citation),
+            ("remediation", &def.remediation),
+        ] {
+            if value.trim().is_empty() {
+                return Err(error(field, format!("{field} must not be empty"), None));
+            }
+        }
+        let kind = def.applies_to;
+        let sample = view::sample(kind, 1_800_000_000);
+        let compile = |field: &str, source: &str| -> Result<Expr, RuleError> {
+            let expr = Expr::compile(source).map_err(|e| {
+                error(
+                    field,
+                    format!("CEL: {}", e.message),
+                    Some((e.line, e.column)),
+                )
+            })?;
+            for variable in expr.variables() {
+                if variable != kind.variable() && variable != "policy" && variable != "now" {
+                    return Err(error(
+                        field,
+                        format!(
+                            "unknown variable `{variable}`; rules on {kind} see `{}`, `policy` and `now`",
+                            kind.variable()
+                        ),
+                        None,
+                    ));
+                }
+            }
+            Ok(expr)
+        };
+        let when = def
+            .when
+            .as_deref()
+            .map(|w| compile("when", w))
+            .transpose()?;
+        let check = compile("check", &def.check)?;
+        let message = def
+            .message
+            .as_deref()
+            .map(|m| compile("message", m))
+            .transpose()?;
+        // Catch misspelt fields now rather than as an error on every record.
+        let scope = Scope::new(&policy, 1_800_000_000);
+        for (field, expr) in [("when", when.as_ref()), ("check", Some(&check))] {
+            if let Some(expr) = expr {
+                if let Err(EvalError::NoSuchField(name)) =
+                    scope.eval_bool(expr, kind.variable(), &sample)
+                {
+                    return Err(error(
+                        field,
+                        format!("no field `{name}` on {kind} records or in the policy"),
+                        None,
+                    ));
+                }
+            }
+        }
+        rules.push(Rule {
+            def,
+            origin: origin.to_string(),
+            when,
+            check,
+            message,
+        });
+    }
+    Ok(rules)
+}
+
+impl Rule {
+    /// Evaluates the rule on one record view.
+    pub fn evaluate(&self, scope: &Scope, record: &Value) -> (Outcome, Option<String>) {
+        let variable = self.def.applies_to.variable();
+        if let Some(when) = &self.when {
+            match scope.eval_bool(when, variable, record) {
+                Ok(true) => {}
+                Ok(false) => return (Outcome::NotApplicable, None),
+                Err(err) => return (Outcome::Error, Some(format!("when: {err}"))),
+            }
+        }
+        match scope.eval_bool(&self.check, variable, record) {
+            Ok(true) => (Outcome::Pass, None),
+            Ok(false) => {
+                let message = self
+                    .message
+                    .as_ref()
+                    .and_then(|m| scope.eval_text(m, variable, record).ok());
+                (Outcome::Fail, message)
+            }
+            Err(err) => (Outcome::Error, Some(format!("check: {err}"))),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use pkimm_model::embedded_model;
+
+    const GOOD: &str = r#"
+rules:
+  - id: t.rsa
+    title: RSA size
+    description: d
+    severity: high
+    pkimm: ["5.2"]
+    applies_to: certificate
+    when: cert.key.algorithm == "rsa"
+    check: cert.key.bits >= policy.crypto.min_rsa_bits
+    citation: NIST SP 800-131A
+    remediation: r
+"#;
+
+    fn parse(text: &str) -> Result<Vec<Rule>, RuleError> {
+        parse_rule_file("r.yaml", text, embedded_model())
+    }
+
+    #[test]
+    fn parses_and_evaluates() {
+        let rules = parse(GOOD).unwrap();
+        let scope = Scope::new(&Policy::default().to_value(), 0);
+        let sample = view::sample(EvidenceKind::Certificate, 0);
+        assert_eq!(rules[0].evaluate(&scope, &sample).0, Outcome::NotApplicable);
+    }
+
+    #[test]
+    fn cel_syntax_error_names_file_rule_and_position() {
+        let err = parse(&GOOD.replace("cert.key.bits >= policy", "cert.key.bits >= >= policy"))
+            .unwrap_err();
+        assert_eq!(err.rule.as_deref(), Some("t.rsa"));
+        assert_eq!(err.field.as_deref(), Some("check"));
+        assert_eq!(err.line, Some(10));
+        assert!(err.column.is_some_and(|c| c > 10), "{err}");
+        assert!(err.to_string().starts_with("r.yaml:10:"), "{err}");
+    }
+
+    #[test]
+    fn misspelt_field_and_variable_are_caught_at_load() {
+        let err = parse(&GOOD.replace("cert.key.bits >=", "cert.key.bitz >=")).unwrap_err();
+        assert!(err.message.contains("bitz"), "{err}");
+        let err = parse(&GOOD.replace("cert.key.bits >=", "cret.key.bits >=")).unwrap_err();
+        assert!(err.message.contains("unknown variable `cret`"), "{err}");
+        let err = parse(&GOOD.replace("policy.crypto.min_rsa_bits", "policy.crypto.min_rsa"))
+            .unwrap_err();
+        assert!(err.message.contains("min_rsa"), "{err}");
+    }
+
+    #[test]
+    fn unknown_requirement_and_bad_yaml_are_errors() {
+        let err = parse(&GOOD.replace("[\"5.2\"]", "[\"5.9\"]")).unwrap_err();
+        assert!(err.message.contains("5.9"), "{err}");
+        let err = parse(&GOOD.replace("severity: high", "severity: urgent")).unwrap_err();
+        assert!(err.line.is_some(), "{err}");
+        assert!(parse("rules: [").is_err());
+    }
+}
