@@ -11,9 +11,23 @@ use std::sync::{Arc, OnceLock};
 /// A value visible to expressions.
 pub type Value = cel::Value;
 
+/// The CEL environment: the standard library plus the strings (`join`,
+/// `lowerAscii`, `split`, …), lists and math extensions, as cel-go offers them.
 fn env() -> Arc<cel::Env> {
     static ENV: OnceLock<Arc<cel::Env>> = OnceLock::new();
-    ENV.get_or_init(|| Arc::new(cel::Env::stdlib())).clone()
+    ENV.get_or_init(|| {
+        let mut env = cel::Env::stdlib();
+        for extension in [
+            cel::extensions::strings as fn(&mut cel::Env) -> Result<(), cel::DeclarationError>,
+            cel::extensions::lists,
+            cel::extensions::math,
+        ] {
+            // The extensions declare distinct names; a clash is a build defect.
+            extension(&mut env).unwrap_or_else(|err| panic!("CEL extension failed to load: {err}"));
+        }
+        Arc::new(env)
+    })
+    .clone()
 }
 
 /// A compile error with its position inside the expression.
@@ -67,15 +81,44 @@ impl Expr {
         &self.source
     }
 
-    /// The top-level variables the expression refers to.
+    /// The free variables the expression refers to (comprehension variables
+    /// such as `x` in `list.all(x, x > 0)` are bound, not free).
     pub fn variables(&self) -> Vec<String> {
+        let bound = comprehension_variables(&self.source);
         self.program
             .references()
             .variables()
             .into_iter()
+            .filter(|v| !bound.iter().any(|b| b == v))
             .map(str::to_string)
             .collect()
     }
+}
+
+/// Names bound by the comprehension macros (`all`, `exists`, `exists_one`,
+/// `map`, `filter`): the identifier right after the opening parenthesis.
+fn comprehension_variables(source: &str) -> Vec<String> {
+    let mut names = Vec::new();
+    for macro_name in ["all(", "exists(", "exists_one(", "map(", "filter("] {
+        let pattern = format!(".{macro_name}");
+        let mut rest = source;
+        while let Some(position) = rest.find(&pattern) {
+            rest = &rest[position + pattern.len()..];
+            let name: String = rest
+                .trim_start()
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .collect();
+            if !name.is_empty()
+                && rest.trim_start()[name.len()..]
+                    .trim_start()
+                    .starts_with(',')
+            {
+                names.push(name);
+            }
+        }
+    }
+    names
 }
 
 /// Why an expression could not be evaluated to a boolean.
@@ -162,8 +205,28 @@ pub fn display(value: &Value) -> String {
 }
 
 /// Converts any serialisable value (a policy, a test record) into a [`Value`].
+/// Unsigned integers become signed ones, as in the evidence views, so that
+/// arithmetic between them type-checks.
 pub fn from_serde<T: serde::Serialize>(value: &T) -> Result<Value, String> {
-    cel::to_value(value).map_err(|e| e.to_string())
+    cel::to_value(value)
+        .map(signed_ints)
+        .map_err(|e| e.to_string())
+}
+
+fn signed_ints(value: Value) -> Value {
+    match value {
+        cel::Value::UInt(u) => i64::try_from(u).map_or(cel::Value::UInt(u), cel::Value::Int),
+        cel::Value::List(items) => list(items.iter().cloned().map(signed_ints).collect()),
+        cel::Value::Map(m) => {
+            let map: HashMap<cel::objects::Key, Value> = m
+                .map
+                .iter()
+                .map(|(k, v)| (k.clone(), signed_ints(v.clone())))
+                .collect();
+            Value::Map(cel::objects::Map { map: Arc::new(map) })
+        }
+        other => other,
+    }
 }
 
 /// Builds a map value from field names and values.

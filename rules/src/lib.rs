@@ -12,12 +12,18 @@
 #![forbid(unsafe_code)]
 
 pub mod context;
+pub mod eval;
 pub mod expr;
 pub mod kind;
+pub mod pack;
 pub mod policy;
 pub mod rule;
+pub mod testcase;
 pub mod view;
+pub mod waiver;
 
+pub use eval::{evaluate, EvalOptions, Evaluation, Finding};
 pub use kind::EvidenceKind;
+pub use pack::RulePack;
 pub use policy::{load_policy_file, Policy};
 pub use rule::{Outcome, Rule, RuleDef, RuleError, Severity};
