@@ -53,6 +53,135 @@ pub enum Command {
     /// Collect evidence into an evidence bundle (JSON).
     #[command(subcommand, after_help = EXIT_CODES_HELP)]
     Collect(CollectCommand),
+    /// Evaluate rules over evidence bundles: findings grouped by PKIMM
+    /// requirement, with per-requirement metrics.
+    #[command(after_help = EXIT_CODES_HELP)]
+    Evaluate(EvaluateArgs),
+    /// List or test rule packs.
+    #[command(subcommand, after_help = EXIT_CODES_HELP)]
+    Rules(RulesCommand),
+    /// Write or check the organisation policy file.
+    #[command(subcommand, after_help = EXIT_CODES_HELP)]
+    Policy(PolicyCommand),
+}
+
+/// Where rules come from.
+#[derive(Debug, Args)]
+pub struct RuleSource {
+    /// Extra rule files or directories of `*.yaml` rule files; repeatable.
+    #[arg(long = "rules", value_name = "PATH")]
+    pub rules: Vec<PathBuf>,
+    /// Do not load the built-in rule pack.
+    #[arg(long)]
+    pub no_builtin: bool,
+}
+
+/// Severity threshold values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SeverityArg {
+    /// info and above.
+    Info,
+    /// low and above.
+    Low,
+    /// medium and above.
+    Medium,
+    /// high and above.
+    High,
+    /// critical only.
+    Critical,
+}
+
+/// Arguments of `pkimm evaluate`.
+#[derive(Debug, Args)]
+pub struct EvaluateArgs {
+    /// Evidence bundles (merged when several).
+    #[arg(value_name = "BUNDLE", required = true)]
+    pub bundles: Vec<PathBuf>,
+    /// Organisation policy file (default: the built-in policy).
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
+    /// Waiver file.
+    #[arg(long, value_name = "FILE")]
+    pub waivers: Option<PathBuf>,
+    /// Evaluate as of this time (RFC 3339) instead of now, for reproducible results.
+    #[arg(long, value_name = "TIME")]
+    pub now: Option<String>,
+    /// Exit with code 1 when an unwaived finding at or above this severity exists.
+    #[arg(long, value_enum, value_name = "SEVERITY")]
+    pub fail_on: Option<SeverityArg>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    pub format: OutputFormat,
+    /// Also show info-level findings in text output.
+    #[arg(long)]
+    pub show_info: bool,
+    /// Rule sources.
+    #[command(flatten)]
+    pub source: RuleSource,
+}
+
+/// `pkimm rules ...`
+#[derive(Debug, Subcommand)]
+pub enum RulesCommand {
+    /// List the rules: id, severity, PKIMM requirements, evidence kind, title.
+    #[command(after_help = EXIT_CODES_HELP)]
+    List(RulesListArgs),
+    /// Run the test cases declared in rule files (evidence in, expected result
+    /// out). Without --rules, tests the built-in pack. Exit code 1 when a case fails.
+    #[command(after_help = EXIT_CODES_HELP)]
+    Test(RulesTestArgs),
+}
+
+/// Arguments of `pkimm rules list`.
+#[derive(Debug, Args)]
+pub struct RulesListArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    pub format: OutputFormat,
+    /// Rule sources.
+    #[command(flatten)]
+    pub source: RuleSource,
+}
+
+/// Arguments of `pkimm rules test`.
+#[derive(Debug, Args)]
+pub struct RulesTestArgs {
+    /// Rule files or directories to test (default: the built-in pack).
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Directory that `fixture:` paths in test cases are relative to.
+    #[arg(long, value_name = "DIR", default_value = "fixtures")]
+    pub fixtures: PathBuf,
+}
+
+/// `pkimm policy ...`
+#[derive(Debug, Subcommand)]
+pub enum PolicyCommand {
+    /// Write the default policy, with comments, to a file or stdout.
+    #[command(after_help = EXIT_CODES_HELP)]
+    Init(PolicyInitArgs),
+    /// Check a policy file and report the first mistake with its line.
+    #[command(after_help = EXIT_CODES_HELP)]
+    Check(PolicyCheckArgs),
+}
+
+/// Arguments of `pkimm policy init`.
+#[derive(Debug, Args)]
+pub struct PolicyInitArgs {
+    /// Write here instead of stdout.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Overwrite an existing file.
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// Arguments of `pkimm policy check`.
+#[derive(Debug, Args)]
+pub struct PolicyCheckArgs {
+    /// The policy file.
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
 }
 
 /// `pkimm collect ...`

@@ -38,3 +38,70 @@ pub fn extensions(paths: &[PathBuf], model: &Model) -> Result<Vec<Extension>> {
     }
     Ok(extensions)
 }
+
+/// The rule pack: built-in (unless disabled) plus every `--rules` path.
+pub fn rule_pack(model: &Model, source: &crate::cli::RuleSource) -> Result<pkimm_rules::RulePack> {
+    let mut pack = if source.no_builtin {
+        pkimm_rules::RulePack::new()
+    } else {
+        pkimm_rules::RulePack::builtin(model)?
+    };
+    for path in &source.rules {
+        pack.add_path(path, model)?;
+    }
+    if pack.is_empty() {
+        anyhow::bail!("no rules to run: --no-builtin was given without --rules");
+    }
+    Ok(pack)
+}
+
+/// Largest evidence bundle read (4 GiB).
+const MAX_BUNDLE_BYTES: u64 = 4 * 1024 * 1024 * 1024;
+
+/// Reads and merges evidence bundles.
+pub fn load_bundles(paths: &[PathBuf]) -> Result<pkimm_model::evidence::EvidenceBundle> {
+    use anyhow::Context as _;
+    let mut merged: Option<pkimm_model::evidence::EvidenceBundle> = None;
+    for path in paths {
+        let text = pkimm_model::read::read_text_file(path, MAX_BUNDLE_BYTES)?;
+        let bundle: pkimm_model::evidence::EvidenceBundle = serde_json::from_str(&text)
+            .with_context(|| format!("{} is not a pkimm evidence bundle", path.display()))?;
+        let major = bundle.schema_version.split('.').next().unwrap_or("");
+        if major != "1" {
+            anyhow::bail!(
+                "{}: evidence schema version {} is not supported (pkimm reads 1.x)",
+                path.display(),
+                bundle.schema_version
+            );
+        }
+        match &mut merged {
+            Some(m) => m.merge(bundle),
+            None => merged = Some(bundle),
+        }
+    }
+    merged.context("no bundle given")
+}
+
+/// The evaluation time: `--now` or the current time.
+pub fn evaluation_time(now: Option<&str>) -> Result<i64> {
+    match now {
+        Some(text) => pkimm_model::evidence::UtcTime::parse(text)
+            .map(pkimm_model::evidence::UtcTime::unix)
+            .with_context_text(|| {
+                format!("--now {text:?} is not an RFC 3339 time such as 2026-06-01T00:00:00Z")
+            }),
+        None => Ok(pkimm_model::evidence::UtcTime::now().unix()),
+    }
+}
+
+/// `Option::with_context` with a message, without importing anyhow's trait at
+/// every call site.
+trait WithContextText<T> {
+    fn with_context_text(self, message: impl FnOnce() -> String) -> Result<T>;
+}
+
+impl<T> WithContextText<T> for Option<T> {
+    fn with_context_text(self, message: impl FnOnce() -> String) -> Result<T> {
+        self.ok_or_else(|| anyhow::anyhow!(message()))
+    }
+}

@@ -12,7 +12,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use crate::cli::{Cli, CollectCommand, Command, ModelCommand};
+use crate::cli::{Cli, CollectCommand, Command, ModelCommand, PolicyCommand, RulesCommand};
 
 /// mimalloc: evidence records are many small strings, and the system allocator
 /// costs about a fifth of certificate parse time (see collectors/benches).
@@ -33,6 +33,11 @@ fn main() -> ExitCode {
         Command::Validate(args) => commands::validate::run(&cli.global, args),
         Command::Collect(CollectCommand::Files(args)) => commands::collect_files::run(args),
         Command::Collect(CollectCommand::Inventory(args)) => commands::collect_inventory::run(args),
+        Command::Evaluate(args) => commands::evaluate::run(&cli.global, args),
+        Command::Rules(RulesCommand::List(args)) => commands::rules_list::run(&cli.global, args),
+        Command::Rules(RulesCommand::Test(args)) => commands::rules_test::run(&cli.global, args),
+        Command::Policy(PolicyCommand::Init(args)) => commands::policy::init(args),
+        Command::Policy(PolicyCommand::Check(args)) => commands::policy::check(args),
     };
     match result {
         Ok(code) => code,

@@ -3,6 +3,10 @@
 pub mod collect_common;
 pub mod collect_files;
 pub mod collect_inventory;
+pub mod evaluate;
 pub mod model_show;
+pub mod policy;
+pub mod rules_list;
+pub mod rules_test;
 pub mod score;
 pub mod validate;
