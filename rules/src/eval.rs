@@ -6,6 +6,7 @@
 //! `records × rules`.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::time::Instant;
 
 use pkimm_model::evidence::{EvidenceBundle, UtcTime};
@@ -59,27 +60,22 @@ pub struct RecordRef {
     pub issuer: Option<String>,
 }
 
-/// A failed or erroring rule on one record.
+/// A failed or erroring rule on one record. The rule's title, citation and
+/// remediation are in the rule results, once per rule rather than per finding.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Finding {
     /// Rule id.
     pub rule: String,
-    /// Rule title.
-    pub title: String,
     /// Severity.
     pub severity: Severity,
     /// PKIMM requirement ids.
     pub pkimm: Vec<String>,
     /// Fail or error.
     pub outcome: Outcome,
-    /// The record.
-    pub record: RecordRef,
+    /// The record (shared by every finding on it).
+    pub record: Arc<RecordRef>,
     /// What was found.
     pub message: String,
-    /// Rule citation.
-    pub citation: String,
-    /// How to fix it.
-    pub remediation: String,
     /// The waiver that accepts this finding, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub waived: Option<Waiver>,
@@ -92,6 +88,10 @@ pub struct RuleResult {
     pub id: String,
     /// Title.
     pub title: String,
+    /// Citation.
+    pub citation: String,
+    /// How to fix a failure.
+    pub remediation: String,
     /// Severity.
     pub severity: Option<Severity>,
     /// PKIMM ids.
@@ -395,9 +395,11 @@ pub fn evaluate(
                 let mut tally = Tally::new(&rules);
                 for i in (c * chunk)..((c + 1) * chunk).min(count) {
                     let (value, record) = record(kind, i, bundle, &index, now);
+                    let record = Arc::new(record);
+                    let bound = scope.bind(kind.variable(), &value);
                     for (r, rule) in rules.iter().enumerate() {
                         let started = options.measure_cost.then(Instant::now);
-                        let (outcome, message) = rule.evaluate(&scope, &value);
+                        let (outcome, message) = rule.evaluate(&bound);
                         if let Some(started) = started {
                             *tally.counts[r].cost_ns.get_or_insert(0) +=
                                 started.elapsed().as_nanos() as u64;
@@ -435,14 +437,11 @@ pub fn evaluate(
                                 }
                                 tally.findings.push(Finding {
                                     rule: rule.def.id.clone(),
-                                    title: rule.def.title.clone(),
                                     severity: rule.def.severity,
                                     pkimm: rule.def.pkimm.clone(),
                                     outcome,
-                                    record: record.clone(),
+                                    record: Arc::clone(&record),
                                     message: message.unwrap_or_else(|| rule.def.title.clone()),
-                                    citation: rule.def.citation.clone(),
-                                    remediation: rule.def.remediation.clone(),
                                     waived,
                                 });
                             }
@@ -451,10 +450,22 @@ pub fn evaluate(
                 }
                 tally
             })
-            .reduce(|| Tally::new(&rules), Tally::merge);
+            .collect::<Vec<Tally>>();
+        // Merge once with exact capacity: a pairwise reduce would re-copy the
+        // growing findings vectors at every level.
+        let total: usize = tally.iter().map(|t| t.findings.len()).sum();
+        let tally = tally.into_iter().fold(
+            Tally {
+                counts: vec![RuleResult::default(); rules.len()],
+                findings: Vec::with_capacity(total),
+            },
+            Tally::merge,
+        );
         for (rule, mut counts) in rules.iter().zip(tally.counts) {
             counts.id = rule.def.id.clone();
             counts.title = rule.def.title.clone();
+            counts.citation = rule.def.citation.clone();
+            counts.remediation = rule.def.remediation.clone();
             counts.severity = Some(rule.def.severity);
             counts.pkimm = rule.def.pkimm.clone();
             counts.applies_to = Some(kind);
@@ -466,7 +477,7 @@ pub fn evaluate(
     }
 
     // Stable order: severity (worst first), rule, record.
-    findings.sort_by(|a, b| {
+    findings.sort_unstable_by(|a, b| {
         b.severity
             .cmp(&a.severity)
             .then_with(|| a.rule.cmp(&b.rule))

@@ -156,11 +156,30 @@ impl Scope {
         Self { context }
     }
 
-    /// Evaluates `expr` with `name` bound to `value`.
+    /// Binds the record variable `name` to `value`. Binding converts the value
+    /// into the interpreter's representation, so bind each record once and run
+    /// every rule against the result.
+    pub fn bind(&self, name: &str, value: &Value) -> Bound<'_> {
+        let mut context = self.context.new_inner_scope();
+        context.add_variable_from_value(name, value.clone());
+        Bound { context }
+    }
+
+    /// Evaluates `expr` with `name` bound to `value` (binds for one use).
     pub fn eval_bool(&self, expr: &Expr, name: &str, value: &Value) -> Result<bool, EvalError> {
-        let mut inner = self.context.new_inner_scope();
-        inner.add_variable_from_value(name, value.clone());
-        match expr.program.execute(&inner) {
+        self.bind(name, value).eval_bool(expr)
+    }
+}
+
+/// A scope with one record bound.
+pub struct Bound<'s> {
+    context: cel::Context<'s, 'static>,
+}
+
+impl Bound<'_> {
+    /// Evaluates `expr` to a boolean.
+    pub fn eval_bool(&self, expr: &Expr) -> Result<bool, EvalError> {
+        match expr.program.execute(&self.context) {
             Ok(cel::Value::Bool(b)) => Ok(b),
             Ok(other) => Err(EvalError::NotBoolean(format!("{other:?}"))),
             Err(cel::ExecutionError::NoSuchKey(key)) => {
@@ -171,10 +190,8 @@ impl Scope {
     }
 
     /// Evaluates `expr` to text (for finding messages).
-    pub fn eval_text(&self, expr: &Expr, name: &str, value: &Value) -> Result<String, EvalError> {
-        let mut inner = self.context.new_inner_scope();
-        inner.add_variable_from_value(name, value.clone());
-        match expr.program.execute(&inner) {
+    pub fn eval_text(&self, expr: &Expr) -> Result<String, EvalError> {
+        match expr.program.execute(&self.context) {
             Ok(value) => Ok(display(&value)),
             Err(err) => Err(EvalError::Other(err.to_string())),
         }

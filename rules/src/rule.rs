@@ -24,7 +24,7 @@ use pkimm_model::Model;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::expr::{EvalError, Expr, Scope, Value};
+use crate::expr::{Bound, EvalError, Expr, Scope};
 use crate::kind::EvidenceKind;
 use crate::policy::Policy;
 use crate::view;
@@ -361,23 +361,20 @@ pub fn parse_rule_file(origin: &str, text: &str, model: &Model) -> Result<Vec<Ru
 }
 
 impl Rule {
-    /// Evaluates the rule on one record view.
-    pub fn evaluate(&self, scope: &Scope, record: &Value) -> (Outcome, Option<String>) {
-        let variable = self.def.applies_to.variable();
+    /// Evaluates the rule on one record, bound with [`Scope::bind`] to the
+    /// variable of the rule's evidence kind.
+    pub fn evaluate(&self, record: &Bound<'_>) -> (Outcome, Option<String>) {
         if let Some(when) = &self.when {
-            match scope.eval_bool(when, variable, record) {
+            match record.eval_bool(when) {
                 Ok(true) => {}
                 Ok(false) => return (Outcome::NotApplicable, None),
                 Err(err) => return (Outcome::Error, Some(format!("when: {err}"))),
             }
         }
-        match scope.eval_bool(&self.check, variable, record) {
+        match record.eval_bool(&self.check) {
             Ok(true) => (Outcome::Pass, None),
             Ok(false) => {
-                let message = self
-                    .message
-                    .as_ref()
-                    .and_then(|m| scope.eval_text(m, variable, record).ok());
+                let message = self.message.as_ref().and_then(|m| record.eval_text(m).ok());
                 (Outcome::Fail, message)
             }
             Err(err) => (Outcome::Error, Some(format!("check: {err}"))),
@@ -413,7 +410,8 @@ rules:
         let rules = parse(GOOD).unwrap();
         let scope = Scope::new(&Policy::default().to_value(), 0);
         let sample = view::sample(EvidenceKind::Certificate, 0);
-        assert_eq!(rules[0].evaluate(&scope, &sample).0, Outcome::NotApplicable);
+        let bound = scope.bind("cert", &sample);
+        assert_eq!(rules[0].evaluate(&bound).0, Outcome::NotApplicable);
     }
 
     #[test]

@@ -104,7 +104,8 @@ pub fn run_tests(pack: &RulePack, fixtures: &dyn FixtureLoader) -> Vec<CaseResul
             let (actual, detail) = match (record, policy) {
                 (Ok(record), Ok(policy)) => {
                     let scope = Scope::new(&policy, TEST_NOW);
-                    let (outcome, detail) = rule.evaluate(&scope, &record);
+                    let bound = scope.bind(rule.def.applies_to.variable(), &record);
+                    let (outcome, detail) = rule.evaluate(&bound);
                     (Ok(outcome), detail)
                 }
                 (Err(e), _) | (_, Err(e)) => (Err(e), None),

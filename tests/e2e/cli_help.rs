@@ -13,6 +13,11 @@ fn every_command_has_help_with_exit_codes() {
         vec!["collect", "--help"],
         vec!["collect", "files", "--help"],
         vec!["collect", "inventory", "--help"],
+        vec!["evaluate", "--help"],
+        vec!["rules", "list", "--help"],
+        vec!["rules", "test", "--help"],
+        vec!["policy", "init", "--help"],
+        vec!["policy", "check", "--help"],
     ] {
         let run = pkimm(&args);
         assert_eq!(run.code, 0, "{args:?}: {}", run.stderr);

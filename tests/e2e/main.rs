@@ -4,5 +4,6 @@ mod support;
 
 mod cli_help;
 mod collect;
+mod evaluate;
 mod model_show;
 mod score;

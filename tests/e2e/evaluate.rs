@@ -1,0 +1,273 @@
+//! `pkimm evaluate`, `pkimm rules` and `pkimm policy` through the binary.
+
+use serde_json::Value;
+
+use crate::support::{fixture, pkimm, temp_file};
+
+/// Collects the fixture PKI and inventory into two bundles in `dir`.
+fn fixture_bundles(dir: &std::path::Path) -> (String, String) {
+    let files = dir.join("files.json").display().to_string();
+    let inventory = dir.join("inventory.json").display().to_string();
+    let run = pkimm([
+        "collect",
+        "files",
+        fixture("pki").to_str().unwrap(),
+        "-o",
+        &files,
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let run = pkimm([
+        "collect",
+        "inventory",
+        fixture("inventory/ca-export.csv").to_str().unwrap(),
+        "-o",
+        &inventory,
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    (files, inventory)
+}
+
+fn evaluate_json(args: &[&str]) -> Value {
+    let mut all = vec![
+        "evaluate",
+        "--format",
+        "json",
+        "--now",
+        "2026-06-01T00:00:00Z",
+    ];
+    all.extend_from_slice(args);
+    let run = pkimm(&all);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    serde_json::from_str(&run.stdout).expect("evaluation JSON")
+}
+
+#[test]
+fn findings_on_the_fixture_corpus_match_the_expected_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let (files, inventory) = fixture_bundles(dir.path());
+    let evaluation = evaluate_json(&[&files, &inventory]);
+    let mut actual: Vec<String> = evaluation["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            format!(
+                "{} {} {}",
+                f["rule"].as_str().unwrap(),
+                f["record"]["label"].as_str().unwrap().replace(' ', "_"),
+                f["outcome"].as_str().unwrap()
+            )
+        })
+        .collect();
+    actual.sort();
+    actual.dedup();
+    let expected: Vec<String> = std::fs::read_to_string(fixture("expected/fixture-findings.txt"))
+        .unwrap()
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        .map(str::to_string)
+        .collect();
+    let missing: Vec<_> = expected.iter().filter(|e| !actual.contains(e)).collect();
+    let unexpected: Vec<_> = actual.iter().filter(|a| !expected.contains(a)).collect();
+    assert!(
+        missing.is_empty() && unexpected.is_empty(),
+        "missing: {missing:#?}\nunexpected: {unexpected:#?}"
+    );
+}
+
+#[test]
+fn findings_are_grouped_by_requirement_with_metrics() {
+    let dir = tempfile::tempdir().unwrap();
+    let (files, inventory) = fixture_bundles(dir.path());
+    let evaluation = evaluate_json(&[&files, &inventory]);
+    assert_eq!(evaluation["schema_version"], "1.0.0");
+    let requirements = evaluation["requirements"].as_array().unwrap();
+    let r52 = requirements
+        .iter()
+        .find(|r| r["requirement"] == "5.2")
+        .unwrap();
+    assert!(r52["failed"].as_u64().unwrap() >= 3);
+    assert_eq!(r52["worst_severity"], "high");
+    let ratio = r52["pass_ratio"].as_f64().unwrap();
+    let expected = r52["passed"].as_f64().unwrap()
+        / (r52["passed"].as_f64().unwrap() + r52["failed"].as_f64().unwrap());
+    assert!((ratio - expected).abs() < 1e-12);
+    // Text output groups findings under their requirement.
+    let run = pkimm(["evaluate", &files, "--now", "2026-06-01T00:00:00Z"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let section = run.stdout.split("\n5.2 ").nth(1).expect("5.2 section");
+    assert!(
+        section.contains("crypto.rsa-min-size") && section.contains("rsa1024-weak.example.test")
+    );
+}
+
+#[test]
+fn fail_on_sets_exit_code_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let (files, _) = fixture_bundles(dir.path());
+    let run = pkimm([
+        "evaluate",
+        &files,
+        "--now",
+        "2026-06-01T00:00:00Z",
+        "--fail-on",
+        "high",
+    ]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let run = pkimm([
+        "evaluate",
+        &files,
+        "--now",
+        "2026-06-01T00:00:00Z",
+        "--fail-on",
+        "critical",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+}
+
+#[test]
+fn waivers_suppress_until_they_expire() {
+    let dir = tempfile::tempdir().unwrap();
+    let (files, _) = fixture_bundles(dir.path());
+    let (_w, waivers) = temp_file(
+        "waivers.yaml",
+        "waivers:\n  - rule: crypto.rsa-min-size\n    selector: { host: rsa1024-weak.example.test }\n    reason: Appliance replaced in Q3\n    expires: 2026-12-31\n  - rule: cert.expired\n    selector: { host: expired.example.test }\n    reason: Old\n    expires: 2026-01-31\n",
+    );
+    let evaluation = evaluate_json(&[&files, "--waivers", waivers.to_str().unwrap()]);
+    let finding = |rule: &str| {
+        evaluation["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["rule"] == rule)
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(
+        finding("crypto.rsa-min-size")["waived"]["reason"],
+        "Appliance replaced in Q3"
+    );
+    assert!(
+        finding("cert.expired")["waived"].is_null(),
+        "expired waivers stop applying"
+    );
+    assert_eq!(evaluation["expired_waivers"][0]["rule"], "cert.expired");
+    let rule = evaluation["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == "crypto.rsa-min-size")
+        .unwrap();
+    assert_eq!(rule["waived"], 1);
+}
+
+#[test]
+fn policy_changes_the_verdicts() {
+    let dir = tempfile::tempdir().unwrap();
+    let (files, _) = fixture_bundles(dir.path());
+    let policy = std::process::Command::new(env!("CARGO_BIN_EXE_pkimm"))
+        .args(["policy", "init"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(policy.stdout)
+        .unwrap()
+        .replace("max_leaf_validity_days: 398", "max_leaf_validity_days: 900");
+    let (_p, path) = temp_file("policy.yaml", &text);
+    let run = pkimm(["policy", "check", path.to_str().unwrap()]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let relaxed = evaluate_json(&[&files, "--policy", path.to_str().unwrap()]);
+    assert!(!relaxed["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|f| f["rule"] == "cert.leaf-validity-over-max"));
+    let strict = evaluate_json(&[&files]);
+    assert!(strict["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|f| f["rule"] == "cert.leaf-validity-over-max"));
+}
+
+#[test]
+fn bad_policy_and_bad_rules_name_file_and_field() {
+    let (_p, policy) = temp_file(
+        "policy.yaml",
+        "schema_version: 1\ncrypto:\n  min_rsa_bits: many\n",
+    );
+    let run = pkimm(["policy", "check", policy.to_str().unwrap()]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains("policy.yaml:3:") && run.stderr.contains("crypto.min_rsa_bits"),
+        "{}",
+        run.stderr
+    );
+
+    let (_r, rules) = temp_file(
+        "broken.yaml",
+        "rules:\n  - id: my.rule\n    title: t\n    description: d\n    severity: low\n    pkimm: [\"7.3\"]\n    applies_to: certificate\n    check: cert.validity_days <= \n    citation: c\n    remediation: r\n",
+    );
+    let run = pkimm(["rules", "list", "--rules", rules.to_str().unwrap()]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("broken.yaml:8:"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("rule `my.rule` field `check`"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn rules_list_and_builtin_tests() {
+    let run = pkimm(["rules", "list"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let count: usize = run
+        .stdout
+        .lines()
+        .last()
+        .unwrap()
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(count >= 60);
+    let run = pkimm(["rules", "test", "--fixtures", fixture("").to_str().unwrap()]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert!(run.stdout.contains(" 0 failed"), "{}", run.stdout);
+}
+
+#[test]
+fn custom_rule_directory_is_tested() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("org.yaml"),
+        "rules:\n  - id: org.ec-only\n    title: Only ECDSA keys\n    description: d\n    severity: low\n    pkimm: [\"5.2\"]\n    applies_to: certificate\n    check: cert.key.algorithm == 'ec'\n    citation: Org policy 4.2\n    remediation: r\n    tests:\n      - { name: ec passes, expect: pass }\n      - { name: rsa fails, record: { key: { algorithm: rsa } }, expect: fail }\n      - { name: wrong expectation, expect: fail }\n",
+    )
+    .unwrap();
+    let run = pkimm(["rules", "test", dir.path().to_str().unwrap()]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stdout.contains("FAIL org.ec-only / wrong expectation"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("3 cases: 2 passed, 1 failed"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn bundle_that_is_not_json_is_an_error() {
+    let (_d, path) = temp_file("bundle.json", "{ not json");
+    let run = pkimm(["evaluate", path.to_str().unwrap()]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr
+            .contains("bundle.json is not a pkimm evidence bundle"),
+        "{}",
+        run.stderr
+    );
+}
