@@ -12,6 +12,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::diag::{from_yaml_str, join_index, join_key, DocumentError, Located};
+use crate::load::{is_semver, validate_levels, RawLevel};
 use crate::model::{LevelText, Model};
 use crate::read::{read_text_file, ReadError, MAX_DOCUMENT_BYTES};
 
@@ -202,13 +203,6 @@ struct RawRelevanceCategory {
     levels: Vec<RawLevel>,
 }
 
-#[derive(Deserialize)]
-struct RawLevel {
-    number: i64,
-    name: String,
-    description: String,
-}
-
 #[derive(Deserialize, Default)]
 struct RawOverlaySection {
     #[serde(default)]
@@ -271,14 +265,6 @@ pub fn parse_extension(
 struct Validator<'a> {
     located: &'a Located<'a>,
     model: &'a Model,
-}
-
-fn is_semver(value: &str) -> bool {
-    let parts: Vec<&str> = value.split('.').collect();
-    parts.len() == 3
-        && parts
-            .iter()
-            .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()))
 }
 
 impl Validator<'_> {
@@ -438,30 +424,7 @@ impl Validator<'_> {
                 format!("relevance needs exactly 5 levels, found {}", raw.len()),
             ));
         }
-        let mut seen = HashSet::new();
-        let mut out = Vec::with_capacity(5);
-        for (li, level) in raw.into_iter().enumerate() {
-            let path = join_key(&join_index(&levels_path, li), "number");
-            let number = u8::try_from(level.number)
-                .ok()
-                .filter(|n| (1..=5).contains(n))
-                .ok_or_else(|| {
-                    self.err(
-                        &path,
-                        format!("level number must be 1 to 5, found {}", level.number),
-                    )
-                })?;
-            if !seen.insert(number) {
-                return Err(self.err(&path, format!("level {number} is defined twice")));
-            }
-            out.push(LevelText {
-                number,
-                name: level.name,
-                description: level.description.trim().to_string(),
-            });
-        }
-        out.sort_by_key(|l| l.number);
-        Ok(out)
+        validate_levels(self.located, &levels_path, raw)
     }
 
     /// Builds an overlay from its type and value fields, enforcing that exactly

@@ -53,8 +53,9 @@ struct RawCategory {
     requirements: Vec<RawRequirement>,
 }
 
+/// A level description as model and extension files write it.
 #[derive(Deserialize)]
-struct RawLevel {
+pub(crate) struct RawLevel {
     number: i64,
     name: String,
     description: String,
@@ -88,7 +89,40 @@ pub fn parse_model(origin: &str, text: &str, source: ModelSource) -> Result<Mode
     validate(raw, &located, source)
 }
 
-fn is_semver(value: &str) -> bool {
+/// Checks level descriptions: numbers 1 to 5, each at most once; sorted.
+pub(crate) fn validate_levels(
+    located: &Located<'_>,
+    levels_path: &str,
+    raw: Vec<RawLevel>,
+) -> Result<Vec<LevelText>, DocumentError> {
+    let mut seen = HashSet::new();
+    let mut levels = Vec::with_capacity(raw.len());
+    for (li, level) in raw.into_iter().enumerate() {
+        let path = join_key(&join_index(levels_path, li), "number");
+        let number = u8::try_from(level.number)
+            .ok()
+            .filter(|n| (1..=5).contains(n))
+            .ok_or_else(|| {
+                located.error(
+                    &path,
+                    format!("level number must be 1 to 5, found {}", level.number),
+                )
+            })?;
+        if !seen.insert(number) {
+            return Err(located.error(&path, format!("level {number} is defined twice")));
+        }
+        levels.push(LevelText {
+            number,
+            name: level.name,
+            description: level.description.trim().to_string(),
+        });
+    }
+    levels.sort_by_key(|l| l.number);
+    Ok(levels)
+}
+
+/// Whether `value` is a MAJOR.MINOR.PATCH version.
+pub(crate) fn is_semver(value: &str) -> bool {
     let parts: Vec<&str> = value.split('.').collect();
     parts.len() == 3
         && parts
@@ -214,28 +248,7 @@ fn validate_category(
         return Err(located.error(&id_path, format!("category {} is defined twice", raw.id)));
     }
     let category_weight = weight(located, &join_key(path, "weight"), raw.weight)?;
-    let mut levels = Vec::with_capacity(raw.levels.len());
-    let mut seen_levels = HashSet::new();
-    for (li, level) in raw.levels.into_iter().enumerate() {
-        let level_path = join_key(&join_index(&join_key(path, "levels"), li), "number");
-        let number = u8::try_from(level.number)
-            .ok()
-            .filter(|n| (1..=5).contains(n))
-            .ok_or_else(|| {
-                located.error(
-                    &level_path,
-                    format!("level number must be 1 to 5, found {}", level.number),
-                )
-            })?;
-        if !seen_levels.insert(number) {
-            return Err(located.error(&level_path, format!("level {number} is defined twice")));
-        }
-        levels.push(LevelText {
-            number,
-            name: level.name,
-            description: level.description.trim().to_string(),
-        });
-    }
+    let levels = validate_levels(located, &join_key(path, "levels"), raw.levels)?;
     let mut requirements = Vec::with_capacity(raw.requirements.len());
     let mut requirement_ids = HashSet::new();
     for (ri, requirement) in raw.requirements.into_iter().enumerate() {
