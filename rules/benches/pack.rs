@@ -56,7 +56,7 @@ fn bench_pack(c: &mut Criterion) {
     let mut costs: Vec<_> = measured
         .rules
         .iter()
-        .filter(|r| r.applies_to != Some(pkimm_rules::EvidenceKind::Bundle))
+        .filter(|r| r.evaluated + r.not_applicable >= 1000)
         .filter_map(|r| {
             Some((
                 r.cost_ns? as f64 / (r.evaluated + r.not_applicable).max(1) as f64,
