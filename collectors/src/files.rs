@@ -264,17 +264,18 @@ fn has_known_extension(path: &Path) -> bool {
 
 fn read_and_parse(path: &Path, options: &FilesOptions, base: &Provenance) -> FileOutcome {
     let known = has_known_extension(path);
+    let io_failure = |err: std::io::Error| {
+        FileOutcome::Failed(failure(
+            FailureKind::Io,
+            format!("cannot read: {err}"),
+            base,
+            path,
+            "read",
+        ))
+    };
     let size = match std::fs::metadata(path) {
         Ok(m) => m.len(),
-        Err(err) => {
-            return FileOutcome::Failed(failure(
-                FailureKind::Io,
-                format!("cannot read: {err}"),
-                base,
-                path,
-                "read",
-            ))
-        }
+        Err(err) => return io_failure(err),
     };
     if size > options.max_file_bytes {
         return if known {
@@ -294,15 +295,7 @@ fn read_and_parse(path: &Path, options: &FilesOptions, base: &Provenance) -> Fil
     }
     let bytes = match read_bounded(path, options.max_file_bytes) {
         Ok(b) => b,
-        Err(err) => {
-            return FileOutcome::Failed(failure(
-                FailureKind::Io,
-                format!("cannot read: {err}"),
-                base,
-                path,
-                "read",
-            ))
-        }
+        Err(err) => return io_failure(err),
     };
     if !known && !is_pem(&bytes) && !looks_like_der(&bytes) {
         return FileOutcome::Ignored;
