@@ -9,7 +9,9 @@ use pkimm_model::{
 };
 use pkimm_scoring::arith::round2;
 use pkimm_scoring::report::ToolRef;
-use pkimm_scoring::{parse_assessment, score, score_extension, Basis, ScoreReport};
+use pkimm_scoring::{
+    parse_assessment, score, score_extension, Basis, ExtensionScore, ScoreReport, Scorecard,
+};
 
 fn fixture(path: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -87,12 +89,19 @@ fn example_model() -> Model {
     parse_model("example-model.yaml", EXAMPLE_MODEL, ModelSource::Embedded).unwrap()
 }
 
-#[test]
-fn end_to_end_worked_example() {
+/// Scores `assessment` (YAML) against the example model and extension.
+fn score_example(assessment: &str) -> (Scorecard, ExtensionScore) {
     let model = example_model();
     let extension = parse_extension("example-extension.yaml", EXAMPLE_EXTENSION, &model).unwrap();
-    let assessment = parse_assessment(
-        "a.yaml",
+    let assessment = parse_assessment("a.yaml", assessment, &model).unwrap();
+    let card = score(&model, &assessment, Basis::Assessed);
+    let result = score_extension(&model, &extension, &assessment, &card);
+    (card, result)
+}
+
+#[test]
+fn end_to_end_worked_example() {
+    let (card, result) = score_example(
         r#"
 schema_version: 1
 model: "1.1.0"
@@ -107,11 +116,7 @@ extensions:
     relevance:
       "1": { level: 2 }
 "#,
-        &model,
-    )
-    .unwrap();
-    let card = score(&model, &assessment, Basis::Assessed);
-    let result = score_extension(&model, &extension, &assessment, &card);
+    );
 
     let c = &result.categories[0];
     // Step 1: effective weights 4.5, 2, 1 → WeightSum_C = 7.5.
@@ -144,17 +149,10 @@ extensions:
 /// Level_C = 3.6, WeightSum_C = 7.5, relevance 2 with weight 2 → 3.26.
 #[test]
 fn full_assessment_category_level_example() {
-    let model = example_model();
-    let extension = parse_extension("example-extension.yaml", EXAMPLE_EXTENSION, &model).unwrap();
     // Levels 4, 3, 3 with effective weights 4.5, 2, 1 give 27 / 7.5 = 3.6.
-    let assessment = parse_assessment(
-        "a.yaml",
+    let (_, result) = score_example(
         "schema_version: 1\nmodel: \"1.1.0\"\nrequirements:\n  \"1.1\": { level: 4 }\n  \"1.2\": { level: 3 }\n  \"1.3\": { level: 3 }\nextensions:\n  example:\n    relevance:\n      \"1\": { level: 2 }\n",
-        &model,
-    )
-    .unwrap();
-    let card = score(&model, &assessment, Basis::Assessed);
-    let result = score_extension(&model, &extension, &assessment, &card);
+    );
     let c = &result.categories[0];
     assert_eq!(round2(c.level.unwrap()), 3.6);
     assert_eq!(c.extension_level.as_ref().unwrap().rounded, 3.26);
@@ -164,16 +162,9 @@ fn full_assessment_category_level_example() {
 /// from the model and overlays, relevance 2 with weight 2 → 3.58.
 #[test]
 fn self_assessment_category_level_example() {
-    let model = example_model();
-    let extension = parse_extension("example-extension.yaml", EXAMPLE_EXTENSION, &model).unwrap();
-    let assessment = parse_assessment(
-        "a.yaml",
+    let (card, result) = score_example(
         "schema_version: 1\nmodel: \"1.1.0\"\nmode: self\ncategories:\n  \"1\": { level: 4 }\n  \"2\": { level: 3 }\nextensions:\n  example:\n    relevance:\n      \"1\": { level: 2 }\n",
-        &model,
-    )
-    .unwrap();
-    let card = score(&model, &assessment, Basis::Assessed);
-    let result = score_extension(&model, &extension, &assessment, &card);
+    );
     let c = &result.categories[0];
     assert_eq!(c.weight_sum, 7.5);
     assert_eq!(c.extension_level.as_ref().unwrap().rounded, 3.58);
