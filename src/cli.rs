@@ -2,6 +2,7 @@
 //! code that runs it lives in `commands/`.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
@@ -196,7 +197,35 @@ pub enum CollectCommand {
     /// issuer or SHA-256 fingerprint column).
     #[command(after_help = EXIT_CODES_HELP)]
     Inventory(CollectInventoryArgs),
+    /// Scan TLS endpoints: served chain and its validation, protocol versions
+    /// (including SSLv3, TLS 1.0 and 1.1 by a legacy probe), accepted cipher
+    /// suites, ALPN, OCSP staple, SCTs and handshake time. Unreachable or
+    /// broken endpoints become failure records; the exit code stays 0.
+    #[command(after_help = TLS_HELP)]
+    Tls(CollectTlsArgs),
 }
+
+const TLS_HELP: &str = "\
+Targets:
+  host[:port]                 default port 443 (or --port)
+  https://host[:port]/path    also smtp://, imap://, pop3://, ftp://, ldap://,
+                              postgres://, xmpp:// (STARTTLS) and smtps://,
+                              imaps://, pop3s://, ftps://, ldaps:// (implicit TLS)
+  [2001:db8::1]:8443, ::1     IPv6
+  10.0.0.0/24                 every host of a range, on --ports
+A target may carry options, separated by spaces (quote the argument):
+  \"10.0.0.5:443 sni=a.example,b.example\"   one scan per SNI name
+  \"10.0.0.0/28 ports=443,8443\"
+  \"mail.example:2525 starttls=smtp\"        smtp, imap, pop3, ftp, ldap, postgres,
+                                            xmpp, or none
+STARTTLS is inferred on ports 21, 25, 110, 143, 389, 587, 5222, 5269 and 5432
+unless starttls=none is given. Target files (-f) hold one target per line;
+# starts a comment.
+
+Exit codes:
+  0  success
+  1  a result is below a threshold you set (not used by this command)
+  2  error (bad arguments, unreadable target file or trust store)";
 
 /// Options shared by collectors.
 #[derive(Debug, Args)]
@@ -252,6 +281,91 @@ pub struct CollectInventoryArgs {
     /// Output options.
     #[command(flatten)]
     pub out: CollectOutput,
+}
+
+/// Arguments of `pkimm collect tls`.
+#[derive(Debug, Args)]
+pub struct CollectTlsArgs {
+    /// Targets (see below).
+    #[arg(value_name = "TARGET")]
+    pub targets: Vec<String>,
+    /// Read more targets from a file, one per line; repeatable.
+    #[arg(short = 'f', long = "targets-file", value_name = "FILE")]
+    pub targets_files: Vec<PathBuf>,
+    /// Port for targets without one.
+    #[arg(long, default_value_t = 443)]
+    pub port: u16,
+    /// Ports scanned on every address of a CIDR range (comma-separated).
+    #[arg(long, value_name = "PORTS", value_delimiter = ',', default_value = "443")]
+    pub ports: Vec<u16>,
+    /// SNI name for targets without sni=; repeatable (one scan per name).
+    #[arg(long, value_name = "NAME")]
+    pub sni: Vec<String>,
+    /// STARTTLS protocol for targets without starttls=, or `none` to turn off
+    /// inference from well-known ports.
+    #[arg(long, value_name = "PROTO")]
+    pub starttls: Option<String>,
+    /// Trust anchors for chain validation: `system` or a PEM file; repeatable
+    /// (default: system).
+    #[arg(long = "trust", value_name = "system|FILE")]
+    pub trust: Vec<String>,
+    /// Endpoints scanned at once.
+    #[arg(long, default_value_t = 100)]
+    pub concurrency: usize,
+    /// TCP connect time-out (ms, s or m suffix).
+    #[arg(long, value_name = "TIME", default_value = "5s", value_parser = parse_duration)]
+    pub connect_timeout: Duration,
+    /// Time-out for each STARTTLS exchange and handshake.
+    #[arg(long, value_name = "TIME", default_value = "10s", value_parser = parse_duration)]
+    pub handshake_timeout: Duration,
+    /// Time-out for everything done to one endpoint.
+    #[arg(long, value_name = "TIME", default_value = "120s", value_parser = parse_duration)]
+    pub timeout: Duration,
+    /// Retries of the first connection to an endpoint, with backoff.
+    #[arg(long, default_value_t = 1)]
+    pub retries: u32,
+    /// At most this many new connections per second, across the scan.
+    #[arg(long, value_name = "N")]
+    pub rate: Option<f64>,
+    /// Skip the SSLv3, TLS 1.0 and TLS 1.1 probes.
+    #[arg(long)]
+    pub no_legacy: bool,
+    /// Skip cipher suite enumeration.
+    #[arg(long)]
+    pub no_ciphers: bool,
+    /// ALPN protocols offered (comma-separated; none for STARTTLS targets).
+    #[arg(long, value_delimiter = ',', default_value = "h2,http/1.1")]
+    pub alpn: Vec<String>,
+    /// Most certificates accepted in a served chain.
+    #[arg(long, default_value_t = 16)]
+    pub max_chain: usize,
+    /// Largest certificate accepted (bytes; K and M suffixes allowed).
+    #[arg(long, value_name = "SIZE", default_value = "64K", value_parser = parse_size)]
+    pub max_cert_size: u64,
+    /// Output options.
+    #[command(flatten)]
+    pub out: CollectOutput,
+}
+
+/// Parses a duration such as `500ms`, `5s`, `2m` or a bare number of seconds.
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    let bad = || format!("{text:?} is not a duration such as 500ms, 5s or 2m");
+    let (number, scale_ms) = if let Some(n) = text.strip_suffix("ms") {
+        (n, 1)
+    } else if let Some(n) = text.strip_suffix('s') {
+        (n, 1000)
+    } else if let Some(n) = text.strip_suffix('m') {
+        (n, 60_000)
+    } else {
+        (text, 1000)
+    };
+    let number: u64 = number.trim().parse().map_err(|_| bad())?;
+    number
+        .checked_mul(scale_ms)
+        .map(Duration::from_millis)
+        .filter(|d| !d.is_zero())
+        .ok_or_else(bad)
 }
 
 /// Parses a byte size with an optional K, M or G (binary) suffix.

@@ -25,6 +25,9 @@ pub const EXIT_THRESHOLD: u8 = 1;
 pub const EXIT_ERROR: u8 = 2;
 
 fn main() -> ExitCode {
+    // The only crypto provider compiled in; installing it first means every
+    // rustls configuration in the process uses ring.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let cli = Cli::parse();
     init_logging(cli.global.verbose);
     let result = match &cli.command {
@@ -33,6 +36,7 @@ fn main() -> ExitCode {
         Command::Validate(args) => commands::validate::run(&cli.global, args),
         Command::Collect(CollectCommand::Files(args)) => commands::collect_files::run(args),
         Command::Collect(CollectCommand::Inventory(args)) => commands::collect_inventory::run(args),
+        Command::Collect(CollectCommand::Tls(args)) => commands::collect_tls::run(args),
         Command::Evaluate(args) => commands::evaluate::run(&cli.global, args),
         Command::Rules(RulesCommand::List(args)) => commands::rules_list::run(&cli.global, args),
         Command::Rules(RulesCommand::Test(args)) => commands::rules_test::run(&cli.global, args),

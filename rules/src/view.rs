@@ -401,6 +401,10 @@ pub fn tls_endpoint(e: &TlsEndpoint) -> Value {
             "ocsp_staple_status",
             string(e.ocsp_staple_status.as_deref().unwrap_or("")),
         ),
+        (
+            "ocsp_staple_next_update",
+            int(e.ocsp_staple_next_update.map_or(-1, UtcTime::unix)),
+        ),
         ("tls_sct_count", int(e.tls_sct_count)),
         ("leaf", string(e.leaf.as_deref().unwrap_or(""))),
         (
@@ -771,6 +775,7 @@ pub fn sample(kind: crate::EvidenceKind, now: i64) -> Value {
             target: "www.example.test:443".into(),
             sni: Some("www.example.test".into()),
             ip: Some("192.0.2.10".into()),
+            resolved: vec!["192.0.2.10".into()],
             port: 443,
             starttls: None,
             versions: vec!["TLSv1.3".into(), "TLSv1.2".into()],
@@ -782,6 +787,7 @@ pub fn sample(kind: crate::EvidenceKind, now: i64) -> Value {
             alpn: Some("h2".into()),
             ocsp_stapled: true,
             ocsp_staple_status: Some("good".into()),
+            ocsp_staple_next_update: Some(t(now + 86_400)),
             tls_sct_count: 0,
             leaf: Some("0".repeat(64)),
             handshake_ms: Some(12),

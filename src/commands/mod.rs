@@ -3,6 +3,7 @@
 pub mod collect_common;
 pub mod collect_files;
 pub mod collect_inventory;
+pub mod collect_tls;
 pub mod evaluate;
 pub mod model_show;
 pub mod policy;

@@ -3,6 +3,7 @@
 //! - [`container`] finds items in PEM, DER, PKCS#7 and PKCS#12 blobs;
 //! - [`certificate`] turns a certificate into [`Certificate`] evidence;
 //! - [`crl`] turns a CRL into [`Crl`] evidence in bounded memory;
+//! - [`ocsp`] decodes OCSP responses;
 //! - [`oids`] names algorithms, extensions and usages.
 //!
 //! Nothing here panics on malformed input: every problem becomes a [`Failure`]
@@ -11,6 +12,7 @@
 pub mod certificate;
 pub mod container;
 pub mod crl;
+pub mod ocsp;
 pub mod oids;
 
 use pkimm_model::evidence::{Certificate, Failure, FailureKind, Provenance};

@@ -3,7 +3,7 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::Provenance;
+use super::{Provenance, UtcTime};
 
 /// A certificate chain as a server (or directory) presented it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -43,6 +43,9 @@ pub struct TlsEndpoint {
     /// The IP address connected to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ip: Option<String>,
+    /// Every address the host name resolved to (empty for IP targets).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub resolved: Vec<String>,
     /// TCP port.
     pub port: u16,
     /// STARTTLS protocol used, when any (`smtp`, `imap`, `ldap`, …).
@@ -66,6 +69,9 @@ pub struct TlsEndpoint {
     /// Status from the stapled response (`good`, `revoked`, `unknown`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ocsp_staple_status: Option<String>,
+    /// nextUpdate of the stapled response.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ocsp_staple_next_update: Option<UtcTime>,
     /// Number of SCTs delivered in the TLS extension.
     pub tls_sct_count: u32,
     /// Fingerprint of the leaf certificate served.
