@@ -296,7 +296,12 @@ pub struct CollectTlsArgs {
     #[arg(long, default_value_t = 443)]
     pub port: u16,
     /// Ports scanned on every address of a CIDR range (comma-separated).
-    #[arg(long, value_name = "PORTS", value_delimiter = ',', default_value = "443")]
+    #[arg(
+        long,
+        value_name = "PORTS",
+        value_delimiter = ',',
+        default_value = "443"
+    )]
     pub ports: Vec<u16>,
     /// SNI name for targets without sni=; repeatable (one scan per name).
     #[arg(long, value_name = "NAME")]

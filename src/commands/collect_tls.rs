@@ -53,7 +53,12 @@ pub fn run(args: &CollectTlsArgs) -> Result<ExitCode> {
         rate_per_second: args.rate.filter(|r| *r > 0.0),
         legacy_versions: !args.no_legacy,
         enumerate_ciphers: !args.no_ciphers,
-        alpn: args.alpn.iter().filter(|a| !a.is_empty()).cloned().collect(),
+        alpn: args
+            .alpn
+            .iter()
+            .filter(|a| !a.is_empty())
+            .cloned()
+            .collect(),
         limits: FlightLimits {
             max_chain_length: args.max_chain.max(1),
             max_certificate_bytes: usize::try_from(args.max_cert_size).unwrap_or(usize::MAX),

@@ -69,8 +69,7 @@ pub struct SingleFacts {
 
 /// Decodes a DER OCSPResponse. Errors are in words, never panics.
 pub fn parse_ocsp_response(der: &[u8]) -> Result<OcspResponseFacts, String> {
-    let response =
-        OcspResponse::from_der(der).map_err(|e| format!("not an OCSP response: {e}"))?;
+    let response = OcspResponse::from_der(der).map_err(|e| format!("not an OCSP response: {e}"))?;
     let response_status = match response.response_status {
         OcspResponseStatus::Successful => "successful",
         OcspResponseStatus::MalformedRequest => "malformedRequest",
@@ -136,7 +135,10 @@ fn basic_facts(basic: &BasicOcspResponse) -> Result<BasicFacts, String> {
         .certs
         .iter()
         .flatten()
-        .map(|c| c.to_der().map_err(|e| format!("responder certificate: {e}")))
+        .map(|c| {
+            c.to_der()
+                .map_err(|e| format!("responder certificate: {e}"))
+        })
         .collect::<Result<Vec<_>, _>>()?;
     Ok(BasicFacts {
         produced_at: unix(&data.produced_at.0),

@@ -95,7 +95,12 @@ impl Dialer {
         };
         let _ = stream.set_nodelay(true);
         if let Some(protocol) = self.starttls {
-            match timeout(self.io_timeout, starttls::upgrade(&mut stream, protocol, &self.host)).await {
+            match timeout(
+                self.io_timeout,
+                starttls::upgrade(&mut stream, protocol, &self.host),
+            )
+            .await
+            {
                 Ok(Ok(())) => {}
                 Ok(Err(message)) => {
                     return Err(DialError {

@@ -124,7 +124,8 @@ pub async fn enumerate(
     while !remaining.is_empty() {
         match offer(dialer, settings, version, &remaining, sni, false).await? {
             Reply::Accepted(a)
-                if a.hello.version == version.wire() && remaining.contains(&a.hello.cipher_suite) =>
+                if a.hello.version == version.wire()
+                    && remaining.contains(&a.hello.cipher_suite) =>
             {
                 remaining.retain(|&s| s != a.hello.cipher_suite);
                 accepted.push(a.hello.cipher_suite);

@@ -111,9 +111,9 @@ pub async fn scan(
         .collect();
     let progress = if options.progress {
         let bar = ProgressBar::new(jobs.len() as u64);
-        if let Ok(style) =
-            ProgressStyle::with_template("{spinner} {pos}/{len} endpoints [{elapsed}] {wide_bar} {eta}")
-        {
+        if let Ok(style) = ProgressStyle::with_template(
+            "{spinner} {pos}/{len} endpoints [{elapsed}] {wide_bar} {eta}",
+        ) {
             bar.set_style(style);
         }
         bar
@@ -121,7 +121,9 @@ pub async fn scan(
         ProgressBar::hidden()
     };
     let shared = Arc::new(Shared {
-        rate: options.rate_per_second.map(|r| Arc::new(RateLimiter::new(r))),
+        rate: options
+            .rate_per_second
+            .map(|r| Arc::new(RateLimiter::new(r))),
         options,
         provider,
         trust,
@@ -381,9 +383,13 @@ impl EndpointScan<'_> {
             if let Some(&(version, _)) = legacy.first() {
                 match enumerate_in_groups(&dialer, &settings, version, sni).await {
                     Ok(suites) => {
-                        self.endpoint.accepted_ciphers = suites.into_iter().map(suite_name).collect();
+                        self.endpoint.accepted_ciphers =
+                            suites.into_iter().map(suite_name).collect();
                     }
-                    Err(e) => self.endpoint.errors.push(format!("cipher enumeration: {}", e.message)),
+                    Err(e) => self
+                        .endpoint
+                        .errors
+                        .push(format!("cipher enumeration: {}", e.message)),
                 }
             }
         }
@@ -448,7 +454,11 @@ impl EndpointScan<'_> {
             if !endpoint.versions.iter().any(|v| v == version.name()) {
                 endpoint.versions.push(version.name().to_string());
             }
-            if !endpoint.negotiated.iter().any(|n| n.version == version.name()) {
+            if !endpoint
+                .negotiated
+                .iter()
+                .any(|n| n.version == version.name())
+            {
                 endpoint.negotiated.push(NegotiatedCipher {
                     version: version.name().to_string(),
                     cipher: suite_name(accepted.hello.cipher_suite),
@@ -469,10 +479,13 @@ impl EndpointScan<'_> {
                 Ok(facts) => {
                     let single = facts.basic.as_ref().and_then(|b| b.responses.first());
                     endpoint.ocsp_staple_status = Some(
-                        single.map_or(facts.response_status, |s| s.status).to_string(),
+                        single
+                            .map_or(facts.response_status, |s| s.status)
+                            .to_string(),
                     );
-                    endpoint.ocsp_staple_next_update =
-                        single.and_then(|s| s.next_update).and_then(UtcTime::from_unix);
+                    endpoint.ocsp_staple_next_update = single
+                        .and_then(|s| s.next_update)
+                        .and_then(UtcTime::from_unix);
                 }
                 Err(e) => endpoint.errors.push(format!("stapled OCSP response: {e}")),
             }
@@ -495,9 +508,10 @@ impl EndpointScan<'_> {
         };
         let max = self.shared.options.limits.max_chain_length;
         if ders.len() > max {
-            self.endpoint
-                .errors
-                .push(format!("served chain of {} certificates; kept the first {max}", ders.len()));
+            self.endpoint.errors.push(format!(
+                "served chain of {} certificates; kept the first {max}",
+                ders.len()
+            ));
         }
         let provenance = self.shared.provenance(self.target, method);
         let mut certificates = Vec::new();
@@ -512,12 +526,16 @@ impl EndpointScan<'_> {
         }
         self.endpoint.leaf = certificates.first().map(|c| c.fingerprint_sha256.clone());
         let validation = self.shared.trust.validate(&ders, server_name);
-        let ordered = certificates
-            .windows(2)
-            .all(|w| pkimm_model::evidence::dn_key(&w[0].issuer) == pkimm_model::evidence::dn_key(&w[1].subject));
+        let ordered = certificates.windows(2).all(|w| {
+            pkimm_model::evidence::dn_key(&w[0].issuer)
+                == pkimm_model::evidence::dn_key(&w[1].subject)
+        });
         let complete = validation.valid || certificates.last().is_some_and(|c| c.self_issued);
         let chain = Chain {
-            certificates: certificates.iter().map(|c| c.fingerprint_sha256.clone()).collect(),
+            certificates: certificates
+                .iter()
+                .map(|c| c.fingerprint_sha256.clone())
+                .collect(),
             ordered,
             complete,
             validation,

@@ -100,7 +100,10 @@ impl Preamble<'_> {
                 break;
             }
         }
-        let code = lines.last().map_or("", |l| l.get(..3).unwrap_or(l)).to_string();
+        let code = lines
+            .last()
+            .map_or("", |l| l.get(..3).unwrap_or(l))
+            .to_string();
         Ok((code, lines))
     }
 
@@ -122,10 +125,10 @@ impl Preamble<'_> {
         if code != "250" {
             return Err(self.refused("EHLO rejected", &lines.join(" | ")));
         }
-        if !lines
-            .iter()
-            .any(|l| l.get(4..).is_some_and(|t| t.eq_ignore_ascii_case("STARTTLS")))
-        {
+        if !lines.iter().any(|l| {
+            l.get(4..)
+                .is_some_and(|t| t.eq_ignore_ascii_case("STARTTLS"))
+        }) {
             return Err(self.refused("STARTTLS not offered", &lines.join(" | ")));
         }
         self.send(b"STARTTLS\r\n").await?;
@@ -252,7 +255,9 @@ impl Preamble<'_> {
              xmlns:stream='http://etherx.jabber.org/streams' version='1.0'>"
         );
         self.send(open.as_bytes()).await?;
-        let features = self.until(&["</stream:features>", "<stream:features/>"]).await?;
+        let features = self
+            .until(&["</stream:features>", "<stream:features/>"])
+            .await?;
         if !features.contains("urn:ietf:params:xml:ns:xmpp-tls") {
             return Err(self.refused("starttls not offered", &features));
         }
@@ -311,9 +316,13 @@ mod tests {
 
     #[test]
     fn ldap_result_code() {
-        let ok = [0x02, 0x01, 0x01, 0x78, 0x07, 0x0a, 0x01, 0x00, 0x04, 0x00, 0x04, 0x00];
+        let ok = [
+            0x02, 0x01, 0x01, 0x78, 0x07, 0x0a, 0x01, 0x00, 0x04, 0x00, 0x04, 0x00,
+        ];
         assert_eq!(find_ldap_result_code(&ok), Some(0));
-        let refused = [0x02, 0x01, 0x01, 0x78, 0x81, 0x07, 0x0a, 0x01, 0x02, 0x04, 0x00];
+        let refused = [
+            0x02, 0x01, 0x01, 0x78, 0x81, 0x07, 0x0a, 0x01, 0x02, 0x04, 0x00,
+        ];
         assert_eq!(find_ldap_result_code(&refused), Some(2));
         assert_eq!(find_ldap_result_code(&[0x04]), None);
     }

@@ -243,7 +243,10 @@ pub fn parse_target(line: &str, defaults: &TargetDefaults) -> Result<Vec<Target>
 
 /// Reads a file of targets: one per line, `#` comments and blank lines
 /// ignored. Errors name the file and line.
-pub fn read_target_file(path: &Path, defaults: &TargetDefaults) -> Result<Vec<Target>, TargetError> {
+pub fn read_target_file(
+    path: &Path,
+    defaults: &TargetDefaults,
+) -> Result<Vec<Target>, TargetError> {
     let text = pkimm_model::read::read_text_file(path, MAX_TARGET_FILE_BYTES).map_err(|e| {
         TargetError {
             origin: path.display().to_string(),
@@ -293,11 +296,15 @@ fn scheme_defaults(scheme: &str) -> Option<(u16, Option<Starttls>)> {
 
 type Expanded = (Vec<(Host, u16)>, Option<Option<Starttls>>);
 
-fn parse_spec(spec: &str, defaults: &TargetDefaults, ports: Option<&[u16]>) -> Result<Expanded, String> {
+fn parse_spec(
+    spec: &str,
+    defaults: &TargetDefaults,
+    ports: Option<&[u16]>,
+) -> Result<Expanded, String> {
     if let Some((scheme, rest)) = spec.split_once("://") {
         let scheme = scheme.to_ascii_lowercase();
-        let (default_port, protocol) = scheme_defaults(&scheme)
-            .ok_or_else(|| format!("unsupported URL scheme {scheme:?}"))?;
+        let (default_port, protocol) =
+            scheme_defaults(&scheme).ok_or_else(|| format!("unsupported URL scheme {scheme:?}"))?;
         let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
         let authority = authority.rsplit('@').next().unwrap_or("");
         let (host, port) = split_host_port(authority, default_port)?;
@@ -412,7 +419,10 @@ mod tests {
         assert_eq!(one("::1").address(), "[::1]:443");
         assert_eq!(one("127.0.0.1:25").starttls, Some(Starttls::Smtp));
         assert_eq!(one("127.0.0.1:25 starttls=none").starttls, None);
-        assert_eq!(one("imap://mail.example.com").starttls, Some(Starttls::Imap));
+        assert_eq!(
+            one("imap://mail.example.com").starttls,
+            Some(Starttls::Imap)
+        );
         assert_eq!(one("ldaps://dc1.example.com").port, 636);
     }
 
@@ -428,11 +438,23 @@ mod tests {
     #[test]
     fn bad_targets_are_named() {
         let d = TargetDefaults::default();
-        assert!(parse_target("host:99999", &d).unwrap_err().contains("99999"));
-        assert!(parse_target("bad!host", &d).unwrap_err().contains("bad!host"));
-        assert!(parse_target("host extra", &d).unwrap_err().contains("extra"));
-        assert!(parse_target("gopher://x", &d).unwrap_err().contains("gopher"));
-        assert!(parse_target("x starttls=foo", &d).unwrap_err().contains("foo"));
-        assert!(parse_target("10.0.0.0/8", &d).unwrap_err().contains("split"));
+        assert!(parse_target("host:99999", &d)
+            .unwrap_err()
+            .contains("99999"));
+        assert!(parse_target("bad!host", &d)
+            .unwrap_err()
+            .contains("bad!host"));
+        assert!(parse_target("host extra", &d)
+            .unwrap_err()
+            .contains("extra"));
+        assert!(parse_target("gopher://x", &d)
+            .unwrap_err()
+            .contains("gopher"));
+        assert!(parse_target("x starttls=foo", &d)
+            .unwrap_err()
+            .contains("foo"));
+        assert!(parse_target("10.0.0.0/8", &d)
+            .unwrap_err()
+            .contains("split"));
     }
 }

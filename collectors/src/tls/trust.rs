@@ -50,9 +50,16 @@ pub struct TrustStore {
 
 impl TrustStore {
     /// Builds a store from the given sources (the system store when empty).
-    pub fn load(sources: &[TrustSource], provider: &Arc<CryptoProvider>) -> Result<Self, TrustError> {
+    pub fn load(
+        sources: &[TrustSource],
+        provider: &Arc<CryptoProvider>,
+    ) -> Result<Self, TrustError> {
         let default = [TrustSource::System];
-        let sources = if sources.is_empty() { &default[..] } else { sources };
+        let sources = if sources.is_empty() {
+            &default[..]
+        } else {
+            sources
+        };
         let mut roots = RootCertStore::empty();
         let mut labels = Vec::new();
         for source in sources {
@@ -108,7 +115,8 @@ impl TrustStore {
             .iter()
             .map(|c| CertificateDer::from(c.as_slice()))
             .collect();
-        match verifier.verify_server_cert(&leaf, &intermediates, server_name, &[], UnixTime::now()) {
+        match verifier.verify_server_cert(&leaf, &intermediates, server_name, &[], UnixTime::now())
+        {
             Ok(_) => verdict(true, String::new()),
             Err(e) => verdict(false, e.to_string()),
         }
@@ -125,9 +133,12 @@ fn add_pem_bundle(roots: &mut RootCertStore, path: &Path) -> Result<(), TrustErr
     let mut count = 0;
     for item in CertificateDer::pem_slice_iter(text.as_bytes()) {
         let der = item.map_err(|e| bundle_error(format!("bad PEM: {e}")))?;
-        roots
-            .add(der)
-            .map_err(|e| bundle_error(format!("certificate {} is not a usable anchor: {e}", count + 1)))?;
+        roots.add(der).map_err(|e| {
+            bundle_error(format!(
+                "certificate {} is not a usable anchor: {e}",
+                count + 1
+            ))
+        })?;
         count += 1;
     }
     if count == 0 {

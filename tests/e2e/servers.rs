@@ -1,0 +1,344 @@
+//! Real servers on loopback for the collector tests: a test PKI made with
+//! rcgen (and openssl for RSA keys and OCSP responses), `openssl s_server`
+//! processes, and in-process rustls servers (plain and behind SMTP STARTTLS),
+//! plus hostile servers that send garbage or stall.
+
+use std::io::{BufRead, BufReader, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use rcgen::{
+    BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair,
+    KeyUsagePurpose,
+};
+
+/// A root CA and two leaves for `localhost` / 127.0.0.1 (ECDSA P-256 and
+/// RSA 2048), written as PEM files into a temporary directory.
+pub struct TestPki {
+    pub dir: tempfile::TempDir,
+}
+
+impl TestPki {
+    pub fn new() -> Self {
+        Self::named("pkimm TLS Test Root")
+    }
+
+    /// A PKI whose root has the common name `root_cn`.
+    pub fn named(root_cn: &str) -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let root_key = KeyPair::generate().expect("root key");
+        let mut root = CertificateParams::new(Vec::<String>::new()).expect("root params");
+        root.distinguished_name.push(DnType::CommonName, root_cn);
+        root.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        root.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+        let root_cert = root.self_signed(&root_key).expect("root cert");
+        let root_key_pem = root_key.serialize_pem();
+        let issuer = Issuer::new(root, root_key);
+
+        let leaf_params = || {
+            let mut p =
+                CertificateParams::new(vec!["localhost".to_string(), "127.0.0.1".to_string()])
+                    .expect("leaf params");
+            p.distinguished_name.push(DnType::CommonName, "localhost");
+            p.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
+            p
+        };
+        let ec_key = KeyPair::generate().expect("leaf key");
+        let ec_cert = leaf_params()
+            .signed_by(&ec_key, &issuer)
+            .expect("leaf cert");
+
+        let rsa_key_path = dir.path().join("rsa.key");
+        let status = Command::new("openssl")
+            .args([
+                "genpkey",
+                "-algorithm",
+                "RSA",
+                "-pkeyopt",
+                "rsa_keygen_bits:2048",
+                "-out",
+            ])
+            .arg(&rsa_key_path)
+            .stderr(Stdio::null())
+            .status()
+            .expect("openssl genpkey runs");
+        assert!(status.success());
+        let rsa_key = KeyPair::from_pem(&std::fs::read_to_string(&rsa_key_path).unwrap())
+            .expect("rsa key loads");
+        let rsa_cert = leaf_params()
+            .signed_by(&rsa_key, &issuer)
+            .expect("rsa leaf");
+
+        let write = |name: &str, text: &str| std::fs::write(dir.path().join(name), text).unwrap();
+        write("root.pem", &root_cert.pem());
+        write("root.key", &root_key_pem);
+        write("ec.pem", &ec_cert.pem());
+        write("ec.key", &ec_key.serialize_pem());
+        write("rsa.pem", &rsa_cert.pem());
+        Self { dir }
+    }
+
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    /// DER of a PEM file's first certificate.
+    pub fn der(&self, name: &str) -> Vec<u8> {
+        let text = std::fs::read_to_string(self.path(name)).unwrap();
+        let b64: String = text.lines().filter(|l| !l.starts_with("-----")).collect();
+        base64_decode(&b64)
+    }
+
+    /// An OCSP response for `leaf` ("good"), signed by the root with openssl.
+    pub fn ocsp_response(&self, leaf: &str) -> PathBuf {
+        let serial = openssl_text(&["x509", "-noout", "-serial", "-in"], &self.path(leaf));
+        let serial = serial.trim().trim_start_matches("serial=").to_string();
+        let subject = openssl_text(
+            &["x509", "-noout", "-subject", "-nameopt", "compat", "-in"],
+            &self.path(leaf),
+        );
+        let subject = subject.trim().trim_start_matches("subject=").to_string();
+        let index = self.path("index.txt");
+        std::fs::write(
+            &index,
+            format!("V\t991231235959Z\t\t{serial}\tunknown\t{subject}\n"),
+        )
+        .unwrap();
+        let request = self.path("ocsp-req.der");
+        let response = self.path("ocsp-resp.der");
+        let ok = Command::new("openssl")
+            .args(["ocsp", "-no_nonce", "-issuer"])
+            .arg(self.path("root.pem"))
+            .arg("-cert")
+            .arg(self.path(leaf))
+            .arg("-reqout")
+            .arg(&request)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok, "openssl ocsp request");
+        let ok = Command::new("openssl")
+            .args(["ocsp", "-ndays", "1", "-index"])
+            .arg(&index)
+            .arg("-CA")
+            .arg(self.path("root.pem"))
+            .arg("-rsigner")
+            .arg(self.path("root.pem"))
+            .arg("-rkey")
+            .arg(self.path("root.key"))
+            .arg("-reqin")
+            .arg(&request)
+            .arg("-respout")
+            .arg(&response)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok, "openssl ocsp response");
+        response
+    }
+}
+
+fn openssl_text(args: &[&str], file: &Path) -> String {
+    let out = Command::new("openssl")
+        .args(args)
+        .arg(file)
+        .output()
+        .unwrap();
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn base64_decode(text: &str) -> Vec<u8> {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD
+        .decode(text)
+        .unwrap()
+}
+
+/// A loopback port nobody listens on right now.
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Waits until something accepts connections on `port`.
+fn wait_for_port(port: u16) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while Instant::now() < deadline {
+        if TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return;
+        }
+        thread::sleep(Duration::from_millis(20));
+    }
+    panic!("nothing listens on port {port}");
+}
+
+/// An `openssl s_server` process, killed on drop.
+pub struct OpensslServer {
+    pub port: u16,
+    child: Child,
+}
+
+impl OpensslServer {
+    /// Starts `openssl s_server -www` with the RSA leaf plus `extra` options.
+    pub fn start(pki: &TestPki, extra: &[&str]) -> Self {
+        Self::start_with(pki, "rsa.pem", "rsa.key", extra)
+    }
+
+    pub fn start_with(pki: &TestPki, cert: &str, key: &str, extra: &[&str]) -> Self {
+        let port = free_port();
+        let child = Command::new("openssl")
+            .arg("s_server")
+            .arg("-accept")
+            .arg(format!("127.0.0.1:{port}"))
+            .arg("-cert")
+            .arg(pki.path(cert))
+            .arg("-key")
+            .arg(pki.path(key))
+            .arg("-cert_chain")
+            .arg(pki.path("root.pem"))
+            .args(["-www", "-quiet"])
+            .args(extra)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("openssl s_server starts");
+        wait_for_port(port);
+        Self { port, child }
+    }
+
+    pub fn target(&self) -> String {
+        format!("127.0.0.1:{}", self.port)
+    }
+}
+
+impl Drop for OpensslServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn rustls_server_config(pki: &TestPki, alpn: &[&str]) -> Arc<rustls::ServerConfig> {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let chain = vec![
+        CertificateDer::from_pem_file(pki.path("ec.pem")).unwrap(),
+        CertificateDer::from_pem_file(pki.path("root.pem")).unwrap(),
+    ];
+    let key = PrivateKeyDer::from_pem_file(pki.path("ec.key")).unwrap();
+    let mut config = rustls::ServerConfig::builder()
+        .with_no_client_auth()
+        .with_single_cert(chain, key)
+        .unwrap();
+    config.alpn_protocols = alpn.iter().map(|p| p.as_bytes().to_vec()).collect();
+    Arc::new(config)
+}
+
+/// A rustls server (TLS 1.3 and 1.2) on a background thread. Returns its
+/// address.
+pub fn rustls_server(pki: &TestPki, alpn: &[&str]) -> SocketAddr {
+    let config = rustls_server_config(pki, alpn);
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let config = config.clone();
+            thread::spawn(move || serve_tls(stream, config));
+        }
+    });
+    addr
+}
+
+fn serve_tls(mut stream: TcpStream, config: Arc<rustls::ServerConfig>) {
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
+    let Ok(mut conn) = rustls::ServerConnection::new(config) else {
+        return;
+    };
+    while conn.is_handshaking() {
+        if conn.complete_io(&mut stream).is_err() {
+            return;
+        }
+    }
+    let mut tls = rustls::Stream::new(&mut conn, &mut stream);
+    let _ = tls.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n");
+    conn.send_close_notify();
+    let _ = conn.complete_io(&mut stream);
+}
+
+/// An SMTP server that offers STARTTLS and then speaks TLS with rustls.
+pub fn smtp_starttls_server(pki: &TestPki) -> SocketAddr {
+    let config = rustls_server_config(pki, &[]);
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let config = config.clone();
+            thread::spawn(move || {
+                let _ = smtp_session(stream, config);
+            });
+        }
+    });
+    addr
+}
+
+fn smtp_session(mut stream: TcpStream, config: Arc<rustls::ServerConfig>) -> std::io::Result<()> {
+    stream.set_read_timeout(Some(Duration::from_secs(10)))?;
+    stream.write_all(b"220 mail.test ESMTP pkimm-test\r\n")?;
+    let mut reader = BufReader::new(stream.try_clone()?);
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line)? == 0 {
+            return Ok(());
+        }
+        let command = line.trim_end().to_ascii_uppercase();
+        if command.starts_with("EHLO") {
+            stream.write_all(
+                b"250-mail.test\r\n250-SIZE 1000000\r\n250-STARTTLS\r\n250 8BITMIME\r\n",
+            )?;
+        } else if command == "STARTTLS" {
+            stream.write_all(b"220 2.0.0 Ready to start TLS\r\n")?;
+            serve_tls(stream, config);
+            return Ok(());
+        } else {
+            stream.write_all(b"502 5.5.2 Error\r\n")?;
+        }
+    }
+}
+
+/// A server that answers every connection with text and closes.
+pub fn garbage_server() -> SocketAddr {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    thread::spawn(move || {
+        for mut stream in listener.incoming().flatten() {
+            let _ = stream.write_all(b"SSH-2.0-OpenSSH_9.2 not really\r\n");
+        }
+    });
+    addr
+}
+
+/// A server that accepts connections and never says anything.
+pub fn stalling_server() -> SocketAddr {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    thread::spawn(move || {
+        let mut held = Vec::new();
+        for stream in listener.incoming().flatten() {
+            held.push(stream);
+        }
+    });
+    addr
+}
