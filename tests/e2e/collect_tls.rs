@@ -318,6 +318,24 @@ fn chain_length_cap_and_target_files() {
 }
 
 #[test]
+fn ipv6_loopback_and_several_sni_names() {
+    let pki = TestPki::new();
+    let Some(addr) = crate::servers::rustls_server_on(&pki, &[], "[::1]:0") else {
+        eprintln!("no IPv6 loopback here; skipping");
+        return;
+    };
+    let target = format!("[::1]:{} sni=localhost,alias.localhost", addr.port());
+    let bundle = collect(&[&target, "--no-legacy", "--no-ciphers"]);
+    let endpoints = bundle["tls_endpoints"].as_array().unwrap();
+    assert_eq!(endpoints.len(), 2, "one scan per SNI name");
+    for e in endpoints {
+        assert_eq!(e["ip"], "::1");
+        assert_eq!(e["target"], format!("[::1]:{}", addr.port()));
+        assert_eq!(strings(&e["versions"]), ["TLSv1.3", "TLSv1.2"]);
+    }
+}
+
+#[test]
 fn bad_targets_and_trust_stores_are_named() {
     let run = pkimm(["collect", "tls", "example.com:99999"]);
     assert_eq!(run.code, 2);

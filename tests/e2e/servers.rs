@@ -250,8 +250,14 @@ fn rustls_server_config(pki: &TestPki, alpn: &[&str]) -> Arc<rustls::ServerConfi
 /// A rustls server (TLS 1.3 and 1.2) on a background thread. Returns its
 /// address.
 pub fn rustls_server(pki: &TestPki, alpn: &[&str]) -> SocketAddr {
+    rustls_server_on(pki, alpn, "127.0.0.1:0").expect("bind loopback")
+}
+
+/// A rustls server bound to `bind` (for example `[::1]:0`); `None` when the
+/// address cannot be bound (no IPv6 loopback).
+pub fn rustls_server_on(pki: &TestPki, alpn: &[&str], bind: &str) -> Option<SocketAddr> {
     let config = rustls_server_config(pki, alpn);
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let listener = TcpListener::bind(bind).ok()?;
     let addr = listener.local_addr().unwrap();
     thread::spawn(move || {
         for stream in listener.incoming().flatten() {
@@ -259,7 +265,7 @@ pub fn rustls_server(pki: &TestPki, alpn: &[&str]) -> SocketAddr {
             thread::spawn(move || serve_tls(stream, config));
         }
     });
-    addr
+    Some(addr)
 }
 
 fn serve_tls(mut stream: TcpStream, config: Arc<rustls::ServerConfig>) {
