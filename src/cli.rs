@@ -218,6 +218,10 @@ A target may carry options, separated by spaces (quote the argument):
   \"10.0.0.0/28 ports=443,8443\"
   \"mail.example:2525 starttls=smtp\"        smtp, imap, pop3, ftp, ldap, postgres,
                                             xmpp, or none
+Settings can also come from the [tls] section of --config FILE (TOML; keys as
+the long flags with _ for -, plus targets = [...] and targets_files = [...]);
+flags override it.
+
 STARTTLS is inferred on ports 21, 25, 110, 143, 389, 587, 5222, 5269 and 5432
 unless starttls=none is given. Target files (-f) hold one target per line;
 # starts a comment.
@@ -292,16 +296,15 @@ pub struct CollectTlsArgs {
     /// Read more targets from a file, one per line; repeatable.
     #[arg(short = 'f', long = "targets-file", value_name = "FILE")]
     pub targets_files: Vec<PathBuf>,
-    /// Port for targets without one.
-    #[arg(long, default_value_t = 443)]
-    pub port: u16,
-    /// Ports scanned on every address of a CIDR range (comma-separated).
-    #[arg(
-        long,
-        value_name = "PORTS",
-        value_delimiter = ',',
-        default_value = "443"
-    )]
+    /// Settings file: its `[tls]` section gives defaults that flags override.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Port for targets without one [default: 443].
+    #[arg(long)]
+    pub port: Option<u16>,
+    /// Ports scanned on every address of a CIDR range (comma-separated)
+    /// [default: 443].
+    #[arg(long, value_name = "PORTS", value_delimiter = ',')]
     pub ports: Vec<u16>,
     /// SNI name for targets without sni=; repeatable (one scan per name).
     #[arg(long, value_name = "NAME")]
@@ -314,21 +317,22 @@ pub struct CollectTlsArgs {
     /// (default: system).
     #[arg(long = "trust", value_name = "system|FILE")]
     pub trust: Vec<String>,
-    /// Endpoints scanned at once.
-    #[arg(long, default_value_t = 100)]
-    pub concurrency: usize,
-    /// TCP connect time-out (ms, s or m suffix).
-    #[arg(long, value_name = "TIME", default_value = "5s", value_parser = parse_duration)]
-    pub connect_timeout: Duration,
-    /// Time-out for each STARTTLS exchange and handshake.
-    #[arg(long, value_name = "TIME", default_value = "10s", value_parser = parse_duration)]
-    pub handshake_timeout: Duration,
-    /// Time-out for everything done to one endpoint.
-    #[arg(long, value_name = "TIME", default_value = "120s", value_parser = parse_duration)]
-    pub timeout: Duration,
-    /// Retries of the first connection to an endpoint, with backoff.
-    #[arg(long, default_value_t = 1)]
-    pub retries: u32,
+    /// Endpoints scanned at once [default: 100].
+    #[arg(long)]
+    pub concurrency: Option<usize>,
+    /// TCP connect time-out (ms, s or m suffix) [default: 5s].
+    #[arg(long, value_name = "TIME", value_parser = parse_duration)]
+    pub connect_timeout: Option<Duration>,
+    /// Time-out for each STARTTLS exchange and handshake [default: 10s].
+    #[arg(long, value_name = "TIME", value_parser = parse_duration)]
+    pub handshake_timeout: Option<Duration>,
+    /// Time-out for everything done to one endpoint [default: 120s].
+    #[arg(long, value_name = "TIME", value_parser = parse_duration)]
+    pub timeout: Option<Duration>,
+    /// Retries of the first connection to an endpoint, with backoff
+    /// [default: 1].
+    #[arg(long)]
+    pub retries: Option<u32>,
     /// At most this many new connections per second, across the scan.
     #[arg(long, value_name = "N")]
     pub rate: Option<f64>,
@@ -338,15 +342,17 @@ pub struct CollectTlsArgs {
     /// Skip cipher suite enumeration.
     #[arg(long)]
     pub no_ciphers: bool,
-    /// ALPN protocols offered (comma-separated; none for STARTTLS targets).
-    #[arg(long, value_delimiter = ',', default_value = "h2,http/1.1")]
+    /// ALPN protocols offered (comma-separated; none for STARTTLS targets)
+    /// [default: h2,http/1.1].
+    #[arg(long, value_delimiter = ',')]
     pub alpn: Vec<String>,
-    /// Most certificates accepted in a served chain.
-    #[arg(long, default_value_t = 16)]
-    pub max_chain: usize,
-    /// Largest certificate accepted (bytes; K and M suffixes allowed).
-    #[arg(long, value_name = "SIZE", default_value = "64K", value_parser = parse_size)]
-    pub max_cert_size: u64,
+    /// Most certificates accepted in a served chain [default: 16].
+    #[arg(long)]
+    pub max_chain: Option<usize>,
+    /// Largest certificate accepted (bytes; K and M suffixes allowed)
+    /// [default: 64K].
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    pub max_cert_size: Option<u64>,
     /// Output options.
     #[command(flatten)]
     pub out: CollectOutput,

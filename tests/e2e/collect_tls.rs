@@ -336,6 +336,58 @@ fn ipv6_loopback_and_several_sni_names() {
 }
 
 #[test]
+fn tls_section_of_the_settings_file() {
+    let pki = TestPki::new();
+    let addr = rustls_server(&pki, &[]);
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(pki.path("root.pem"), dir.path().join("roots.pem")).unwrap();
+    std::fs::write(
+        dir.path().join("targets.txt"),
+        format!("{addr} sni=localhost\n"),
+    )
+    .unwrap();
+    let config = dir.path().join("scan.toml");
+    std::fs::write(
+        &config,
+        "[tls]\ntargets_files = [\"targets.txt\"]\ntrust = [\"roots.pem\"]\n\
+         legacy = false\nciphers = false\nhandshake_timeout = \"3s\"\nmax_cert_size = \"32K\"\n",
+    )
+    .unwrap();
+    let bundle = collect(&["--config", config.to_str().unwrap()]);
+    let e = endpoint(&bundle, addr.port());
+    assert_eq!(strings(&e["versions"]), ["TLSv1.3", "TLSv1.2"]);
+    assert!(e["accepted_ciphers"].is_null(), "ciphers = false");
+    assert_eq!(chain_for(&bundle, addr.port())["validation"]["valid"], true);
+
+    std::fs::write(
+        &config,
+        "[tls]\nconcurrency = 4\nhandshake_timeout = \"soon\"\n",
+    )
+    .unwrap();
+    let run = pkimm([
+        "collect",
+        "tls",
+        "--config",
+        config.to_str().unwrap(),
+        "127.0.0.1:1",
+    ]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("scan.toml"), "{}", run.stderr);
+    assert!(run.stderr.contains("line 3"), "{}", run.stderr);
+    assert!(run.stderr.contains("soon"), "{}", run.stderr);
+    std::fs::write(&config, "[tls]\nconcurency = 4\n").unwrap();
+    let run = pkimm([
+        "collect",
+        "tls",
+        "--config",
+        config.to_str().unwrap(),
+        "127.0.0.1:1",
+    ]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("concurency"), "{}", run.stderr);
+}
+
+#[test]
 fn bad_targets_and_trust_stores_are_named() {
     let run = pkimm(["collect", "tls", "example.com:99999"]);
     assert_eq!(run.code, 2);
