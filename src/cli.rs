@@ -202,7 +202,7 @@ pub enum CollectCommand {
     /// suites, ALPN, OCSP staple, SCTs and handshake time. Unreachable or
     /// broken endpoints become failure records; the exit code stays 0.
     #[command(after_help = TLS_HELP)]
-    Tls(CollectTlsArgs),
+    Tls(Box<CollectTlsArgs>),
 }
 
 const TLS_HELP: &str = "\
