@@ -689,7 +689,7 @@ pub fn client_preference_order() -> Vec<u16> {
             3
         };
         match (weak, kx < 2, aead) {
-            (true, _, _) => 9,
+            (true, _, _) => 10,
             (false, true, true) => kx,
             (false, true, false) => 2 + kx,
             (false, false, true) => 4 + kx,
