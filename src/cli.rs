@@ -64,6 +64,135 @@ pub enum Command {
     /// Write or check the organisation policy file.
     #[command(subcommand, after_help = EXIT_CODES_HELP)]
     Policy(PolicyCommand),
+    /// Pre-fill an assessment from evidence: rules run over the bundles and the
+    /// level mappings turn their metrics into suggested levels. Merges into an
+    /// existing assessment without touching assessor fields; confirmations
+    /// whose suggestion moved are marked stale.
+    #[command(after_help = EXIT_CODES_HELP)]
+    Assess(AssessArgs),
+    /// Record an assessor decision: a level, the suggested level, or not
+    /// applicable, for a requirement, a category, or every high-confidence
+    /// suggestion.
+    #[command(after_help = EXIT_CODES_HELP)]
+    Confirm(ConfirmArgs),
+    /// Write a report of an assessment: json (stable, versioned), html (one
+    /// self-contained page), markdown, csv (one row per requirement) or
+    /// prometheus (textfile collector).
+    #[command(after_help = EXIT_CODES_HELP)]
+    Report(Box<ReportArgs>),
+    /// Print the JSON Schema of `pkimm report --format json`.
+    #[command(after_help = EXIT_CODES_HELP)]
+    Schema,
+    /// Run the whole pipeline on built-in demo data: loopback TLS endpoints
+    /// and an OCSP/CRL server made from fixtures, collect, evaluate, assess,
+    /// report. Works offline.
+    #[command(after_help = EXIT_CODES_HELP)]
+    Demo(DemoArgs),
+}
+
+/// Arguments of `pkimm report`.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// The assessment file.
+    #[arg(value_name = "ASSESSMENT")]
+    pub assessment: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = crate::report::Format::Json)]
+    pub format: crate::report::Format,
+    /// Report type (default: self-assessment for self mode, else assessment).
+    #[arg(long = "type", value_enum, value_name = "TYPE")]
+    pub report_type: Option<crate::report::document::ReportType>,
+    /// Evidence bundles, for evidence tables, findings and per-record metrics.
+    #[arg(long = "evidence", value_name = "BUNDLE")]
+    pub evidence: Vec<PathBuf>,
+    /// A previous assessment to compare with.
+    #[arg(long, value_name = "FILE")]
+    pub previous: Option<PathBuf>,
+    /// A PKIMM extension YAML; repeat for several.
+    #[arg(long = "extension", value_name = "FILE")]
+    pub extensions: Vec<PathBuf>,
+    /// Write here (atomically) instead of stdout.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Policy, waivers, time and rules for the evidence.
+    #[command(flatten)]
+    pub inputs: EvaluationInputs,
+}
+
+/// Arguments of `pkimm demo`.
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Directory for the outputs (created when missing).
+    #[arg(short, long, value_name = "DIR", default_value = "pkimm-demo")]
+    pub output: PathBuf,
+}
+
+/// Arguments of `pkimm assess`.
+#[derive(Debug, Args)]
+pub struct AssessArgs {
+    /// Evidence bundles (merged when several).
+    #[arg(value_name = "BUNDLE", required = true)]
+    pub bundles: Vec<PathBuf>,
+    /// An existing assessment to merge into (default: the output file, when it
+    /// exists).
+    #[arg(long, value_name = "FILE")]
+    pub assessment: Option<PathBuf>,
+    /// Where to write the assessment (YAML, or JSON for *.json); the previous
+    /// version is kept as FILE.bak.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: PathBuf,
+    /// Extra level mapping files; a mapping replaces the built-in one for its
+    /// requirement.
+    #[arg(long = "levels", value_name = "FILE")]
+    pub levels: Vec<PathBuf>,
+    /// Organisation name for a new assessment.
+    #[arg(long, value_name = "NAME")]
+    pub organisation: Option<String>,
+    /// Scope for a new assessment.
+    #[arg(long, value_name = "TEXT")]
+    pub scope: Option<String>,
+    /// Policy, waivers, time and rules.
+    #[command(flatten)]
+    pub inputs: EvaluationInputs,
+}
+
+/// Arguments of `pkimm confirm`.
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("decision").required(true).args(["level", "accept_suggested", "not_applicable", "pending"])))]
+pub struct ConfirmArgs {
+    /// The assessment file (changed in place; the previous version is kept as
+    /// FILE.bak).
+    #[arg(value_name = "ASSESSMENT")]
+    pub assessment: PathBuf,
+    /// A requirement (`7.3`), a category (`7`), or `all`.
+    #[arg(value_name = "ID")]
+    pub id: String,
+    /// Set this level (1-5): confirmed when it equals the suggestion, else
+    /// overridden.
+    #[arg(long, value_parser = clap::value_parser!(u8).range(1..=5))]
+    pub level: Option<u8>,
+    /// Accept the suggested level.
+    #[arg(long)]
+    pub accept_suggested: bool,
+    /// With --accept-suggested on a category or `all`: only high-confidence
+    /// suggestions.
+    #[arg(long)]
+    pub high_confidence_only: bool,
+    /// Mark not applicable; needs --reason.
+    #[arg(long)]
+    pub not_applicable: bool,
+    /// Reset to pending (undo a decision).
+    #[arg(long)]
+    pub pending: bool,
+    /// Why not applicable.
+    #[arg(long, value_name = "TEXT")]
+    pub reason: Option<String>,
+    /// Why this level.
+    #[arg(long, value_name = "TEXT")]
+    pub justification: Option<String>,
+    /// Who decides.
+    #[arg(long, value_name = "NAME")]
+    pub assessor: Option<String>,
 }
 
 /// Where rules come from.
@@ -98,15 +227,9 @@ pub struct EvaluateArgs {
     /// Evidence bundles (merged when several).
     #[arg(value_name = "BUNDLE", required = true)]
     pub bundles: Vec<PathBuf>,
-    /// Organisation policy file (default: the built-in policy).
-    #[arg(long, value_name = "FILE")]
-    pub policy: Option<PathBuf>,
-    /// Waiver file.
-    #[arg(long, value_name = "FILE")]
-    pub waivers: Option<PathBuf>,
-    /// Evaluate as of this time (RFC 3339) instead of now, for reproducible results.
-    #[arg(long, value_name = "TIME")]
-    pub now: Option<String>,
+    /// Policy, waivers, time and rules.
+    #[command(flatten)]
+    pub inputs: EvaluationInputs,
     /// Exit with code 1 when an unwaived finding at or above this severity exists.
     #[arg(long, value_enum, value_name = "SEVERITY")]
     pub fail_on: Option<SeverityArg>,
@@ -116,6 +239,20 @@ pub struct EvaluateArgs {
     /// Also show info-level findings in text output.
     #[arg(long)]
     pub show_info: bool,
+}
+
+/// What an evaluation needs besides the bundles.
+#[derive(Debug, Args)]
+pub struct EvaluationInputs {
+    /// Organisation policy file (default: the built-in policy).
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
+    /// Waiver file.
+    #[arg(long, value_name = "FILE")]
+    pub waivers: Option<PathBuf>,
+    /// Evaluate as of this time (RFC 3339) instead of now, for reproducible results.
+    #[arg(long, value_name = "TIME")]
+    pub now: Option<String>,
     /// Rule sources.
     #[command(flatten)]
     pub source: RuleSource,

@@ -55,6 +55,54 @@ pub fn rule_pack(model: &Model, source: &crate::cli::RuleSource) -> Result<pkimm
     Ok(pack)
 }
 
+/// Loads the bundles and evaluates the rules over them. Returns the
+/// evaluation and the number of rules run.
+pub fn evaluate_bundles(
+    model: &Model,
+    bundles: &[PathBuf],
+    inputs: &crate::cli::EvaluationInputs,
+) -> Result<(pkimm_rules::Evaluation, usize)> {
+    let pack = rule_pack(model, &inputs.source)?;
+    let bundle = load_bundles(bundles)?;
+    evaluate_loaded_with(model, &bundle, inputs, &pack)
+}
+
+/// Evaluates the rules over an already loaded bundle.
+pub fn evaluate_loaded(
+    model: &Model,
+    bundle: &pkimm_model::evidence::EvidenceBundle,
+    inputs: &crate::cli::EvaluationInputs,
+) -> Result<(pkimm_rules::Evaluation, usize)> {
+    let pack = rule_pack(model, &inputs.source)?;
+    evaluate_loaded_with(model, bundle, inputs, &pack)
+}
+
+fn evaluate_loaded_with(
+    model: &Model,
+    bundle: &pkimm_model::evidence::EvidenceBundle,
+    inputs: &crate::cli::EvaluationInputs,
+    pack: &pkimm_rules::RulePack,
+) -> Result<(pkimm_rules::Evaluation, usize)> {
+    let policy = match &inputs.policy {
+        Some(path) => pkimm_rules::load_policy_file(path)?,
+        None => pkimm_rules::Policy::default(),
+    };
+    let waivers = match &inputs.waivers {
+        Some(path) => pkimm_rules::waiver::load_waiver_file(path)?,
+        None => Vec::new(),
+    };
+    let options = pkimm_rules::EvalOptions {
+        policy,
+        now: evaluation_time(inputs.now.as_deref())?,
+        waivers,
+        measure_cost: false,
+    };
+    Ok((
+        pkimm_rules::evaluate(pack, bundle, model, &options),
+        pack.len(),
+    ))
+}
+
 /// Largest evidence bundle read (4 GiB).
 const MAX_BUNDLE_BYTES: u64 = 4 * 1024 * 1024 * 1024;
 

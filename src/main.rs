@@ -7,6 +7,7 @@ mod commands;
 mod config;
 mod context;
 mod output;
+mod report;
 mod write;
 
 use std::process::ExitCode;
@@ -43,6 +44,11 @@ fn main() -> ExitCode {
         Command::Rules(RulesCommand::Test(args)) => commands::rules_test::run(&cli.global, args),
         Command::Policy(PolicyCommand::Init(args)) => commands::policy::init(args),
         Command::Policy(PolicyCommand::Check(args)) => commands::policy::check(args),
+        Command::Assess(args) => commands::assess::run(&cli.global, args),
+        Command::Confirm(args) => commands::confirm::run(&cli.global, args),
+        Command::Report(args) => commands::report::run(&cli.global, args),
+        Command::Schema => commands::report::schema(),
+        Command::Demo(args) => commands::demo::run(&cli.global, args),
     };
     match result {
         Ok(code) => code,

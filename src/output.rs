@@ -30,6 +30,15 @@ pub fn print_json<T: Serialize + ?Sized>(value: &T) -> Result<()> {
     }
 }
 
+/// Prints text on stdout; a reader that closes the pipe early is not an error.
+pub fn print_text(text: &str) -> Result<()> {
+    let mut stdout = std::io::stdout().lock();
+    match stdout.write_all(text.as_bytes()) {
+        Err(err) if err.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => Ok(other?),
+    }
+}
+
 /// A level value shown to 2 decimals (half away from zero, as the workbook
 /// rounds), or `n/a`.
 pub fn show_value(value: Option<f64>) -> String {

@@ -59,3 +59,30 @@ mod tests {
         );
     }
 }
+
+/// Header written above assessment YAML files.
+const ASSESSMENT_HEADER: &str = "\
+# pkimm assessment. pkimm writes `suggested`, `stale` and `note`; you own
+# `status`, `level`, `justification`, `reason`, `assessor` and `at`, which
+# pkimm never overwrites. Edit by hand or with `pkimm confirm`; check with
+# `pkimm validate`. Only confirmed or overridden levels count in the score.
+";
+
+/// Writes an assessment atomically, as JSON when the file name ends in
+/// `.json` and as commented YAML otherwise, keeping the previous version as
+/// `FILE.bak`.
+pub fn write_assessment(path: &Path, assessment: &pkimm_scoring::Assessment) -> Result<()> {
+    let is_json = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("json"));
+    let bytes = if is_json {
+        let mut bytes = serde_json::to_vec_pretty(assessment)?;
+        bytes.push(b'\n');
+        bytes
+    } else {
+        let mut text = ASSESSMENT_HEADER.to_string();
+        text.push_str(&serde_yaml_ng::to_string(assessment)?);
+        text.into_bytes()
+    };
+    write_atomically(path, &bytes, true)
+}

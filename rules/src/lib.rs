@@ -18,6 +18,7 @@ pub mod context;
 pub mod eval;
 pub mod expr;
 pub mod kind;
+pub mod levels;
 pub mod pack;
 pub mod policy;
 pub mod rule;

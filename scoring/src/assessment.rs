@@ -160,6 +160,10 @@ pub struct RequirementEntry {
     /// Set when new evidence moved the suggestion away from the confirmed level.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stale: Option<String>,
+    /// A note from pkimm, such as "needs assessor" when no evidence touches
+    /// the requirement.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 impl RequirementEntry {
@@ -209,6 +213,29 @@ pub struct Assessment {
     /// Extension inputs keyed by extension id.
     #[serde(default)]
     pub extensions: BTreeMap<String, ExtensionEntry>,
+    /// The evidence the suggestions were last computed from (written by
+    /// `pkimm assess`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prefill: Option<PrefillInfo>,
+}
+
+/// Where the current suggestions came from.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PrefillInfo {
+    /// When the suggestions were computed (RFC 3339).
+    pub at: String,
+    /// The tool that computed them.
+    pub tool: String,
+    /// Evidence records evaluated, by kind.
+    #[serde(default)]
+    pub records: BTreeMap<String, u64>,
+    /// Requirements with a suggestion.
+    #[serde(default)]
+    pub suggested: u32,
+    /// Unwaived failing findings by severity.
+    #[serde(default)]
+    pub findings: BTreeMap<String, u64>,
 }
 
 impl Assessment {
@@ -222,6 +249,7 @@ impl Assessment {
             categories: BTreeMap::new(),
             requirements: BTreeMap::new(),
             extensions: BTreeMap::new(),
+            prefill: None,
         }
     }
 

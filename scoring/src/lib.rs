@@ -12,6 +12,8 @@ pub mod aggregate;
 pub mod arith;
 pub mod assessment;
 pub mod extension;
+pub mod merge;
+pub mod prefill;
 pub mod report;
 
 pub use aggregate::{score, Basis, CategoryScore, LevelSource, ModuleScore, Scorecard};

@@ -5,10 +5,8 @@ use std::fmt::Write as _;
 use std::process::ExitCode;
 
 use anyhow::Result;
-use pkimm_rules::eval::{evaluate, EvalOptions, Evaluation};
+use pkimm_rules::eval::Evaluation;
 use pkimm_rules::rule::{Outcome, Severity};
-use pkimm_rules::waiver::load_waiver_file;
-use pkimm_rules::Policy;
 
 use crate::cli::{EvaluateArgs, GlobalArgs, OutputFormat, SeverityArg};
 use crate::context;
@@ -29,26 +27,10 @@ pub fn severity(arg: SeverityArg) -> Severity {
 /// Runs the command.
 pub fn run(global: &GlobalArgs, args: &EvaluateArgs) -> Result<ExitCode> {
     let model = context::model(global)?;
-    let pack = context::rule_pack(&model, &args.source)?;
-    let policy = match &args.policy {
-        Some(path) => pkimm_rules::load_policy_file(path)?,
-        None => Policy::default(),
-    };
-    let waivers = match &args.waivers {
-        Some(path) => load_waiver_file(path)?,
-        None => Vec::new(),
-    };
-    let bundle = context::load_bundles(&args.bundles)?;
-    let options = EvalOptions {
-        policy,
-        now: context::evaluation_time(args.now.as_deref())?,
-        waivers,
-        measure_cost: false,
-    };
-    let evaluation = evaluate(&pack, &bundle, &model, &options);
+    let (evaluation, rule_count) = context::evaluate_bundles(&model, &args.bundles, &args.inputs)?;
     match args.format {
         OutputFormat::Json => print_json(&evaluation)?,
-        OutputFormat::Text => print!("{}", render(&evaluation, pack.len(), args.show_info)),
+        OutputFormat::Text => print!("{}", render(&evaluation, rule_count, args.show_info)),
     }
     if let Some(threshold) = args.fail_on {
         let count = evaluation.failures_at_or_above(severity(threshold));

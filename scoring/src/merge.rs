@@ -1,0 +1,132 @@
+//! Merging fresh suggestions into an assessment. pkimm owns `suggested`,
+//! `stale` and `note`; the assessor owns everything else, which a merge never
+//! touches. A confirmation whose suggestion moved away from the confirmed
+//! level is marked stale, with the reason; it clears when the suggestion
+//! returns to the confirmed level or the assessor confirms again.
+
+use std::collections::BTreeMap;
+
+use crate::assessment::{Assessment, PrefillInfo, Status};
+use crate::prefill::Prefilled;
+
+/// What a merge changed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MergeSummary {
+    /// Requirements with a suggestion now.
+    pub suggested: Vec<String>,
+    /// Requirements without evidence (pending, needs assessor).
+    pub without_evidence: Vec<String>,
+    /// Confirmations newly marked stale.
+    pub newly_stale: Vec<String>,
+    /// Stale marks cleared because the suggestion agrees again.
+    pub cleared_stale: Vec<String>,
+}
+
+/// Puts `prefilled` into `assessment`, keeping every assessor field.
+pub fn merge_prefill(
+    assessment: &mut Assessment,
+    prefilled: &BTreeMap<String, Prefilled>,
+    info: PrefillInfo,
+) -> MergeSummary {
+    let mut summary = MergeSummary::default();
+    for (id, fresh) in prefilled {
+        let entry = assessment.requirements.entry(id.clone()).or_default();
+        let before = entry.suggested.as_ref().map(|s| s.level);
+        let after = fresh.suggestion.as_ref().map(|s| s.level);
+        entry.suggested.clone_from(&fresh.suggestion);
+        entry.note.clone_from(&fresh.note);
+        match after {
+            Some(_) => summary.suggested.push(id.clone()),
+            None => summary.without_evidence.push(id.clone()),
+        }
+        let decided = matches!(
+            entry.effective_status(),
+            Status::Confirmed | Status::Overridden
+        );
+        let Some(confirmed) = entry.level.filter(|_| decided) else {
+            continue;
+        };
+        if after == Some(confirmed) {
+            if entry.stale.take().is_some() {
+                summary.cleared_stale.push(id.clone());
+            }
+        } else if after != before {
+            let moved = |l: Option<pkimm_model::Level>| {
+                l.map_or_else(
+                    || "no suggestion".to_string(),
+                    |l| format!("level {}", l.number()),
+                )
+            };
+            let when = entry
+                .at
+                .as_deref()
+                .map(|at| format!(" (confirmed {at})"))
+                .unwrap_or_default();
+            entry.stale = Some(format!(
+                "evidence moved the suggestion from {} to {} while level {} is confirmed{when}; \
+                 re-confirm or override",
+                moved(before),
+                moved(after),
+                confirmed.number()
+            ));
+            summary.newly_stale.push(id.clone());
+        }
+    }
+    assessment.prefill = Some(info);
+    summary
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::assessment::{Confidence, Mode, RequirementEntry, Suggestion};
+    use pkimm_model::{embedded_model, Level};
+
+    fn suggestion(level: Level) -> Prefilled {
+        Prefilled {
+            suggestion: Some(Suggestion {
+                level,
+                confidence: Confidence::High,
+                rationale: "r".into(),
+                evidence: Vec::new(),
+            }),
+            note: None,
+        }
+    }
+
+    #[test]
+    fn assessor_fields_survive_and_moves_mark_stale() {
+        let model = embedded_model();
+        let mut a = Assessment::new(&model, Mode::Full);
+        let first: BTreeMap<_, _> = [("7.3".to_string(), suggestion(Level::Advanced))].into();
+        merge_prefill(&mut a, &first, PrefillInfo::default());
+        a.requirements.insert(
+            "7.3".into(),
+            RequirementEntry {
+                level: Some(Level::Advanced),
+                justification: Some("checked".into()),
+                assessor: Some("Ada".into()),
+                ..a.requirements["7.3"].clone()
+            },
+        );
+        // Same suggestion: nothing stale.
+        let s = merge_prefill(&mut a, &first, PrefillInfo::default());
+        assert!(s.newly_stale.is_empty());
+        // The suggestion moves: stale, assessor fields kept.
+        let moved: BTreeMap<_, _> = [("7.3".to_string(), suggestion(Level::Basic))].into();
+        let s = merge_prefill(&mut a, &moved, PrefillInfo::default());
+        assert_eq!(s.newly_stale, ["7.3"]);
+        let e = &a.requirements["7.3"];
+        assert_eq!(e.level, Some(Level::Advanced));
+        assert_eq!(e.justification.as_deref(), Some("checked"));
+        assert!(e
+            .stale
+            .as_deref()
+            .unwrap()
+            .contains("from level 3 to level 2"));
+        // Back to the confirmed level: the mark clears.
+        let s = merge_prefill(&mut a, &first, PrefillInfo::default());
+        assert_eq!(s.cleared_stale, ["7.3"]);
+        assert!(a.requirements["7.3"].stale.is_none());
+    }
+}

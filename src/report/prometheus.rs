@@ -1,0 +1,209 @@
+//! Prometheus text exposition, valid for node_exporter's textfile collector.
+//! Metric names follow certificate exporters (`*_not_after_seconds`).
+
+use std::fmt::Write as _;
+
+use pkimm_model::evidence::EvidenceBundle;
+
+use super::document::ReportDocument;
+
+/// Renders every metric family.
+pub fn render(document: &ReportDocument, bundle: Option<&EvidenceBundle>) -> String {
+    let mut out = Exposition::default();
+    out.family(
+        "pkimm_overall_level",
+        "Overall PKIMM level from assessed levels (0-5).",
+    );
+    if let Some(score) = &document.overall.score {
+        out.sample("pkimm_overall_level", &[], score.value);
+    }
+    out.family(
+        "pkimm_prefilled_overall_level",
+        "Overall PKIMM level if every suggestion were accepted (pre-filled, not assessed).",
+    );
+    if let Some(score) = &document.prefilled_overall.score {
+        out.sample("pkimm_prefilled_overall_level", &[], score.value);
+    }
+    out.family(
+        "pkimm_category_level",
+        "PKIMM category level from assessed levels (0-5).",
+    );
+    for c in &document.categories {
+        if let Some(score) = &c.score {
+            out.sample(
+                "pkimm_category_level",
+                &[("category", &c.id), ("name", &c.name)],
+                score.value,
+            );
+        }
+    }
+    out.family(
+        "pkimm_module_level",
+        "PKIMM module level from assessed levels (0-5).",
+    );
+    for m in &document.modules {
+        if let Some(score) = &m.score {
+            out.sample(
+                "pkimm_module_level",
+                &[("module", &m.id), ("name", &m.name)],
+                score.value,
+            );
+        }
+    }
+    out.family(
+        "pkimm_requirement_suggested_level",
+        "Level pkimm suggests for a requirement from evidence.",
+    );
+    for r in &document.requirements {
+        if let Some(s) = &r.suggested {
+            out.sample(
+                "pkimm_requirement_suggested_level",
+                &[
+                    ("requirement", &r.id),
+                    ("confidence", super::document::confidence_name(s.confidence)),
+                ],
+                f64::from(s.level.number()),
+            );
+        }
+    }
+    out.family(
+        "pkimm_requirements_stale",
+        "Confirmations whose suggestion moved since.",
+    );
+    out.sample(
+        "pkimm_requirements_stale",
+        &[],
+        f64::from(document.summary.stale),
+    );
+    out.family(
+        "pkimm_findings",
+        "Unwaived failing findings by severity and rule.",
+    );
+    let mut counts: std::collections::BTreeMap<(String, String), u64> = Default::default();
+    for f in &document.findings {
+        *counts
+            .entry((f.severity.name().to_string(), f.rule.clone()))
+            .or_default() += 1;
+    }
+    for ((severity, rule), n) in &counts {
+        out.sample(
+            "pkimm_findings",
+            &[("severity", severity), ("rule", rule)],
+            *n as f64,
+        );
+    }
+    if let Some(bundle) = bundle {
+        out.family(
+            "pkimm_cert_not_after_seconds",
+            "Certificate expiry as a Unix timestamp.",
+        );
+        for c in &bundle.certificates {
+            let source = c.observations.first().map_or("", |o| o.source.as_str());
+            out.sample(
+                "pkimm_cert_not_after_seconds",
+                &[
+                    ("fingerprint", &c.fingerprint_sha256),
+                    ("subject", &c.subject),
+                    ("issuer", &c.issuer),
+                    ("source", source),
+                ],
+                c.not_after.unix() as f64,
+            );
+        }
+        out.family(
+            "pkimm_crl_next_update_seconds",
+            "CRL nextUpdate as a Unix timestamp.",
+        );
+        let mut seen = std::collections::BTreeSet::new();
+        for crl in &bundle.crls {
+            let url = crl.observations.first().map_or("", |o| o.source.as_str());
+            if let Some(next) = crl.next_update {
+                if seen.insert(url.to_string()) {
+                    out.sample(
+                        "pkimm_crl_next_update_seconds",
+                        &[("url", url)],
+                        next.unix() as f64,
+                    );
+                }
+            }
+        }
+        out.family(
+            "pkimm_ocsp_up",
+            "Whether the OCSP responder answered successfully (1) or not (0).",
+        );
+        let mut seen = std::collections::BTreeSet::new();
+        for o in &bundle.ocsp_checks {
+            if seen.insert(o.responder_url.clone()) {
+                let up = o.response_status.as_deref() == Some("successful");
+                out.sample(
+                    "pkimm_ocsp_up",
+                    &[("url", &o.responder_url)],
+                    f64::from(u8::from(up)),
+                );
+            }
+        }
+        out.family(
+            "pkimm_tls_endpoint_up",
+            "Whether the TLS endpoint completed a handshake (1) or not (0).",
+        );
+        let mut seen = std::collections::BTreeSet::new();
+        for e in &bundle.tls_endpoints {
+            let sni = e.sni.clone().unwrap_or_default();
+            if seen.insert((e.target.clone(), sni.clone())) {
+                out.sample(
+                    "pkimm_tls_endpoint_up",
+                    &[("target", &e.target), ("sni", &sni)],
+                    f64::from(u8::from(!e.versions.is_empty())),
+                );
+            }
+        }
+    }
+    out.family(
+        "pkimm_report_generated_timestamp_seconds",
+        "When this report was generated.",
+    );
+    out.sample(
+        "pkimm_report_generated_timestamp_seconds",
+        &[],
+        document.generated_at.unix() as f64,
+    );
+    out.text
+}
+
+#[derive(Default)]
+struct Exposition {
+    text: String,
+}
+
+impl Exposition {
+    fn family(&mut self, name: &str, help: &str) {
+        let _ = writeln!(
+            self.text,
+            "# HELP {name} {}",
+            help.replace('\\', "\\\\").replace('\n', "\\n")
+        );
+        let _ = writeln!(self.text, "# TYPE {name} gauge");
+    }
+
+    fn sample(&mut self, name: &str, labels: &[(&str, &str)], value: f64) {
+        self.text.push_str(name);
+        if !labels.is_empty() {
+            self.text.push('{');
+            for (i, (key, value)) in labels.iter().enumerate() {
+                if i > 0 {
+                    self.text.push(',');
+                }
+                let _ = write!(self.text, "{key}=\"{}\"", escape(value));
+            }
+            self.text.push('}');
+        }
+        let _ = writeln!(self.text, " {value}");
+    }
+}
+
+fn escape(value: &str) -> String {
+    value
+        .replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n")
+}
