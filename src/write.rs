@@ -42,24 +42,6 @@ pub fn write_json<T: serde::Serialize>(path: Option<&Path>, value: &T) -> Result
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn replaces_and_keeps_a_backup() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("a.yaml");
-        write_atomically(&path, b"one", true).unwrap();
-        write_atomically(&path, b"two", true).unwrap();
-        assert_eq!(std::fs::read(&path).unwrap(), b"two");
-        assert_eq!(
-            std::fs::read(dir.path().join("a.yaml.bak")).unwrap(),
-            b"one"
-        );
-    }
-}
-
 /// Header written above assessment YAML files.
 const ASSESSMENT_HEADER: &str = "\
 # pkimm assessment. pkimm writes `suggested`, `stale` and `note`; you own
@@ -85,4 +67,22 @@ pub fn write_assessment(path: &Path, assessment: &pkimm_scoring::Assessment) -> 
         text.into_bytes()
     };
     write_atomically(path, &bytes, true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn replaces_and_keeps_a_backup() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.yaml");
+        write_atomically(&path, b"one", true).unwrap();
+        write_atomically(&path, b"two", true).unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), b"two");
+        assert_eq!(
+            std::fs::read(dir.path().join("a.yaml.bak")).unwrap(),
+            b"one"
+        );
+    }
 }

@@ -97,7 +97,7 @@ mod tests {
     #[test]
     fn assessor_fields_survive_and_moves_mark_stale() {
         let model = embedded_model();
-        let mut a = Assessment::new(&model, Mode::Full);
+        let mut a = Assessment::new(model, Mode::Full);
         let first: BTreeMap<_, _> = [("7.3".to_string(), suggestion(Level::Advanced))].into();
         merge_prefill(&mut a, &first, PrefillInfo::default());
         a.requirements.insert(

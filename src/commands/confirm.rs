@@ -68,6 +68,15 @@ pub fn run(global: &GlobalArgs, args: &ConfirmArgs) -> Result<ExitCode> {
             skipped.push(id.clone());
             continue;
         };
+        if status == Status::Overridden
+            && args.justification.is_none()
+            && entry.justification.is_none()
+        {
+            bail!(
+                "level {} differs from the suggested level for {id}: an override needs --justification",
+                args.level.unwrap_or_default()
+            );
+        }
         apply(entry, status, level, args, &at);
         changed.push(id.clone());
     }

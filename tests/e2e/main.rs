@@ -1,8 +1,10 @@
 //! End-to-end tests of the `pkimm` binary.
 
+mod browser;
 mod servers;
 mod support;
 
+mod assess_report;
 mod cli_help;
 mod collect;
 mod collect_tls;
