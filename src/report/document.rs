@@ -33,7 +33,74 @@ pub enum ReportType {
     Attestation,
 }
 
+/// Which parts a report type shows (PKIMM reporting guidance).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Sections {
+    /// Category chart and module bars.
+    pub chart: bool,
+    /// Technology requirements with suggested and confirmed levels.
+    pub technology_requirements: bool,
+    /// Every requirement with justification and evidence.
+    pub all_requirements: bool,
+    /// Evidence tables.
+    pub evidence: bool,
+    /// Findings by severity.
+    pub findings: bool,
+    /// Recommendations or action plans for the next level.
+    pub recommendations: bool,
+    /// Scoping (not applicable items) and sampling (evidence counts).
+    pub scoping: bool,
+    /// Comparison with a previous assessment.
+    pub comparison: bool,
+    /// The attestation statement.
+    pub attestation: bool,
+}
+
 impl ReportType {
+    /// The sections this type shows.
+    pub fn sections(self) -> Sections {
+        let none = Sections {
+            chart: false,
+            technology_requirements: false,
+            all_requirements: false,
+            evidence: false,
+            findings: false,
+            recommendations: false,
+            scoping: false,
+            comparison: false,
+            attestation: false,
+        };
+        match self {
+            Self::SelfAssessment => Sections {
+                chart: true,
+                ..none
+            },
+            Self::Assessment => Sections {
+                chart: true,
+                technology_requirements: true,
+                evidence: true,
+                findings: true,
+                recommendations: true,
+                comparison: true,
+                ..none
+            },
+            Self::Detailed => Sections {
+                chart: true,
+                all_requirements: true,
+                evidence: true,
+                findings: true,
+                recommendations: true,
+                scoping: true,
+                comparison: true,
+                ..none
+            },
+            Self::Attestation => Sections {
+                attestation: true,
+                ..none
+            },
+        }
+    }
+
     /// The title used in human reports.
     pub fn title(self) -> &'static str {
         match self {
@@ -76,6 +143,8 @@ pub struct ReportDocument {
     pub modules: Vec<ModuleScore>,
     /// The overall result (assessed levels only).
     pub overall: OverallScore,
+    /// What the achieved overall level means, in words.
+    pub overall_description: Option<String>,
     /// The overall result if every suggestion were accepted; labelled
     /// pre-filled, never the assessed score.
     pub prefilled_overall: OverallScore,
@@ -406,6 +475,12 @@ impl ReportDocument {
             requirements,
             categories: assessed.categories,
             modules: assessed.modules,
+            overall_description: assessed
+                .overall
+                .score
+                .as_ref()
+                .and_then(|s| pkimm_model::Level::from_number(s.level))
+                .map(|l| format!("{} ({}): {}", l.number(), l.name(), l.summary())),
             overall: assessed.overall,
             prefilled_overall: prefilled.overall,
             extensions: assessed.extensions,

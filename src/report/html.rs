@@ -39,6 +39,14 @@ struct SuggestionView {
     level: u8,
     confidence: &'static str,
     rationale: String,
+    evidence: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct ScopedOut {
+    id: String,
+    name: String,
+    reason: String,
 }
 
 #[derive(Serialize)]
@@ -107,10 +115,13 @@ pub fn render(d: &ReportDocument) -> Result<String> {
             percent: m.score.as_ref().map_or(0.0, |s| s.percent),
         })
         .collect();
+    let show = d.report_type.sections();
     let tech: Vec<RequirementView> = d
         .requirements
         .iter()
-        .filter(|r| TECHNOLOGY_CATEGORIES.contains(&r.category_id.as_str()))
+        .filter(|r| {
+            show.all_requirements || TECHNOLOGY_CATEGORIES.contains(&r.category_id.as_str())
+        })
         .map(|r| RequirementView {
             id: r.id.clone(),
             name: r.name.clone(),
@@ -120,6 +131,7 @@ pub fn render(d: &ReportDocument) -> Result<String> {
                 level: s.level.number(),
                 confidence: confidence_name(s.confidence),
                 rationale: s.rationale.clone(),
+                evidence: s.evidence.clone(),
             }),
             stale: r.stale.clone(),
             justification: r.justification.clone(),
@@ -156,10 +168,30 @@ pub fn render(d: &ReportDocument) -> Result<String> {
         map.insert("overall_name".into(), overall_name.into());
         map.insert("prefilled_text".into(), prefilled_text.into());
     }
+    let mut scoped_out: Vec<ScopedOut> = d
+        .categories
+        .iter()
+        .filter_map(|c| {
+            c.not_applicable_reason.as_ref().map(|reason| ScopedOut {
+                id: c.id.clone(),
+                name: c.name.clone(),
+                reason: reason.clone(),
+            })
+        })
+        .collect();
+    scoped_out.extend(d.requirements.iter().filter_map(|r| {
+        r.reason.as_ref().map(|reason| ScopedOut {
+            id: r.id.clone(),
+            name: r.name.clone(),
+            reason: reason.clone(),
+        })
+    }));
     let mut env = Environment::new();
     env.add_template("report.html", TEMPLATE)?;
     let page = env.get_template("report.html")?.render(context! {
         d => document,
+        show,
+        scoped_out,
         chart,
         chart_height,
         grid,

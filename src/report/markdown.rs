@@ -17,6 +17,7 @@ fn value(score: Option<&pkimm_scoring::LevelScore>) -> String {
 
 /// Renders the report.
 pub fn render(d: &ReportDocument) -> String {
+    let show = d.report_type.sections();
     let mut o = String::new();
     let _ = writeln!(o, "# {}\n", d.report_type.title());
     let meta = [
@@ -25,6 +26,7 @@ pub fn render(d: &ReportDocument) -> String {
         ("Use case", d.meta.use_case.as_deref()),
         ("Assessor", d.meta.assessor.as_deref()),
         ("Date", d.meta.date.as_deref()),
+        ("Period", d.meta.period.as_deref()),
     ];
     let _ = writeln!(o, "| | |\n| --- | --- |");
     let _ = writeln!(o, "| Model | PKIMM {} |", d.model.version);
@@ -46,14 +48,35 @@ pub fn render(d: &ReportDocument) -> String {
             scan.evaluated_at
         );
     }
-    let _ = writeln!(
-        o,
-        "\n**Overall (assessed): {}** · pre-filled from evidence: {}\n",
-        value(d.overall.score.as_ref()),
-        value(d.prefilled_overall.score.as_ref())
-    );
-    let _ = writeln!(o, "The pre-filled figure counts pkimm's suggestions as if accepted; only confirmed or overridden levels count in the assessed score.\n");
-    if let Some(c) = &d.comparison {
+    if show.attestation {
+        let _ = writeln!(o, "\n**Overall: {}**\n", value(d.overall.score.as_ref()));
+    } else {
+        let _ = writeln!(
+            o,
+            "\n**Overall (assessed): {}** · pre-filled from evidence: {}\n",
+            value(d.overall.score.as_ref()),
+            value(d.prefilled_overall.score.as_ref())
+        );
+    }
+    if let Some(description) = &d.overall_description {
+        let _ = writeln!(o, "Achieved level {description}\n");
+    }
+    if !show.attestation {
+        let _ = writeln!(o, "The pre-filled figure counts pkimm's suggestions as if accepted; only confirmed or overridden levels count in the assessed score.\n");
+    }
+    if show.attestation {
+        let _ = writeln!(
+            o,
+            "## Attestation\n\nThis attests that {}achieved PKI maturity level **{}** against PKIMM {}, as assessed{}{}. Only levels confirmed or overridden by the assessor count.\n\nSignature: ______________________ Date: ______________",
+            d.meta.organisation.as_deref().map(|n| format!("{n} ")).unwrap_or_default(),
+            value(d.overall.score.as_ref()),
+            d.model.version,
+            d.meta.assessor.as_deref().map(|a| format!(" by {a}")).unwrap_or_default(),
+            d.meta.date.as_deref().map(|a| format!(" on {a}")).unwrap_or_default(),
+        );
+        return o;
+    }
+    if let Some(c) = d.comparison.as_ref().filter(|_| show.comparison) {
         if let (Some(p), Some(delta)) = (c.previous_overall, c.overall_delta) {
             let _ = writeln!(
                 o,
@@ -86,11 +109,19 @@ pub fn render(d: &ReportDocument) -> String {
             value(c.score.as_ref())
         );
     }
+    if !(show.technology_requirements || show.all_requirements) {
+        return o;
+    }
     let _ = writeln!(
         o,
         "\n## Requirements\n\n| Id | Requirement | Status | Level | Suggested | Notes |\n| --- | --- | --- | --- | --- | --- |"
     );
-    for r in &d.requirements {
+    const TECHNOLOGY: &[&str] = &["5", "6", "7", "8", "10", "11", "12", "13"];
+    for r in d
+        .requirements
+        .iter()
+        .filter(|r| show.all_requirements || TECHNOLOGY.contains(&r.category_id.as_str()))
+    {
         let suggested = r.suggested.as_ref().map_or_else(String::new, |s| {
             format!("{} ({})", s.level.number(), confidence_name(s.confidence))
         });
@@ -123,7 +154,7 @@ pub fn render(d: &ReportDocument) -> String {
             cell(&notes.join(" · "))
         );
     }
-    if !d.findings.is_empty() {
+    if show.findings && !d.findings.is_empty() {
         let _ = writeln!(o, "\n## Findings\n");
         for (severity, n) in d.summary.findings_by_severity.iter().rev() {
             let _ = writeln!(o, "- {severity}: {n}");
@@ -150,7 +181,7 @@ pub fn render(d: &ReportDocument) -> String {
             );
         }
     }
-    if !d.recommendations.is_empty() {
+    if show.recommendations && !d.recommendations.is_empty() {
         let _ = writeln!(o, "\n## Reaching the next level\n");
         for r in &d.recommendations {
             let _ = writeln!(

@@ -207,6 +207,44 @@ fn prefill_confirm_and_stale_marking() {
 }
 
 #[test]
+fn level_mapping_errors_name_the_file_line_and_field() {
+    let dir = tempfile::tempdir().unwrap();
+    let (files, _, _) = bundles(dir.path());
+    let levels = dir.path().join("levels.yaml");
+    std::fs::write(
+        &levels,
+        "schema_version: 1\nmappings:\n  - requirement: \"7.3\"\n    subject: certificates\n    thresholds:\n      - level: 7\n",
+    )
+    .unwrap();
+    let out = dir.path().join("a.json");
+    let run = pkimm(["assess", p(&files), "-o", p(&out), "--levels", p(&levels)]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("levels.yaml:6"), "{}", run.stderr);
+    assert!(run.stderr.contains("thresholds[0].level"), "{}", run.stderr);
+    std::fs::write(
+        &levels,
+        "schema_version: 1\nmappings:\n  - requirement: \"7.3\"\n    subject: certificates\n    thresholds:\n      - level: 5\n        why: custom\n",
+    )
+    .unwrap();
+    ok(&[
+        "assess",
+        p(&files),
+        "-o",
+        p(&out),
+        "--levels",
+        p(&levels),
+        "--now",
+        NOW,
+    ]);
+    let a = read_json(&out);
+    assert_eq!(
+        suggested(&a, "7.3").unwrap().0,
+        5,
+        "a custom mapping replaces the built-in one"
+    );
+}
+
+#[test]
 fn json_report_validates_against_the_schema() {
     let dir = tempfile::tempdir().unwrap();
     let (files, inventory, _) = bundles(dir.path());
