@@ -340,6 +340,76 @@ pub enum CollectCommand {
     /// broken endpoints become failure records; the exit code stays 0.
     #[command(after_help = TLS_HELP)]
     Tls(Box<CollectTlsArgs>),
+    /// Follow the CDP, OCSP and AIA URLs of the certificates in bundles: fetch
+    /// CRLs (HTTP, HTTPS, LDAP) and check them against their issuers, query
+    /// OCSP responders and check their answers, and fetch missing issuers.
+    /// Failed fetches become failure records; the exit code stays 0.
+    #[command(after_help = EXIT_CODES_HELP)]
+    Revocation(Box<CollectRevocationArgs>),
+}
+
+/// Arguments of `pkimm collect revocation`.
+#[derive(Debug, Args)]
+pub struct CollectRevocationArgs {
+    /// Bundles whose certificates to follow; repeatable.
+    #[arg(long = "from", value_name = "BUNDLE")]
+    pub from: Vec<PathBuf>,
+    /// Extra CRL URLs (http, https or ldap).
+    #[arg(value_name = "CRL_URL")]
+    pub crl_urls: Vec<String>,
+    /// Ask this OCSP responder about every certificate instead of the URLs in
+    /// the certificates.
+    #[arg(long, value_name = "URL")]
+    pub ocsp_url: Option<String>,
+    /// An earlier revocation bundle: CRL numbers are compared with it.
+    #[arg(long, value_name = "BUNDLE")]
+    pub previous: Option<PathBuf>,
+    /// Fetches in flight.
+    #[arg(long, default_value_t = 32)]
+    pub concurrency: usize,
+    /// Fetches in flight per host (politeness).
+    #[arg(long, default_value_t = 4)]
+    pub per_host: usize,
+    /// Connect time-out.
+    #[arg(long, value_name = "TIME", default_value = "5s", value_parser = parse_duration)]
+    pub connect_timeout: Duration,
+    /// Whole-request time-out.
+    #[arg(long, value_name = "TIME", default_value = "30s", value_parser = parse_duration)]
+    pub timeout: Duration,
+    /// Largest CRL fetched (bytes; K, M and G suffixes allowed).
+    #[arg(long, value_name = "SIZE", default_value = "200M", value_parser = parse_size)]
+    pub max_crl_size: u64,
+    /// Record at most this many revoked entries per CRL (all are counted).
+    #[arg(long, value_name = "N", default_value_t = 10_000)]
+    pub crl_entries: usize,
+    /// Do not fetch CRLs.
+    #[arg(long)]
+    pub no_crl: bool,
+    /// Do not query OCSP responders.
+    #[arg(long)]
+    pub no_ocsp: bool,
+    /// Do not fetch issuers through AIA.
+    #[arg(long)]
+    pub no_aia: bool,
+    /// Most AIA hops from a certificate.
+    #[arg(long, default_value_t = 4)]
+    pub aia_depth: usize,
+    /// Send OCSP requests without a nonce.
+    #[arg(long)]
+    pub no_nonce: bool,
+    /// Use GET for small OCSP requests (RFC 6960 appendix A).
+    #[arg(long)]
+    pub ocsp_get: bool,
+    /// Use SHA-256 in the OCSP CertID instead of SHA-1.
+    #[arg(long)]
+    pub ocsp_sha256: bool,
+    /// Refuse URLs that resolve to private, loopback or link-local addresses
+    /// (default: allowed, since internal PKI lives there).
+    #[arg(long)]
+    pub deny_private: bool,
+    /// Output options.
+    #[command(flatten)]
+    pub out: CollectOutput,
 }
 
 const TLS_HELP: &str = "\

@@ -39,6 +39,9 @@ fn main() -> ExitCode {
         Command::Collect(CollectCommand::Files(args)) => commands::collect_files::run(args),
         Command::Collect(CollectCommand::Inventory(args)) => commands::collect_inventory::run(args),
         Command::Collect(CollectCommand::Tls(args)) => commands::collect_tls::run(args),
+        Command::Collect(CollectCommand::Revocation(args)) => {
+            commands::collect_revocation::run(args)
+        }
         Command::Evaluate(args) => commands::evaluate::run(&cli.global, args),
         Command::Rules(RulesCommand::List(args)) => commands::rules_list::run(&cli.global, args),
         Command::Rules(RulesCommand::Test(args)) => commands::rules_test::run(&cli.global, args),

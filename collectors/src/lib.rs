@@ -14,4 +14,5 @@
 pub mod files;
 pub mod inventory;
 pub mod parse;
+pub mod revocation;
 pub mod tls;

@@ -317,6 +317,36 @@ pub fn crl(c: &Crl, index: &BundleIndex, now: i64) -> Value {
             strings(c.issuing_distribution_point.as_deref().unwrap_or(&[])),
         ),
         ("freshest_crl_urls", strings(&c.freshest_crl_urls)),
+        ("idp_checked", Value::Bool(c.idp_matches_url.is_some())),
+        (
+            "idp_matches_url",
+            Value::Bool(c.idp_matches_url == Some(true)),
+        ),
+        (
+            "previous_crl_number",
+            string(c.previous_crl_number.as_deref().unwrap_or("")),
+        ),
+        ("fetched_over_http", Value::Bool(c.http.is_some())),
+        (
+            "http_max_age",
+            int(c
+                .http
+                .as_ref()
+                .and_then(|h| h.max_age_seconds)
+                .map_or(-1, |m| i64::try_from(m).unwrap_or(i64::MAX))),
+        ),
+        (
+            "http_has_expires",
+            Value::Bool(c.http.as_ref().is_some_and(|h| h.expires.is_some())),
+        ),
+        (
+            "http_has_validator",
+            Value::Bool(
+                c.http
+                    .as_ref()
+                    .is_some_and(|h| h.etag.is_some() || h.last_modified.is_some()),
+            ),
+        ),
         ("has_aki", Value::Bool(c.authority_key_id.is_some())),
         (
             "issuer_in_bundle",
@@ -762,6 +792,9 @@ pub fn sample(kind: crate::EvidenceKind, now: i64) -> Value {
                 entries_complete: true,
                 size_bytes: 1000,
                 fetch_ms: Some(20),
+                http: None,
+                idp_matches_url: Some(true),
+                previous_crl_number: None,
                 parse_warnings: Vec::new(),
                 der_base64: None,
                 observations: Vec::new(),

@@ -218,6 +218,9 @@ pub fn crl_from_der(
         entries_complete: true,
         size_bytes: der.len() as u64,
         fetch_ms: None,
+        http: None,
+        idp_matches_url: None,
+        previous_crl_number: None,
         parse_warnings: Vec::new(),
         der_base64: (der.len() <= options.max_embedded_der)
             .then(|| base64::engine::general_purpose::STANDARD.encode(der)),

@@ -40,6 +40,8 @@ pub struct BasicFacts {
     pub tbs_der: Vec<u8>,
     /// Signature algorithm OID.
     pub signature_algorithm: String,
+    /// DER of the signature AlgorithmIdentifier.
+    pub signature_algorithm_der: Vec<u8>,
     /// The signature bits.
     pub signature: Vec<u8>,
 }
@@ -150,6 +152,10 @@ fn basic_facts(basic: &BasicOcspResponse) -> Result<BasicFacts, String> {
             .to_der()
             .map_err(|e| format!("cannot re-encode tbsResponseData: {e}"))?,
         signature_algorithm: basic.signature_algorithm.oid.to_string(),
+        signature_algorithm_der: basic
+            .signature_algorithm
+            .to_der()
+            .map_err(|e| format!("cannot re-encode the signature algorithm: {e}"))?,
         signature: basic.signature.raw_bytes().to_vec(),
     })
 }

@@ -63,6 +63,16 @@ pub struct Crl {
     /// Fetch time in milliseconds, for CRLs fetched over the network.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fetch_ms: Option<u64>,
+    /// How the CRL was fetched over HTTP(S), with its caching headers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub http: Option<HttpFetch>,
+    /// Whether the URL the CRL was fetched from is one of its issuing
+    /// distribution point names (absent when it has no IDP or was not fetched).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub idp_matches_url: Option<bool>,
+    /// The CRL number seen at the same URL in the previous scan, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous_crl_number: Option<String>,
     /// Problems found while reading extensions or entries; the CRL is kept.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub parse_warnings: Vec<String>,
@@ -71,6 +81,37 @@ pub struct Crl {
     pub der_base64: Option<String>,
     /// Every place the CRL was observed.
     pub observations: Vec<Provenance>,
+}
+
+/// An HTTP(S) fetch and the response headers that matter for caching.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct HttpFetch {
+    /// The URL fetched.
+    pub url: String,
+    /// HTTP status code.
+    pub status: u16,
+    /// Round trip, first byte to last, in milliseconds.
+    pub latency_ms: u64,
+    /// Body size in bytes.
+    pub size_bytes: u64,
+    /// Content-Type.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content_type: Option<String>,
+    /// Cache-Control.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cache_control: Option<String>,
+    /// max-age from Cache-Control, in seconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_age_seconds: Option<u64>,
+    /// ETag.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub etag: Option<String>,
+    /// Last-Modified.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_modified: Option<String>,
+    /// Expires.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires: Option<String>,
 }
 
 /// One revoked certificate.

@@ -25,7 +25,7 @@ pub use certificate::{
     BasicConstraints, Certificate, ExtensionInfo, KeyAlgorithm, NameConstraints, PublicKeyInfo,
     SignatureInfo, SubjectAltNames,
 };
-pub use crl::{Crl, CrlEntry};
+pub use crl::{Crl, CrlEntry, HttpFetch};
 pub use directory::DirectoryObject;
 pub use failure::{Failure, FailureKind};
 pub use inventory::InventoryRecord;
