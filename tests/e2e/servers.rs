@@ -183,6 +183,28 @@ fn wait_for_port(port: u16) {
     panic!("nothing listens on port {port}");
 }
 
+/// Waits until a socket listens on `port`, without connecting to it: the
+/// single-threaded `openssl ocsp` responder would otherwise wait for a request
+/// on the probe connection.
+fn wait_for_listen(port: u16) {
+    let needle = format!(":{port:04X} ");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while Instant::now() < deadline {
+        for table in ["/proc/net/tcp", "/proc/net/tcp6"] {
+            let text = std::fs::read_to_string(table).unwrap_or_default();
+            let listening = text.lines().skip(1).any(|line| {
+                let fields: Vec<&str> = line.split_whitespace().collect();
+                fields.len() > 3 && format!("{} ", fields[1]).contains(&needle) && fields[3] == "0A"
+            });
+            if listening {
+                return;
+            }
+        }
+        thread::sleep(Duration::from_millis(20));
+    }
+    panic!("nothing listens on port {port}");
+}
+
 /// An `openssl s_server` process, killed on drop.
 pub struct OpensslServer {
     pub port: u16,
@@ -347,4 +369,139 @@ pub fn stalling_server() -> SocketAddr {
         }
     });
     addr
+}
+
+/// One canned HTTP response.
+#[derive(Clone)]
+pub struct HttpResponse {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl HttpResponse {
+    pub fn ok(content_type: &str, body: Vec<u8>) -> Self {
+        Self {
+            status: 200,
+            headers: vec![("Content-Type".into(), content_type.into())],
+            body,
+        }
+    }
+
+    pub fn header(mut self, name: &str, value: &str) -> Self {
+        self.headers.push((name.into(), value.into()));
+        self
+    }
+}
+
+/// Routes of the test HTTP server; change them while it runs.
+pub type Routes = Arc<std::sync::Mutex<std::collections::HashMap<String, HttpResponse>>>;
+
+/// A small real HTTP/1.1 server on loopback serving `routes` (404 otherwise).
+pub fn http_server() -> (SocketAddr, Routes) {
+    let routes: Routes = Arc::default();
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let shared = routes.clone();
+    thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let routes = shared.clone();
+            thread::spawn(move || {
+                let _ = serve_http(stream, &routes);
+            });
+        }
+    });
+    (addr, routes)
+}
+
+fn serve_http(mut stream: TcpStream, routes: &Routes) -> std::io::Result<()> {
+    stream.set_read_timeout(Some(Duration::from_secs(10)))?;
+    let mut reader = BufReader::new(stream.try_clone()?);
+    let mut request_line = String::new();
+    reader.read_line(&mut request_line)?;
+    let path = request_line
+        .split_whitespace()
+        .nth(1)
+        .unwrap_or("/")
+        .to_string();
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line)? == 0 || line == "\r\n" || line == "\n" {
+            break;
+        }
+    }
+    let response = routes.lock().unwrap().get(&path).cloned();
+    let response = response.unwrap_or(HttpResponse {
+        status: 404,
+        headers: Vec::new(),
+        body: b"not found".to_vec(),
+    });
+    let mut head = format!(
+        "HTTP/1.1 {} X\r\nContent-Length: {}\r\nConnection: close\r\n",
+        response.status,
+        response.body.len()
+    );
+    for (name, value) in &response.headers {
+        head.push_str(&format!("{name}: {value}\r\n"));
+    }
+    head.push_str("\r\n");
+    stream.write_all(head.as_bytes())?;
+    stream.write_all(&response.body)?;
+    stream.flush()
+}
+
+/// An `openssl ocsp` responder process, killed on drop.
+pub struct OcspResponder {
+    pub port: u16,
+    child: Child,
+}
+
+impl OcspResponder {
+    /// Starts `openssl ocsp -port` in `dir` with `index`, signing with
+    /// `signer` / `key` (files in `dir`).
+    pub fn start(dir: &Path, index: &str, signer: &str, key: &str) -> Self {
+        Self::start_on(dir, free_port(), index, signer, key)
+    }
+
+    /// Like [`Self::start`], on a given port.
+    pub fn start_on(dir: &Path, port: u16, index: &str, signer: &str, key: &str) -> Self {
+        let child = Command::new("openssl")
+            .current_dir(dir)
+            .args([
+                "ocsp",
+                "-port",
+                &port.to_string(),
+                "-index",
+                index,
+                "-CA",
+                "ca.pem",
+            ])
+            .args([
+                "-rsigner",
+                signer,
+                "-rkey",
+                key,
+                "-ignore_err",
+                "-nmin",
+                "60",
+            ])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("openssl ocsp starts");
+        wait_for_listen(port);
+        Self { port, child }
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}/", self.port)
+    }
+}
+
+impl Drop for OcspResponder {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }

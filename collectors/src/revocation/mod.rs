@@ -192,11 +192,20 @@ pub async fn collect(
             .buffer_unordered(options.concurrency.max(1))
             .collect()
             .await;
+        let mut by_fingerprint: BTreeMap<String, Crl> = BTreeMap::new();
         for result in results {
             match result {
-                Ok(crl) => bundle.add_crl(crl),
+                Ok(crl) => match by_fingerprint.get_mut(&crl.fingerprint_sha256) {
+                    Some(seen) => merge_fetches(seen, crl),
+                    None => {
+                        by_fingerprint.insert(crl.fingerprint_sha256.clone(), crl);
+                    }
+                },
                 Err(f) => bundle.failures.push(f),
             }
+        }
+        for crl in by_fingerprint.into_values() {
+            bundle.add_crl(crl);
         }
     }
     if options.ocsp {
@@ -423,6 +432,24 @@ async fn aia(
         frontier = next;
     }
     visited.into_iter().collect()
+}
+
+/// Folds a second fetch of the same CRL (another URL) into the first: every
+/// observation is kept, the highest previous CRL number seen at any of its
+/// URLs counts, and the IDP must name every URL it was served from.
+fn merge_fetches(seen: &mut Crl, other: Crl) {
+    seen.observations.extend(other.observations);
+    seen.previous_crl_number = match (seen.previous_crl_number.take(), other.previous_crl_number) {
+        (Some(a), Some(b)) => Some(if (b.len(), &b) > (a.len(), &a) { b } else { a }),
+        (a, b) => a.or(b),
+    };
+    seen.idp_matches_url = match (seen.idp_matches_url, other.idp_matches_url) {
+        (Some(a), Some(b)) => Some(a && b),
+        (a, b) => a.or(b),
+    };
+    if seen.http.is_none() {
+        seen.http = other.http;
+    }
 }
 
 /// PEM-decodes `body` when it is PEM with `label`, else returns it as is.

@@ -77,6 +77,8 @@ issue unknown v3_leaf
 openssl ca -config ca.cnf -cert ca.pem -keyfile ca.key -revoke revoked.pem -crl_reason keyCompromise 2>/dev/null
 openssl ca -config ca.cnf -cert ca.pem -keyfile ca.key -revoke revoked.pem -crl_reason keyCompromise 2>/dev/null || true
 grep -v "CN=unknown.test" db/index.txt > index.txt
+# A responder index that wrongly says the revoked certificate is good.
+sed 's/^R\t\([^\t]*\)\t[^\t]*\t/V\t\1\t\t/' index.txt > index-lying.txt
 openssl req -x509 -newkey rsa:2048 -nodes -keyout rogue.key -out rogue.pem -days 30 \
   -subj "/CN=rogue responder" -addext "extendedKeyUsage=OCSPSigning" 2>/dev/null
 openssl ca -gencrl -config ca.cnf -cert ca.pem -keyfile ca.key -crlexts crl_ext -out fresh.crl.pem 2>/dev/null
