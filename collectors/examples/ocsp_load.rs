@@ -57,8 +57,20 @@ fn main() {
                 let (fetcher, cert, cert_der, issuer, provenance) =
                     (&fetcher, &cert, &cert_der, &issuer, provenance.clone());
                 async move {
-                    let c = check(fetcher, url, cert, cert_der, issuer, OcspOptions::default(), provenance).await;
-                    (c.latency_ms.unwrap_or(0), c.cert_status.is_some() && c.signature_valid == Some(true))
+                    let c = check(
+                        fetcher,
+                        url,
+                        cert,
+                        cert_der,
+                        issuer,
+                        OcspOptions::default(),
+                        provenance,
+                    )
+                    .await;
+                    (
+                        c.latency_ms.unwrap_or(0),
+                        c.cert_status.is_some() && c.signature_valid == Some(true),
+                    )
                 }
             })
             .buffer_unordered(concurrency)

@@ -3,9 +3,12 @@
 //! 1. Writes the embedded fixture certificates, CRLs and inventory export.
 //! 2. Makes a demo PKI with rcgen and serves it from loopback TLS endpoints
 //!    (rustls): a healthy one, one about to expire, one with a self-signed
-//!    certificate and one that serves an incomplete chain.
-//! 3. Collects from the files, the inventory and the endpoints, evaluates the
-//!    built-in rules, pre-fills an assessment and writes the reports.
+//!    certificate and one that serves an incomplete chain with a revoked
+//!    certificate; a loopback HTTP server publishes the issuing CA's CRL and
+//!    certificate (CDP and AIA).
+//! 3. Collects from the files, the inventory, the endpoints and the CRL/AIA
+//!    URLs, evaluates the built-in rules, pre-fills an assessment and writes
+//!    the reports.
 
 use std::net::SocketAddr;
 use std::path::Path;
@@ -15,6 +18,7 @@ use std::sync::Arc;
 use anyhow::{Context, Result};
 use pkimm_collectors::files::{collect_files, FilesOptions};
 use pkimm_collectors::inventory::{collect_inventory, InventoryOptions};
+use pkimm_collectors::revocation::{self, RevocationOptions};
 use pkimm_collectors::tls::target::Host;
 use pkimm_collectors::tls::{scan, Target, TlsOptions, TrustSource, TrustStore};
 use pkimm_model::evidence::{EvidenceBundle, UtcTime};
@@ -161,7 +165,10 @@ pub fn run(global: &GlobalArgs, args: &DemoArgs) -> Result<ExitCode> {
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
-    let pki = DemoPki::new()?;
+    let publication = runtime.block_on(TcpListener::bind("127.0.0.1:0"))?;
+    let base_url = format!("http://{}", publication.local_addr()?);
+    let pki = DemoPki::new(&base_url)?;
+    runtime.spawn(serve_publication(publication, pki.published.clone()));
     let root_path = out.join("demo-root.pem");
     std::fs::write(&root_path, pki.root_pem.as_bytes())?;
     let tls_bundle = runtime.block_on(async {
@@ -183,7 +190,16 @@ pub fn run(global: &GlobalArgs, args: &DemoArgs) -> Result<ExitCode> {
         };
         anyhow::Ok(scan(targets, options, provider, trust).await.0)
     })?;
+    let revocation = runtime.block_on(revocation::collect(
+        &tls_bundle,
+        &[],
+        &RevocationOptions {
+            agent,
+            ..RevocationOptions::default()
+        },
+    ));
     bundle.merge(tls_bundle);
+    bundle.merge(revocation);
     write_json(Some(&out.join("evidence.json")), &bundle)?;
 
     // 3. Evaluate, pre-fill, report.
@@ -287,14 +303,30 @@ struct DemoEndpoint {
     key: PrivateKeyDer<'static>,
 }
 
-/// A root, an issuing CA and four endpoints' certificates, made fresh.
+/// A root, an issuing CA, four endpoints' certificates and the issuing CA's
+/// CRL (revoking one of them), made fresh. Leaves point their CDP and AIA at
+/// `base_url`.
 struct DemoPki {
     root_pem: String,
     endpoints: Vec<DemoEndpoint>,
+    /// Files the publication server serves: (path, content type, body).
+    published: Vec<(String, &'static str, Vec<u8>)>,
+}
+
+/// AIA with one caIssuers URL, DER.
+fn aia_extension(url: &str) -> rcgen::CustomExtension {
+    let tlv = |tag: u8, content: &[u8]| {
+        let mut out = vec![tag, u8::try_from(content.len()).unwrap_or(0x7f)];
+        out.extend_from_slice(content);
+        out
+    };
+    let oid = [0x06, 0x08, 0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x30, 0x02];
+    let description = tlv(0x30, &[&oid[..], &tlv(0x86, url.as_bytes())].concat());
+    rcgen::CustomExtension::from_oid_content(&[1, 3, 6, 1, 5, 5, 7, 1, 1], tlv(0x30, &description))
 }
 
 impl DemoPki {
-    fn new() -> Result<Self> {
+    fn new(base_url: &str) -> Result<Self> {
         let now = time::OffsetDateTime::now_utc();
         let days = |d: i64| now + time::Duration::days(d);
         let ca = |cn: &str| -> Result<CertificateParams> {
@@ -316,13 +348,23 @@ impl DemoPki {
         let issuing_params = ca("pkimm Demo Issuing CA")?;
         let issuing = issuing_params.signed_by(&issuing_key, &root_issuer)?;
         let issuing_issuer = Issuer::new(issuing_params, issuing_key);
-        let leaf = |name: &str, from: i64, to: i64| -> Result<CertificateParams> {
+        let crl_url = format!("{base_url}/issuing.crl");
+        let ca_url = format!("{base_url}/issuing.der");
+        let mut serial: u64 = 0x1000;
+        let mut leaf = |name: &str, from: i64, to: i64| -> Result<CertificateParams> {
             let mut p = CertificateParams::new(vec![name.to_string()])?;
             p.distinguished_name.push(DnType::CommonName, name);
             p.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
             p.key_usages = vec![KeyUsagePurpose::DigitalSignature];
             p.not_before = days(from);
             p.not_after = days(to);
+            serial += 1;
+            p.serial_number = Some(rcgen::SerialNumber::from(serial << 48 | 0x5eed));
+            p.crl_distribution_points = vec![rcgen::CrlDistributionPoint {
+                uris: vec![crl_url.clone()],
+            }];
+            p.custom_extensions = vec![aia_extension(&ca_url)];
+            p.use_authority_key_identifier_extension = true;
             Ok(p)
         };
         let mut endpoints = Vec::new();
@@ -366,16 +408,80 @@ impl DemoPki {
             true,
             true,
         )?;
-        add(
-            "legacy.demo.test",
-            leaf("legacy.demo.test", -100, 300)?,
-            false,
-            false,
-        )?;
+        let legacy = leaf("legacy.demo.test", -100, 300)?;
+        let revoked_serial = legacy.serial_number.clone();
+        add("legacy.demo.test", legacy, false, false)?;
+        let crl = rcgen::CertificateRevocationListParams {
+            this_update: days(-1),
+            next_update: days(6),
+            crl_number: rcgen::SerialNumber::from(42u64),
+            issuing_distribution_point: None,
+            revoked_certs: revoked_serial
+                .into_iter()
+                .map(|serial_number| rcgen::RevokedCertParams {
+                    serial_number,
+                    revocation_time: days(-2),
+                    reason_code: Some(rcgen::RevocationReason::KeyCompromise),
+                    invalidity_date: None,
+                })
+                .collect(),
+            key_identifier_method: rcgen::KeyIdMethod::Sha256,
+        }
+        .signed_by(&issuing_issuer)?;
         Ok(Self {
             root_pem: root.pem(),
             endpoints,
+            published: vec![
+                (
+                    "/issuing.crl".to_string(),
+                    "application/pkix-crl",
+                    crl.der().to_vec(),
+                ),
+                (
+                    "/issuing.der".to_string(),
+                    "application/pkix-cert",
+                    issuing.der().to_vec(),
+                ),
+            ],
         })
+    }
+}
+
+/// Serves the CRL and the issuing CA certificate over HTTP/1.1 until the
+/// process exits.
+async fn serve_publication(listener: TcpListener, files: Vec<(String, &'static str, Vec<u8>)>) {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+    let files = Arc::new(files);
+    while let Ok((stream, _)) = listener.accept().await {
+        let files = files.clone();
+        tokio::spawn(async move {
+            let mut reader = BufReader::new(stream);
+            let mut request = String::new();
+            if reader.read_line(&mut request).await.is_err() {
+                return;
+            }
+            let mut line = String::new();
+            while reader.read_line(&mut line).await.is_ok_and(|n| n > 2) {
+                line.clear();
+            }
+            let path = request.split_whitespace().nth(1).unwrap_or("/");
+            let mut stream = reader.into_inner();
+            let response = match files.iter().find(|(p, _, _)| p == path) {
+                Some((_, content_type, body)) => {
+                    let mut head = format!(
+                        "HTTP/1.1 200 OK\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nCache-Control: public, max-age=3600\r\nConnection: close\r\n\r\n",
+                        body.len()
+                    )
+                    .into_bytes();
+                    head.extend_from_slice(body);
+                    head
+                }
+                None => b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                    .to_vec(),
+            };
+            let _ = stream.write_all(&response).await;
+            let _ = stream.shutdown().await;
+        });
     }
 }
 

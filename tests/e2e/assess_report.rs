@@ -500,7 +500,26 @@ fn demo_runs_the_whole_pipeline_offline() {
     ok(&["validate", p(&out.join("assessment.json"))]);
     let evidence = read_json(&out.join("evidence.json"));
     assert_eq!(evidence["tls_endpoints"].as_array().unwrap().len(), 4);
+    assert!(
+        evidence["crls"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["observations"][0]["source"]
+                .as_str()
+                .unwrap()
+                .starts_with("http://127.0.0.1")),
+        "the demo CRL was fetched over HTTP"
+    );
     let report = read_json(&out.join("report.json"));
     assert!(report["summary"]["suggested"].as_u64().unwrap() >= 20);
+    assert!(
+        report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["rule"] == "cert.revoked-still-deployed"),
+        "the revoked certificate still served is found"
+    );
     crate::browser::assert_renders(&out.join("report.html"), "category-chart");
 }
