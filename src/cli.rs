@@ -346,6 +346,54 @@ pub enum CollectCommand {
     /// Failed fetches become failure records; the exit code stays 0.
     #[command(after_help = EXIT_CODES_HELP)]
     Revocation(Box<CollectRevocationArgs>),
+    /// Read PKI objects from an LDAP directory: CA certificates, CRLs, user
+    /// certificates, and Active Directory Certificate Services objects
+    /// (templates with decoded flags and enrollment rights, enrollment
+    /// services, NTAuth, AIA, OID group links).
+    #[command(after_help = EXIT_CODES_HELP)]
+    Ldap(Box<CollectLdapArgs>),
+}
+
+/// Arguments of `pkimm collect ldap`.
+#[derive(Debug, Args)]
+pub struct CollectLdapArgs {
+    /// `ldap://host[:port]` or `ldaps://host[:port]`.
+    #[arg(value_name = "URL")]
+    pub url: String,
+    /// Upgrade ldap:// with StartTLS.
+    #[arg(long)]
+    pub starttls: bool,
+    /// PEM file of trust anchors for ldaps and StartTLS (default: the system store).
+    #[arg(long, value_name = "FILE")]
+    pub ca: Option<PathBuf>,
+    /// Bind DN (anonymous when absent).
+    #[arg(long, value_name = "DN")]
+    pub bind_dn: Option<String>,
+    /// Environment variable holding the bind password.
+    #[arg(long, value_name = "VAR")]
+    pub password_env: Option<String>,
+    /// File whose first line is the bind password.
+    #[arg(long, value_name = "FILE")]
+    pub password_file: Option<PathBuf>,
+    /// Search base; repeatable (default: the root DSE's naming contexts, with
+    /// the Configuration naming context on AD).
+    #[arg(long = "base", value_name = "DN")]
+    pub bases: Vec<String>,
+    /// Connect and operation time-out.
+    #[arg(long, value_name = "TIME", default_value = "30s", value_parser = parse_duration)]
+    pub timeout: Duration,
+    /// Paged results page size.
+    #[arg(long, default_value_t = 500)]
+    pub page_size: i32,
+    /// Most PKI entries read per base.
+    #[arg(long, default_value_t = 100_000)]
+    pub max_entries: usize,
+    /// Record at most this many revoked entries per CRL (all are counted).
+    #[arg(long, value_name = "N", default_value_t = 10_000)]
+    pub crl_entries: usize,
+    /// Output options.
+    #[command(flatten)]
+    pub out: CollectOutput,
 }
 
 /// Arguments of `pkimm collect revocation`.

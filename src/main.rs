@@ -42,6 +42,7 @@ fn main() -> ExitCode {
         Command::Collect(CollectCommand::Revocation(args)) => {
             commands::collect_revocation::run(args)
         }
+        Command::Collect(CollectCommand::Ldap(args)) => commands::collect_ldap::run(args),
         Command::Evaluate(args) => commands::evaluate::run(&cli.global, args),
         Command::Rules(RulesCommand::List(args)) => commands::rules_list::run(&cli.global, args),
         Command::Rules(RulesCommand::Test(args)) => commands::rules_test::run(&cli.global, args),

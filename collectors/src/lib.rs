@@ -13,6 +13,7 @@
 
 pub mod files;
 pub mod inventory;
+pub mod ldap;
 pub mod parse;
 pub mod revocation;
 pub mod tls;

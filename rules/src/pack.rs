@@ -31,6 +31,7 @@ pub const BUILTIN_FILES: &[(&str, &str)] = &[
         include_str!("../packs/interoperability.yaml"),
     ),
     ("monitoring.yaml", include_str!("../packs/monitoring.yaml")),
+    ("directory.yaml", include_str!("../packs/directory.yaml")),
 ];
 
 /// A set of compiled rules with unique ids.

@@ -10,8 +10,8 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use pkimm_model::evidence::{
-    Certificate, Chain, Crl, DirectoryObject, EvidenceBundle, InventoryRecord, OcspCheck,
-    TlsEndpoint, UtcTime,
+    Certificate, CertificateTemplate, Chain, Crl, DirectoryObject, EvidenceBundle, InventoryRecord,
+    OcspCheck, Principal, TlsEndpoint, UtcTime,
 };
 
 use crate::context::{BundleIndex, CertificateFacts, InventoryFacts};
@@ -535,6 +535,95 @@ pub fn inventory_record(r: &InventoryRecord, facts: &InventoryFacts, now: i64) -
     ])
 }
 
+/// EKUs that allow authentication to AD: client auth, PKINIT client, smart
+/// card logon, any purpose.
+const AUTHENTICATION_EKUS: &[&str] = &[
+    "1.3.6.1.5.5.7.3.2",
+    "1.3.6.1.5.2.3.4",
+    "1.3.6.1.4.1.311.20.2.2",
+    "2.5.29.37.0",
+];
+
+fn principal_names(principals: &[Principal], low_only: bool) -> Value {
+    let names: Vec<&str> = principals
+        .iter()
+        .filter(|p| !low_only || p.low_privileged)
+        .map(|p| {
+            if p.name.is_empty() {
+                p.sid.as_str()
+            } else {
+                p.name.as_str()
+            }
+        })
+        .collect();
+    strings(&names)
+}
+
+fn template_view(t: &CertificateTemplate) -> Value {
+    let has = |list: &[String], item: &str| list.iter().any(|x| x == item);
+    let any_purpose = t.ekus.is_empty() || has(&t.ekus, "2.5.29.37.0");
+    map(vec![
+        ("name", string(&t.name)),
+        ("schema_version", int(t.schema_version)),
+        ("name_flags", strings(&t.name_flags)),
+        ("enrollment_flags", strings(&t.enrollment_flags)),
+        ("private_key_flags", strings(&t.private_key_flags)),
+        ("ekus", strings(&t.ekus)),
+        (
+            "authentication_eku",
+            Value::Bool(
+                t.ekus.is_empty()
+                    || t.ekus
+                        .iter()
+                        .any(|e| AUTHENTICATION_EKUS.contains(&e.as_str())),
+            ),
+        ),
+        ("any_purpose", Value::Bool(any_purpose)),
+        (
+            "request_agent",
+            Value::Bool(has(&t.ekus, "1.3.6.1.4.1.311.20.2.1")),
+        ),
+        (
+            "enrollee_supplies_subject",
+            Value::Bool(has(&t.name_flags, "ENROLLEE_SUPPLIES_SUBJECT")),
+        ),
+        (
+            "manager_approval",
+            Value::Bool(has(&t.enrollment_flags, "PEND_ALL_REQUESTS")),
+        ),
+        (
+            "no_security_extension",
+            Value::Bool(has(&t.enrollment_flags, "NO_SECURITY_EXTENSION")),
+        ),
+        ("ra_signatures", int(t.ra_signatures)),
+        ("minimal_key_size", int(t.minimal_key_size)),
+        (
+            "validity_days",
+            Value::Float(t.validity_days.unwrap_or(-1.0)),
+        ),
+        ("issuance_policies", strings(&t.issuance_policies)),
+        ("issuance_policy_groups", strings(&t.issuance_policy_groups)),
+        (
+            "enroll_principals",
+            principal_names(&t.enroll_principals, false),
+        ),
+        (
+            "low_privileged_enroll",
+            principal_names(&t.enroll_principals, true),
+        ),
+        (
+            "write_principals",
+            principal_names(&t.write_principals, false),
+        ),
+        (
+            "low_privileged_write",
+            principal_names(&t.write_principals, true),
+        ),
+        ("published", Value::Bool(!t.published_by.is_empty())),
+        ("published_by", strings(&t.published_by)),
+    ])
+}
+
 /// A directory object view.
 pub fn directory_object(o: &DirectoryObject) -> Value {
     let attributes: HashMap<String, Value> = o
@@ -544,8 +633,35 @@ pub fn directory_object(o: &DirectoryObject) -> Value {
         .collect();
     map(vec![
         ("dn", string(&o.dn)),
+        ("kind", string(&o.kind)),
         ("object_classes", strings(&o.object_classes)),
         ("attributes", Value::from(attributes)),
+        ("certificates", strings(&o.certificates)),
+        ("crls", strings(&o.crls)),
+        (
+            "ca_in_ntauth",
+            Value::Bool(
+                o.attributes
+                    .get("ca_in_ntauth")
+                    .is_some_and(|v| v.first().is_some_and(|x| x == "true")),
+            ),
+        ),
+        (
+            "ca_in_aia",
+            Value::Bool(
+                o.attributes
+                    .get("ca_in_aia")
+                    .is_some_and(|v| v.first().is_some_and(|x| x == "true")),
+            ),
+        ),
+        ("is_template", Value::Bool(o.template.is_some())),
+        (
+            "template",
+            o.template.as_ref().map_or_else(
+                || template_view(&CertificateTemplate::default()),
+                template_view,
+            ),
+        ),
     ])
 }
 
@@ -870,7 +986,24 @@ pub fn sample(kind: crate::EvidenceKind, now: i64) -> Value {
         K::DirectoryObject => directory_object(&DirectoryObject {
             dn: "CN=Example,CN=Certificate Templates,CN=Public Key Services,CN=Services,CN=Configuration,DC=example,DC=test".into(),
             object_classes: vec!["top".into(), "pKICertificateTemplate".into()],
+            kind: "certificate_template".into(),
             attributes: BTreeMap::new(),
+            certificates: Vec::new(),
+            crls: Vec::new(),
+            template: Some(CertificateTemplate {
+                name: "Example".into(),
+                schema_version: 2,
+                ekus: vec!["1.3.6.1.5.5.7.3.1".into()],
+                minimal_key_size: 2048,
+                validity_days: Some(365.0),
+                enroll_principals: vec![Principal {
+                    sid: "S-1-5-21-1-2-3-512".into(),
+                    name: "Domain Admins".into(),
+                    low_privileged: false,
+                }],
+                published_by: vec!["Example CA".into()],
+                ..Default::default()
+            }),
             provenance,
         }),
         K::Chain => chain(&Chain {

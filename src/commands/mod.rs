@@ -4,6 +4,7 @@ pub mod assess;
 pub mod collect_common;
 pub mod collect_files;
 pub mod collect_inventory;
+pub mod collect_ldap;
 pub mod collect_revocation;
 pub mod collect_tls;
 pub mod confirm;

@@ -26,7 +26,7 @@ pub use certificate::{
     SignatureInfo, SubjectAltNames,
 };
 pub use crl::{Crl, CrlEntry, HttpFetch};
-pub use directory::DirectoryObject;
+pub use directory::{CertificateTemplate, DirectoryObject, Principal};
 pub use failure::{Failure, FailureKind};
 pub use inventory::InventoryRecord;
 pub use ocsp::OcspCheck;

@@ -1,0 +1,602 @@
+//! The directory collector: PKI objects in LDAP (RFC 4523 `pkiCA`, `pkiUser`,
+//! `certificationAuthority`, `cRLDistributionPoint`, `deltaCRL`) and Active
+//! Directory Certificate Services objects under `CN=Public Key Services`.
+//!
+//! - [`sd`]: Windows security descriptors (enroll and write rights);
+//! - [`template`]: certificate template flags, validity and rights.
+//!
+//! Certificates and CRLs found in attributes go through the same parsers as
+//! the files collector. The bind password is never logged or written.
+
+pub mod sd;
+pub mod template;
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+use std::time::Duration;
+
+use ldap3::adapters::{Adapter, EntriesOnly, PagedResults};
+use ldap3::controls::RawControl;
+use ldap3::{LdapConnAsync, LdapConnSettings, Scope, SearchEntry};
+use pkimm_model::evidence::{
+    DirectoryObject, EvidenceBundle, Failure, FailureKind, Provenance, UtcTime,
+};
+
+use crate::parse::certificate::certificate_from_der;
+use crate::parse::crl::{crl_from_der, CrlOptions};
+use crate::revocation::issuers::Issuers;
+
+/// LDAP_SERVER_SD_FLAGS_OID: ask AD for owner, group and DACL only.
+const SD_FLAGS_CONTROL: &str = "1.2.840.113556.1.4.801";
+
+/// Attributes holding certificates.
+const CERTIFICATE_ATTRIBUTES: &[&str] = &["cacertificate", "usercertificate"];
+/// Attributes holding CRLs.
+const CRL_ATTRIBUTES: &[&str] = &[
+    "certificaterevocationlist",
+    "authorityrevocationlist",
+    "deltarevocationlist",
+];
+
+/// The filter for PKI objects.
+const FILTER: &str = "(|(objectClass=certificationAuthority)(objectClass=pkiCA)(objectClass=cRLDistributionPoint)\
+(objectClass=deltaCRL)(objectClass=pkiUser)(objectClass=pKICertificateTemplate)(objectClass=pKIEnrollmentService)\
+(objectClass=msPKI-Enterprise-Oid)(cACertificate=*)(userCertificate=*)(certificateRevocationList=*))";
+
+/// Attributes requested (plain names; `;binary` is stripped from results).
+const ATTRIBUTES: &[&str] = &[
+    "objectClass",
+    "cn",
+    "displayName",
+    "cACertificate",
+    "userCertificate",
+    "certificateRevocationList",
+    "authorityRevocationList",
+    "deltaRevocationList",
+    "crossCertificatePair",
+    "dNSHostName",
+    "certificateTemplates",
+    "msPKI-Certificate-Name-Flag",
+    "msPKI-Enrollment-Flag",
+    "msPKI-Private-Key-Flag",
+    "pKIExtendedKeyUsage",
+    "msPKI-RA-Signature",
+    "msPKI-Template-Schema-Version",
+    "msPKI-Minimal-Key-Size",
+    "pKIExpirationPeriod",
+    "msPKI-Certificate-Policy",
+    "msPKI-Cert-Template-OID",
+    "msDS-OIDToGroupLink",
+    "nTSecurityDescriptor",
+];
+
+/// Collector settings.
+#[derive(Clone)]
+pub struct LdapOptions {
+    /// `ldap://host:port` or `ldaps://host:port`.
+    pub url: String,
+    /// Upgrade `ldap://` with the StartTLS extended operation.
+    pub starttls: bool,
+    /// TLS client configuration (trust anchors) for ldaps and StartTLS.
+    pub tls: Option<Arc<rustls::ClientConfig>>,
+    /// Bind DN; anonymous when absent.
+    pub bind_dn: Option<String>,
+    /// Bind password (from an environment variable or a file; never logged).
+    pub password: Option<String>,
+    /// Search bases; the root DSE's naming contexts when empty.
+    pub bases: Vec<String>,
+    /// Connect and operation time-out.
+    pub timeout: Duration,
+    /// Paged results page size.
+    pub page_size: i32,
+    /// Most entries read per base.
+    pub max_entries: usize,
+    /// CRL parsing settings.
+    pub crl: CrlOptions,
+    /// Agent name for provenance.
+    pub agent: Option<String>,
+}
+
+impl std::fmt::Debug for LdapOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LdapOptions")
+            .field("url", &self.url)
+            .field("starttls", &self.starttls)
+            .field("bind_dn", &self.bind_dn)
+            .field("password", &self.password.as_ref().map(|_| "<redacted>"))
+            .field("bases", &self.bases)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Why the directory could not be read at all.
+#[derive(Debug, thiserror::Error)]
+pub enum LdapError {
+    /// Connecting or the TLS upgrade failed.
+    #[error("cannot connect to {url}: {message}")]
+    Connect {
+        /// The server.
+        url: String,
+        /// What happened.
+        message: String,
+    },
+    /// The bind was refused. The password is never part of the message.
+    #[error("LDAP bind as {dn} to {url} failed: {message}")]
+    Bind {
+        /// The server.
+        url: String,
+        /// The bind DN.
+        dn: String,
+        /// The server's answer.
+        message: String,
+    },
+    /// Reading the root DSE failed.
+    #[error("cannot read the root DSE of {url}: {message}")]
+    RootDse {
+        /// The server.
+        url: String,
+        /// What happened.
+        message: String,
+    },
+}
+
+/// An entry's attributes: lowercased names without `;binary`, values as bytes.
+type Attributes = HashMap<String, Vec<Vec<u8>>>;
+
+fn attributes(entry: SearchEntry) -> Attributes {
+    let mut out: Attributes = HashMap::new();
+    let key = |name: &str| name.split(';').next().unwrap_or(name).to_ascii_lowercase();
+    for (name, values) in entry.attrs {
+        out.entry(key(&name))
+            .or_default()
+            .extend(values.into_iter().map(String::into_bytes));
+    }
+    for (name, values) in entry.bin_attrs {
+        out.entry(key(&name)).or_default().extend(values);
+    }
+    out
+}
+
+fn classify(classes: &[String]) -> &'static str {
+    let has = |c: &str| classes.iter().any(|x| x.eq_ignore_ascii_case(c));
+    if has("pKICertificateTemplate") {
+        "certificate_template"
+    } else if has("pKIEnrollmentService") {
+        "enrollment_service"
+    } else if has("msPKI-Enterprise-Oid") {
+        "oid"
+    } else if has("certificationAuthority") || has("pkiCA") {
+        "certification_authority"
+    } else if has("cRLDistributionPoint") || has("deltaCRL") {
+        "crl_distribution_point"
+    } else if has("pkiUser") {
+        "pki_user"
+    } else {
+        "other"
+    }
+}
+
+/// The certificates of a crossCertificatePair value: SEQUENCE { [0] forward,
+/// [1] reverse }, both optional.
+fn cross_pair_certificates(value: &[u8]) -> Vec<&[u8]> {
+    fn tlv(b: &[u8]) -> Option<(u8, &[u8], &[u8])> {
+        let tag = *b.first()?;
+        let first = *b.get(1)?;
+        let (len, head) = if first < 0x80 {
+            (usize::from(first), 2)
+        } else {
+            let n = usize::from(first & 0x7f);
+            if n == 0 || n > 4 {
+                return None;
+            }
+            let len = b
+                .get(2..2 + n)?
+                .iter()
+                .fold(0usize, |a, x| a << 8 | usize::from(*x));
+            (len, 2 + n)
+        };
+        let body = b.get(head..head + len)?;
+        Some((tag, body, &b[head + len..]))
+    }
+    let Some((0x30, mut body, _)) = tlv(value) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    while let Some((tag, inner, rest)) = tlv(body) {
+        if tag == 0xa0 || tag == 0xa1 {
+            out.push(inner);
+        }
+        body = rest;
+    }
+    out
+}
+
+struct Collected {
+    bundle: EvidenceBundle,
+    /// (DN, attribute, DER, provenance) CRLs waiting for issuers.
+    pending_crls: Vec<(usize, Vec<u8>, Provenance)>,
+}
+
+/// Reads the directory. Connection, TLS and bind problems are errors; problems
+/// with single entries or values become failure records.
+pub async fn collect_ldap(options: &LdapOptions) -> Result<EvidenceBundle, LdapError> {
+    let started = UtcTime::now();
+    let url = options.url.clone();
+    let mut settings = LdapConnSettings::new()
+        .set_conn_timeout(options.timeout)
+        .set_starttls(options.starttls);
+    if let Some(config) = &options.tls {
+        settings = settings.set_config(config.clone());
+    }
+    let (conn, mut ldap) = LdapConnAsync::with_settings(settings, &url)
+        .await
+        .map_err(|e| LdapError::Connect {
+            url: url.clone(),
+            message: e.to_string(),
+        })?;
+    ldap3::drive!(conn);
+    ldap.with_timeout(options.timeout);
+    if let Some(dn) = &options.bind_dn {
+        let password = options.password.as_deref().unwrap_or("");
+        let result = ldap
+            .simple_bind(dn, password)
+            .await
+            .and_then(|r| r.success());
+        if let Err(e) = result {
+            return Err(LdapError::Bind {
+                url,
+                dn: dn.clone(),
+                message: describe_ldap_error(&e),
+            });
+        }
+    }
+    // Root DSE.
+    let root = ldap
+        .with_timeout(options.timeout)
+        .search(
+            "",
+            Scope::Base,
+            "(objectClass=*)",
+            vec![
+                "namingContexts",
+                "configurationNamingContext",
+                "defaultNamingContext",
+                "supportedControl",
+            ],
+        )
+        .await
+        .and_then(|r| r.success())
+        .map_err(|e| LdapError::RootDse {
+            url: url.clone(),
+            message: describe_ldap_error(&e),
+        })?;
+    let root = root.0.into_iter().next().map(SearchEntry::construct);
+    let root_attr = |name: &str| -> Vec<String> {
+        root.as_ref()
+            .and_then(|r| {
+                r.attrs
+                    .iter()
+                    .find(|(k, _)| k.eq_ignore_ascii_case(name))
+                    .map(|(_, v)| v.clone())
+            })
+            .unwrap_or_default()
+    };
+    let sd_flags = root_attr("supportedControl")
+        .iter()
+        .any(|c| c == SD_FLAGS_CONTROL);
+    let mut bases = options.bases.clone();
+    if bases.is_empty() {
+        bases = root_attr("namingContexts");
+        for config in root_attr("configurationNamingContext") {
+            if !bases.iter().any(|b| b.eq_ignore_ascii_case(&config)) {
+                bases.push(config);
+            }
+        }
+    }
+    let mut collected = Collected {
+        bundle: EvidenceBundle::new(format!("pkimm {}", env!("CARGO_PKG_VERSION"))),
+        pending_crls: Vec::new(),
+    };
+    for base in &bases {
+        let provenance_for = |dn: &str| Provenance {
+            collector: "ldap".to_string(),
+            source: format!("{url}/{dn}"),
+            method: "ldap-search".to_string(),
+            collected_at: UtcTime::now(),
+            agent: options.agent.clone(),
+        };
+        if sd_flags {
+            // OWNER | GROUP | DACL, non-critical, only where the server lists it.
+            ldap.with_controls(RawControl {
+                ctype: SD_FLAGS_CONTROL.to_string(),
+                crit: false,
+                val: Some(vec![0x30, 0x03, 0x02, 0x01, 0x07]),
+            });
+        }
+        let adapters: Vec<Box<dyn Adapter<'_, &str, Vec<&str>>>> = vec![
+            Box::new(EntriesOnly::new()),
+            Box::new(PagedResults::new(options.page_size)),
+        ];
+        let mut stream = match ldap
+            .streaming_search_with(adapters, base, Scope::Subtree, FILTER, ATTRIBUTES.to_vec())
+            .await
+        {
+            Ok(stream) => stream,
+            Err(e) => {
+                collected.bundle.failures.push(Failure {
+                    kind: FailureKind::Protocol,
+                    message: format!("search of {base} failed: {}", describe_ldap_error(&e)),
+                    offset: None,
+                    provenance: provenance_for(base),
+                });
+                continue;
+            }
+        };
+        let mut count = 0usize;
+        loop {
+            match stream.next().await {
+                Ok(Some(entry)) => {
+                    count += 1;
+                    if count > options.max_entries {
+                        collected.bundle.failures.push(Failure {
+                            kind: FailureKind::TooLarge,
+                            message: format!(
+                                "{base}: more than {} PKI entries; the rest were not read",
+                                options.max_entries
+                            ),
+                            offset: None,
+                            provenance: provenance_for(base),
+                        });
+                        let _ = stream.finish().await;
+                        break;
+                    }
+                    let entry = SearchEntry::construct(entry);
+                    let dn = entry.dn.clone();
+                    add_entry(&mut collected, &dn, attributes(entry), provenance_for(&dn));
+                }
+                Ok(None) => {
+                    let _ = stream.finish().await;
+                    break;
+                }
+                Err(e) => {
+                    collected.bundle.failures.push(Failure {
+                        kind: FailureKind::Protocol,
+                        message: format!("search of {base} stopped: {}", describe_ldap_error(&e)),
+                        offset: None,
+                        provenance: provenance_for(base),
+                    });
+                    break;
+                }
+            }
+        }
+    }
+    let _ = ldap.unbind().await;
+    finish(&mut collected, options.crl);
+    collected
+        .bundle
+        .runs
+        .push(pkimm_model::evidence::CollectionRun {
+            collector: "ldap".to_string(),
+            targets: bases.iter().map(|b| format!("{url}/{b}")).collect(),
+            started_at: started,
+            finished_at: UtcTime::now(),
+            agent: options.agent.clone(),
+        });
+    collected.bundle.sort();
+    Ok(collected.bundle)
+}
+
+fn describe_ldap_error(e: &ldap3::LdapError) -> String {
+    e.to_string()
+}
+
+fn add_entry(collected: &mut Collected, dn: &str, attrs: Attributes, provenance: Provenance) {
+    let classes: Vec<String> = attrs
+        .get("objectclass")
+        .map(|v| {
+            v.iter()
+                .map(|x| String::from_utf8_lossy(x).into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut kind = classify(&classes).to_string();
+    let cn = attrs
+        .get("cn")
+        .and_then(|v| v.first())
+        .map(|v| String::from_utf8_lossy(v).into_owned())
+        .unwrap_or_default();
+    if cn.eq_ignore_ascii_case("NTAuthCertificates") {
+        kind = "ntauth".to_string();
+    } else if kind == "certification_authority" && dn.to_ascii_lowercase().contains(",cn=aia,") {
+        kind = "aia".to_string();
+    }
+    let mut object = DirectoryObject {
+        dn: dn.to_string(),
+        object_classes: classes,
+        kind,
+        attributes: BTreeMap::new(),
+        certificates: Vec::new(),
+        crls: Vec::new(),
+        template: None,
+        provenance: provenance.clone(),
+    };
+    let index = collected.bundle.directory_objects.len();
+    for (name, values) in &attrs {
+        let name = name.as_str();
+        if CERTIFICATE_ATTRIBUTES.contains(&name) || name == "crosscertificatepair" {
+            for value in values {
+                let ders: Vec<&[u8]> = if name == "crosscertificatepair" {
+                    cross_pair_certificates(value)
+                } else {
+                    vec![value.as_slice()]
+                };
+                for der in ders {
+                    let mut p = provenance.clone();
+                    p.method = format!("ldap-search:{name}");
+                    match certificate_from_der(der, p.clone()) {
+                        Ok(cert) => {
+                            object.certificates.push(cert.fingerprint_sha256.clone());
+                            collected.bundle.add_certificate(cert);
+                        }
+                        Err(e) => collected.bundle.failures.push(Failure {
+                            kind: FailureKind::Parse,
+                            message: format!("{dn} {name}: {}", e.0),
+                            offset: None,
+                            provenance: p,
+                        }),
+                    }
+                }
+            }
+        } else if CRL_ATTRIBUTES.contains(&name) {
+            for value in values.iter().filter(|v| !v.is_empty()) {
+                let mut p = provenance.clone();
+                p.method = format!("ldap-search:{name}");
+                collected.pending_crls.push((index, value.clone(), p));
+            }
+        } else if name != "ntsecuritydescriptor"
+            && name != "pkiexpirationperiod"
+            && name != "objectclass"
+        {
+            object.attributes.insert(
+                name.to_string(),
+                values
+                    .iter()
+                    .map(|v| String::from_utf8_lossy(v).into_owned())
+                    .collect(),
+            );
+        }
+    }
+    if object.kind == "certificate_template" {
+        object.template = Some(template::decode(&cn, &attrs));
+    }
+    collected.bundle.directory_objects.push(object);
+}
+
+/// Parses pending CRLs against every certificate found, and joins templates
+/// with the enrollment services that publish them and the OID group links.
+fn finish(collected: &mut Collected, crl: CrlOptions) {
+    let issuers = Issuers::new(&collected.bundle.certificates);
+    for (index, der, provenance) in std::mem::take(&mut collected.pending_crls) {
+        let lookup = |issuer: &str, aki: Option<&str>| issuers.crl_lookup(issuer, aki);
+        match crl_from_der(&der, provenance.clone(), crl, &lookup) {
+            Ok(parsed) => {
+                collected.bundle.directory_objects[index]
+                    .crls
+                    .push(parsed.fingerprint_sha256.clone());
+                collected.bundle.add_crl(parsed);
+            }
+            Err(e) => collected.bundle.failures.push(Failure {
+                kind: FailureKind::Parse,
+                message: format!("{}: {e}", provenance.source),
+                offset: e.offset,
+                provenance,
+            }),
+        }
+    }
+    let objects = &mut collected.bundle.directory_objects;
+    let mut publishers: HashMap<String, Vec<String>> = HashMap::new();
+    let mut ntauth: Vec<String> = Vec::new();
+    let mut aia: Vec<String> = Vec::new();
+    let mut oid_groups: HashMap<String, Vec<String>> = HashMap::new();
+    for o in objects.iter() {
+        match o.kind.as_str() {
+            "enrollment_service" => {
+                let ca = o
+                    .attributes
+                    .get("cn")
+                    .and_then(|v| v.first())
+                    .cloned()
+                    .unwrap_or_else(|| o.dn.clone());
+                for t in o
+                    .attributes
+                    .get("certificatetemplates")
+                    .into_iter()
+                    .flatten()
+                {
+                    publishers
+                        .entry(t.to_ascii_lowercase())
+                        .or_default()
+                        .push(ca.clone());
+                }
+            }
+            "ntauth" => ntauth.extend(o.certificates.iter().cloned()),
+            "aia" => aia.extend(o.certificates.iter().cloned()),
+            "oid" => {
+                if let (Some(oids), Some(groups)) = (
+                    o.attributes.get("mspki-cert-template-oid"),
+                    o.attributes.get("msds-oidtogrouplink"),
+                ) {
+                    for oid in oids {
+                        oid_groups
+                            .entry(oid.clone())
+                            .or_default()
+                            .extend(groups.iter().cloned());
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    for o in objects.iter_mut() {
+        if let Some(t) = o.template.as_mut() {
+            t.published_by = publishers
+                .get(&t.name.to_ascii_lowercase())
+                .cloned()
+                .unwrap_or_default();
+            t.issuance_policy_groups = t
+                .issuance_policies
+                .iter()
+                .flat_map(|p| oid_groups.get(p).cloned().unwrap_or_default())
+                .collect();
+        }
+        if o.kind == "enrollment_service" {
+            let in_ntauth =
+                !o.certificates.is_empty() && o.certificates.iter().all(|c| ntauth.contains(c));
+            let in_aia =
+                !o.certificates.is_empty() && o.certificates.iter().all(|c| aia.contains(c));
+            o.attributes
+                .insert("ca_in_ntauth".into(), vec![in_ntauth.to_string()]);
+            o.attributes
+                .insert("ca_in_aia".into(), vec![in_aia.to_string()]);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cross_pairs_and_classes() {
+        let pair = [0x30, 0x08, 0xa0, 0x02, 0x30, 0x00, 0xa1, 0x02, 0x30, 0x00];
+        assert_eq!(cross_pair_certificates(&pair).len(), 2);
+        assert!(cross_pair_certificates(&[0x04, 0x00]).is_empty());
+        assert!(cross_pair_certificates(&[0x30, 0x85]).is_empty());
+        assert_eq!(
+            classify(&["top".into(), "pkiCA".into()]),
+            "certification_authority"
+        );
+        assert_eq!(
+            classify(&["pKICertificateTemplate".into()]),
+            "certificate_template"
+        );
+    }
+
+    #[test]
+    fn the_password_is_not_in_debug_output() {
+        let options = LdapOptions {
+            url: "ldap://x".into(),
+            starttls: false,
+            tls: None,
+            bind_dn: Some("cn=admin".into()),
+            password: Some("hunter2".into()),
+            bases: Vec::new(),
+            timeout: Duration::from_secs(1),
+            page_size: 500,
+            max_entries: 10,
+            crl: CrlOptions::default(),
+            agent: None,
+        };
+        assert!(!format!("{options:?}").contains("hunter2"));
+    }
+}

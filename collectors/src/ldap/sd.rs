@@ -1,0 +1,333 @@
+//! Windows security descriptors (self-relative, as in `nTSecurityDescriptor`):
+//! owner, DACL, and from the DACL who may enroll in or modify an AD CS
+//! template. Bounds-checked throughout; malformed input gives an error.
+
+use pkimm_model::evidence::Principal;
+
+/// ADS_RIGHT_DS_CONTROL_ACCESS (extended rights).
+const CONTROL_ACCESS: u32 = 0x0000_0100;
+/// ADS_RIGHT_DS_WRITE_PROP.
+const WRITE_PROPERTY: u32 = 0x0000_0020;
+/// WRITE_DAC.
+const WRITE_DAC: u32 = 0x0004_0000;
+/// WRITE_OWNER.
+const WRITE_OWNER: u32 = 0x0008_0000;
+/// GENERIC_ALL.
+const GENERIC_ALL: u32 = 0x1000_0000;
+/// GENERIC_WRITE.
+const GENERIC_WRITE: u32 = 0x4000_0000;
+/// The Certificate-Enrollment extended right.
+pub const ENROLL_GUID: &str = "0e10c968-78fb-11d2-90d4-00c04f79dc55";
+/// The Certificate-AutoEnrollment extended right.
+pub const AUTOENROLL_GUID: &str = "a05b8cc2-17bc-4802-a710-e7c15ab866a2";
+
+/// One access control entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ace {
+    /// Allow (true) or deny.
+    pub allow: bool,
+    /// Access mask.
+    pub mask: u32,
+    /// The object type GUID of an object ACE.
+    pub object_type: Option<String>,
+    /// The trustee.
+    pub sid: String,
+}
+
+/// A parsed security descriptor.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SecurityDescriptor {
+    /// The owner SID.
+    pub owner: Option<String>,
+    /// DACL entries, in order.
+    pub dacl: Vec<Ace>,
+}
+
+fn u16_le(b: &[u8], at: usize) -> Result<u16, String> {
+    b.get(at..at + 2)
+        .map(|s| u16::from_le_bytes([s[0], s[1]]))
+        .ok_or_else(|| format!("truncated at byte {at}"))
+}
+
+fn u32_le(b: &[u8], at: usize) -> Result<u32, String> {
+    b.get(at..at + 4)
+        .map(|s| u32::from_le_bytes([s[0], s[1], s[2], s[3]]))
+        .ok_or_else(|| format!("truncated at byte {at}"))
+}
+
+/// Parses a binary SID at `at`.
+pub fn parse_sid(b: &[u8], at: usize) -> Result<String, String> {
+    let revision = *b.get(at).ok_or("truncated SID")?;
+    let count = usize::from(*b.get(at + 1).ok_or("truncated SID")?);
+    if count > 15 {
+        return Err(format!("SID with {count} sub-authorities"));
+    }
+    let authority = b.get(at + 2..at + 8).ok_or("truncated SID")?;
+    let authority = authority
+        .iter()
+        .fold(0u64, |acc, x| acc << 8 | u64::from(*x));
+    let mut sid = format!("S-{revision}-{authority}");
+    for i in 0..count {
+        sid.push_str(&format!("-{}", u32_le(b, at + 8 + 4 * i)?));
+    }
+    Ok(sid)
+}
+
+fn guid(b: &[u8], at: usize) -> Result<String, String> {
+    let g = b.get(at..at + 16).ok_or("truncated GUID")?;
+    Ok(format!(
+        "{:08x}-{:04x}-{:04x}-{:02x}{:02x}-{}",
+        u32::from_le_bytes([g[0], g[1], g[2], g[3]]),
+        u16::from_le_bytes([g[4], g[5]]),
+        u16::from_le_bytes([g[6], g[7]]),
+        g[8],
+        g[9],
+        g[10..16]
+            .iter()
+            .map(|x| format!("{x:02x}"))
+            .collect::<String>()
+    ))
+}
+
+/// Parses a self-relative security descriptor.
+pub fn parse(b: &[u8]) -> Result<SecurityDescriptor, String> {
+    if b.len() < 20 || b[0] != 1 {
+        return Err("not a self-relative security descriptor (revision 1)".to_string());
+    }
+    let owner_at = u32_le(b, 4)? as usize;
+    let dacl_at = u32_le(b, 16)? as usize;
+    let owner = (owner_at != 0)
+        .then(|| parse_sid(b, owner_at))
+        .transpose()?;
+    let mut dacl = Vec::new();
+    if dacl_at != 0 {
+        let count = usize::from(u16_le(b, dacl_at + 4)?);
+        let mut at = dacl_at + 8;
+        for _ in 0..count {
+            let kind = *b.get(at).ok_or("truncated ACE")?;
+            let size = usize::from(u16_le(b, at + 2)?);
+            if size < 8 || at + size > b.len() {
+                return Err(format!("ACE at byte {at} has a bad size {size}"));
+            }
+            let mask = u32_le(b, at + 4)?;
+            let (allow, object) = match kind {
+                0x00 => (true, false),
+                0x01 => (false, false),
+                0x05 => (true, true),
+                0x06 => (false, true),
+                _ => {
+                    at += size;
+                    continue;
+                }
+            };
+            let mut sid_at = at + 8;
+            let mut object_type = None;
+            if object {
+                let flags = u32_le(b, at + 8)?;
+                sid_at = at + 12;
+                if flags & 1 != 0 {
+                    object_type = Some(guid(b, sid_at)?);
+                    sid_at += 16;
+                }
+                if flags & 2 != 0 {
+                    sid_at += 16;
+                }
+            }
+            dacl.push(Ace {
+                allow,
+                mask,
+                object_type,
+                sid: parse_sid(b, sid_at)?,
+            });
+            at += size;
+        }
+    }
+    Ok(SecurityDescriptor { owner, dacl })
+}
+
+impl SecurityDescriptor {
+    /// SIDs allowed to enroll or auto-enroll (and not denied the same right).
+    pub fn enrollers(&self) -> Vec<String> {
+        self.allowed(|ace| {
+            ace.mask & GENERIC_ALL != 0
+                || (ace.mask & CONTROL_ACCESS != 0
+                    && ace
+                        .object_type
+                        .as_deref()
+                        .is_none_or(|t| t == ENROLL_GUID || t == AUTOENROLL_GUID))
+        })
+    }
+
+    /// SIDs allowed to change the object.
+    pub fn writers(&self) -> Vec<String> {
+        self.allowed(|ace| {
+            ace.mask & (GENERIC_ALL | GENERIC_WRITE | WRITE_DAC | WRITE_OWNER) != 0
+                || (ace.mask & WRITE_PROPERTY != 0 && ace.object_type.is_none())
+        })
+    }
+
+    fn allowed(&self, grants: impl Fn(&Ace) -> bool) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for ace in &self.dacl {
+            if !ace.allow || !grants(ace) {
+                continue;
+            }
+            let denied = self
+                .dacl
+                .iter()
+                .any(|d| !d.allow && d.sid == ace.sid && grants(d));
+            if !denied && !out.contains(&ace.sid) {
+                out.push(ace.sid.clone());
+            }
+        }
+        out
+    }
+}
+
+/// Names a SID and says whether ordinary users or computers are in it.
+pub fn principal(sid: &str) -> Principal {
+    let (name, low) = match sid {
+        "S-1-1-0" => ("Everyone", true),
+        "S-1-5-7" => ("Anonymous Logon", true),
+        "S-1-5-11" => ("Authenticated Users", true),
+        "S-1-5-32-545" => ("Users", true),
+        "S-1-5-32-546" => ("Guests", true),
+        "S-1-5-32-544" => ("Administrators", false),
+        "S-1-5-18" => ("Local System", false),
+        "S-1-5-9" => ("Enterprise Domain Controllers", false),
+        "S-1-3-0" => ("Creator Owner", false),
+        _ => match sid.rsplit_once('-') {
+            Some((domain, rid)) if domain.starts_with("S-1-5-21-") => match rid {
+                "500" => ("Administrator", false),
+                "512" => ("Domain Admins", false),
+                "513" => ("Domain Users", true),
+                "514" => ("Domain Guests", true),
+                "515" => ("Domain Computers", true),
+                "516" => ("Domain Controllers", false),
+                "517" => ("Cert Publishers", false),
+                "518" => ("Schema Admins", false),
+                "519" => ("Enterprise Admins", false),
+                _ => ("", false),
+            },
+            _ => ("", false),
+        },
+    };
+    Principal {
+        sid: sid.to_string(),
+        name: name.to_string(),
+        low_privileged: low,
+    }
+}
+
+/// Builds a self-relative security descriptor (owner plus DACL), for tests and
+/// fixtures. Each ACE is (allow, mask, object type GUID, SID).
+pub fn build(owner: &str, aces: &[(bool, u32, Option<&str>, &str)]) -> Vec<u8> {
+    fn sid_bytes(sid: &str) -> Vec<u8> {
+        let parts: Vec<u64> = sid
+            .trim_start_matches("S-")
+            .split('-')
+            .filter_map(|p| p.parse().ok())
+            .collect();
+        let mut out = vec![parts[0] as u8, (parts.len() - 2) as u8];
+        out.extend_from_slice(&parts[1].to_be_bytes()[2..]);
+        for sub in &parts[2..] {
+            out.extend_from_slice(&(*sub as u32).to_le_bytes());
+        }
+        out
+    }
+    fn guid_bytes(g: &str) -> Vec<u8> {
+        let hex: String = g.chars().filter(|c| *c != '-').collect();
+        let raw: Vec<u8> = (0..16)
+            .map(|i| u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).unwrap_or(0))
+            .collect();
+        let mut out = Vec::with_capacity(16);
+        out.extend(raw[0..4].iter().rev());
+        out.extend(raw[4..6].iter().rev());
+        out.extend(raw[6..8].iter().rev());
+        out.extend_from_slice(&raw[8..16]);
+        out
+    }
+    let owner = sid_bytes(owner);
+    let mut acl_body = Vec::new();
+    for (allow, mask, object_type, sid) in aces {
+        let sid = sid_bytes(sid);
+        let mut ace = Vec::new();
+        let kind: u8 = match (allow, object_type.is_some()) {
+            (true, false) => 0,
+            (false, false) => 1,
+            (true, true) => 5,
+            (false, true) => 6,
+        };
+        ace.extend_from_slice(&[kind, 0, 0, 0]);
+        ace.extend_from_slice(&mask.to_le_bytes());
+        if let Some(g) = object_type {
+            ace.extend_from_slice(&1u32.to_le_bytes());
+            ace.extend(guid_bytes(g));
+        }
+        ace.extend(sid);
+        let size = ace.len() as u16;
+        ace[2..4].copy_from_slice(&size.to_le_bytes());
+        acl_body.extend(ace);
+    }
+    let mut acl = vec![2, 0, 0, 0, 0, 0, 0, 0];
+    let acl_size = (8 + acl_body.len()) as u16;
+    acl[2..4].copy_from_slice(&acl_size.to_le_bytes());
+    acl[4..6].copy_from_slice(&(aces.len() as u16).to_le_bytes());
+    acl.extend(acl_body);
+    let owner_at = 20u32;
+    let dacl_at = owner_at + owner.len() as u32;
+    let mut sd = vec![1, 0, 0x04, 0x80];
+    sd.extend_from_slice(&owner_at.to_le_bytes());
+    sd.extend_from_slice(&0u32.to_le_bytes());
+    sd.extend_from_slice(&0u32.to_le_bytes());
+    sd.extend_from_slice(&dacl_at.to_le_bytes());
+    sd.extend(owner);
+    sd.extend(acl);
+    sd
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trip_and_rights() {
+        let domain_users = "S-1-5-21-1-2-3-513";
+        let admins = "S-1-5-21-1-2-3-512";
+        let sd = build(
+            admins,
+            &[
+                (true, 0x100, Some(ENROLL_GUID), domain_users),
+                (true, 0x000F_01FF, None, admins),
+                (true, 0x20, None, "S-1-5-11"),
+            ],
+        );
+        let parsed = parse(&sd).unwrap();
+        assert_eq!(parsed.owner.as_deref(), Some(admins));
+        assert_eq!(parsed.dacl[0].object_type.as_deref(), Some(ENROLL_GUID));
+        assert_eq!(parsed.enrollers(), [domain_users, admins]);
+        assert_eq!(parsed.writers(), [admins, "S-1-5-11"]);
+        assert!(principal(domain_users).low_privileged);
+        assert_eq!(principal(admins).name, "Domain Admins");
+    }
+
+    #[test]
+    fn deny_and_garbage() {
+        let sid = "S-1-5-11";
+        let sd = build(
+            sid,
+            &[
+                (true, 0x100, Some(ENROLL_GUID), sid),
+                (false, 0x100, Some(ENROLL_GUID), sid),
+            ],
+        );
+        assert!(parse(&sd).unwrap().enrollers().is_empty());
+        assert!(parse(&[1, 0, 0]).is_err());
+        let mut bad = sd.clone();
+        bad[22 + 12] = 0xff;
+        let _ = parse(&bad);
+        for cut in 0..sd.len() {
+            let _ = parse(&sd[..cut]);
+        }
+    }
+}
