@@ -7,6 +7,7 @@ mod support;
 mod assess_report;
 mod cli_help;
 mod collect;
+mod collect_ldap;
 mod collect_revocation;
 mod collect_tls;
 mod evaluate;

@@ -292,6 +292,15 @@ pub async fn collect_ldap(options: &LdapOptions) -> Result<EvidenceBundle, LdapE
                 bases.push(config);
             }
         }
+        // A subtree search of a base already covers the bases beneath it.
+        let all = bases.clone();
+        bases.retain(|b| {
+            let lower = b.to_ascii_lowercase();
+            !all.iter().any(|other| {
+                let other = other.to_ascii_lowercase();
+                other != lower && lower.ends_with(&format!(",{other}"))
+            })
+        });
     }
     let mut collected = Collected {
         bundle: EvidenceBundle::new(format!("pkimm {}", env!("CARGO_PKG_VERSION"))),
@@ -355,7 +364,29 @@ pub async fn collect_ldap(options: &LdapOptions) -> Result<EvidenceBundle, LdapE
                     add_entry(&mut collected, &dn, attributes(entry), provenance_for(&dn));
                 }
                 Ok(None) => {
-                    let _ = stream.finish().await;
+                    let result = stream.finish().await;
+                    if result.rc != 0 {
+                        let kind = if result.rc == 4 || result.rc == 11 {
+                            FailureKind::TooLarge
+                        } else {
+                            FailureKind::Protocol
+                        };
+                        collected.bundle.failures.push(Failure {
+                            kind,
+                            message: format!(
+                                "search of {base} ended after {count} entries with LDAP result {} ({}){}",
+                                result.rc,
+                                result.text,
+                                if result.rc == 4 {
+                                    ": the server's size limit; bind as an account with a higher limit"
+                                } else {
+                                    ""
+                                }
+                            ),
+                            offset: None,
+                            provenance: provenance_for(base),
+                        });
+                    }
                     break;
                 }
                 Err(e) => {
