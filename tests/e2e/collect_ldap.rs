@@ -20,6 +20,7 @@ const ENROLL: &str = "0e10c968-78fb-11d2-90d4-00c04f79dc55";
 struct Slapd {
     dir: tempfile::TempDir,
     port: u16,
+    tls_port: u16,
     child: Child,
     pki: TestPki,
 }
@@ -90,9 +91,13 @@ impl Slapd {
         )
         .unwrap();
         let port = free_port();
+        let tls_port = free_port();
         let child = Command::new(slapd)
             .args(["-f", d.join("slapd.conf").to_str().unwrap()])
-            .args(["-h", &format!("ldap://127.0.0.1:{port}/")])
+            .args([
+                "-h",
+                &format!("ldap://127.0.0.1:{port}/ ldaps://127.0.0.1:{tls_port}/"),
+            ])
             .args(["-d", "0"])
             .stdin(Stdio::null())
             .stdout(Stdio::null())
@@ -102,6 +107,7 @@ impl Slapd {
         let mut slapd = Self {
             dir,
             port,
+            tls_port,
             child,
             pki,
         };
@@ -301,7 +307,15 @@ fn data_ldif() -> String {
         let cn = dn.split(',').next().unwrap().trim_start_matches("cn=");
         l.push_str(&format!("dn: {dn}\nobjectClass: container\ncn: {cn}\n\n"));
     }
-    let enroll_users = sd(&[(0x100, Some(ENROLL), &users)]);
+    let operators = format!("{DOMAIN}-1105");
+    l.push_str(&format!(
+        "dn: cn=PKI Operators,{SUFFIX}\nobjectClass: group\ncn: PKI Operators\nsAMAccountName: PKIOperators\nobjectSid:: {}\n\n",
+        b64(&pkimm_collectors::ldap::sd::sid_bytes(&operators).unwrap())
+    ));
+    let enroll_users = sd(&[
+        (0x100, Some(ENROLL), &users),
+        (0x100, Some(ENROLL), &operators),
+    ]);
     // The three templates of the issue: vulnerable, safe, near miss.
     l.push_str(&template(&Tpl {
         name: "ESC1Vuln",
@@ -443,6 +457,11 @@ fn finds_every_pki_object_and_decodes_templates() {
     assert_eq!(t["enroll_principals"][1]["name"], "Domain Users");
     assert_eq!(t["enroll_principals"][1]["low_privileged"], true);
     assert_eq!(t["owner"]["name"], "Domain Admins");
+    assert_eq!(
+        t["enroll_principals"][2]["name"], "PKIOperators",
+        "a group SID resolved through objectSid"
+    );
+    assert_eq!(t["enroll_principals"][2]["low_privileged"], false);
     let service = object(&bundle, "cn=Example CA,cn=Enrollment Services");
     assert_eq!(service["kind"], "enrollment_service");
     assert_eq!(service["attributes"]["dnshostname"][0], "ca1.example.test");
@@ -529,6 +548,33 @@ fn starttls_and_bind_errors() {
         ],
     );
     assert_eq!(bundle["directory_objects"].as_array().unwrap().len(), 4);
+    let out = slapd.dir.path().join("ldaps.json");
+    let ldaps = format!("ldaps://127.0.0.1:{}", slapd.tls_port);
+    let run = pkimm([
+        "collect",
+        "ldap",
+        &ldaps,
+        "--ca",
+        root.to_str().unwrap(),
+        "--base",
+        &format!("ou=People,{SUFFIX}"),
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let bundle: Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    assert_eq!(bundle["directory_objects"].as_array().unwrap().len(), 4);
+    // An untrusted server certificate is an error naming the server.
+    let other = TestPki::named("Other Root");
+    let run = pkimm([
+        "collect",
+        "ldap",
+        &ldaps,
+        "--ca",
+        other.path("root.pem").to_str().unwrap(),
+    ]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains(&ldaps), "{}", run.stderr);
 
     let secret = slapd.dir.path().join("pw.txt");
     std::fs::write(&secret, "wrong-password-value\n").unwrap();
@@ -616,6 +662,9 @@ fn revocation_collector_fetches_a_crl_over_ldap() {
     let crls = bundle["crls"].as_array().unwrap();
     assert_eq!(crls.len(), 1, "{bundle}");
     assert_eq!(crls[0]["observations"][0]["method"], "ldap-search");
-    assert_eq!(crls[0]["issuer"], "CN=pkimm Test Issuing CA RSA, O=pkimm fixtures");
+    assert_eq!(
+        crls[0]["issuer"],
+        "CN=pkimm Test Issuing CA RSA, O=pkimm fixtures"
+    );
     assert!(crls[0]["fetch_ms"].is_u64());
 }

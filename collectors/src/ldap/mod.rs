@@ -401,6 +401,7 @@ pub async fn collect_ldap(options: &LdapOptions) -> Result<EvidenceBundle, LdapE
             }
         }
     }
+    resolve_group_sids(&mut ldap, &bases, &mut collected.bundle).await;
     let _ = ldap.unbind().await;
     finish(&mut collected, options.crl);
     collected
@@ -415,6 +416,73 @@ pub async fn collect_ldap(options: &LdapOptions) -> Result<EvidenceBundle, LdapE
         });
     collected.bundle.sort();
     Ok(collected.bundle)
+}
+
+/// Names the SIDs in templates that are not well known by looking them up in
+/// the directory (`objectSid`). Lookups that fail leave the SID unnamed.
+async fn resolve_group_sids(ldap: &mut ldap3::Ldap, bases: &[String], bundle: &mut EvidenceBundle) {
+    let mut unknown: Vec<String> = bundle
+        .directory_objects
+        .iter()
+        .filter_map(|o| o.template.as_ref())
+        .flat_map(|t| {
+            t.enroll_principals
+                .iter()
+                .chain(&t.write_principals)
+                .chain(t.owner.iter())
+        })
+        .filter(|p| p.name.is_empty())
+        .map(|p| p.sid.clone())
+        .collect();
+    unknown.sort();
+    unknown.dedup();
+    let mut names: HashMap<String, String> = HashMap::new();
+    for sid in unknown.iter().take(1000) {
+        let Some(value) = sd::sid_filter_value(sid) else {
+            continue;
+        };
+        for base in bases {
+            let found = ldap
+                .search(
+                    base,
+                    Scope::Subtree,
+                    &format!("(objectSid={value})"),
+                    vec!["sAMAccountName", "cn"],
+                )
+                .await
+                .and_then(|r| r.success());
+            let Ok((entries, _)) = found else { continue };
+            if let Some(entry) = entries.into_iter().next().map(SearchEntry::construct) {
+                let pick = |k: &str| {
+                    entry
+                        .attrs
+                        .iter()
+                        .find(|(n, _)| n.eq_ignore_ascii_case(k))
+                        .and_then(|(_, v)| v.first().cloned())
+                };
+                if let Some(name) = pick("sAMAccountName").or_else(|| pick("cn")) {
+                    names.insert(sid.clone(), name);
+                    break;
+                }
+            }
+        }
+    }
+    for t in bundle
+        .directory_objects
+        .iter_mut()
+        .filter_map(|o| o.template.as_mut())
+    {
+        for p in t
+            .enroll_principals
+            .iter_mut()
+            .chain(t.write_principals.iter_mut())
+            .chain(t.owner.iter_mut())
+        {
+            if let Some(name) = names.get(&p.sid) {
+                p.name.clone_from(name);
+            }
+        }
+    }
 }
 
 fn describe_ldap_error(e: &ldap3::LdapError) -> String {

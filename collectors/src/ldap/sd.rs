@@ -219,22 +219,38 @@ pub fn principal(sid: &str) -> Principal {
     }
 }
 
+/// The binary form of a SID string (`S-1-5-21-…`); `None` when malformed.
+pub fn sid_bytes(sid: &str) -> Option<Vec<u8>> {
+    let parts: Vec<u64> = sid
+        .strip_prefix("S-")?
+        .split('-')
+        .map(|p| p.parse().ok())
+        .collect::<Option<_>>()?;
+    if parts.len() < 2 || parts.len() > 17 {
+        return None;
+    }
+    let mut out = vec![u8::try_from(parts[0]).ok()?, (parts.len() - 2) as u8];
+    out.extend_from_slice(&parts[1].to_be_bytes()[2..]);
+    for sub in &parts[2..] {
+        out.extend_from_slice(&u32::try_from(*sub).ok()?.to_le_bytes());
+    }
+    Some(out)
+}
+
+/// An LDAP filter value for a binary SID (`\01\05…`).
+pub fn sid_filter_value(sid: &str) -> Option<String> {
+    Some(
+        sid_bytes(sid)?
+            .iter()
+            .map(|b| format!("\\{b:02x}"))
+            .collect(),
+    )
+}
+
 /// Builds a self-relative security descriptor (owner plus DACL), for tests and
 /// fixtures. Each ACE is (allow, mask, object type GUID, SID).
 pub fn build(owner: &str, aces: &[(bool, u32, Option<&str>, &str)]) -> Vec<u8> {
-    fn sid_bytes(sid: &str) -> Vec<u8> {
-        let parts: Vec<u64> = sid
-            .trim_start_matches("S-")
-            .split('-')
-            .filter_map(|p| p.parse().ok())
-            .collect();
-        let mut out = vec![parts[0] as u8, (parts.len() - 2) as u8];
-        out.extend_from_slice(&parts[1].to_be_bytes()[2..]);
-        for sub in &parts[2..] {
-            out.extend_from_slice(&(*sub as u32).to_le_bytes());
-        }
-        out
-    }
+    let sid_bytes = |sid: &str| sid_bytes(sid).unwrap_or_default();
     fn guid_bytes(g: &str) -> Vec<u8> {
         let hex: String = g.chars().filter(|c| *c != '-').collect();
         let raw: Vec<u8> = (0..16)
@@ -308,6 +324,15 @@ mod tests {
         assert_eq!(parsed.enrollers(), [domain_users, admins]);
         assert_eq!(parsed.writers(), [admins, "S-1-5-11"]);
         assert!(principal(domain_users).low_privileged);
+        assert_eq!(
+            parse_sid(&sid_bytes(domain_users).unwrap(), 0).unwrap(),
+            domain_users
+        );
+        assert_eq!(
+            sid_filter_value("S-1-5-11").unwrap(),
+            "\\01\\01\\00\\00\\00\\00\\00\\05\\0b\\00\\00\\00"
+        );
+        assert!(sid_bytes("S-x").is_none());
         assert_eq!(principal(admins).name, "Domain Admins");
     }
 
