@@ -24,6 +24,8 @@ pub struct BundleIndex {
     deployed_serials: HashSet<String>,
     revoked: HashMap<(String, String), String>,
     crl_numbers: HashSet<(String, String)>,
+    /// Issuers with at least one delta CRL in the bundle.
+    delta_issuers: HashSet<String>,
     self_signed_subjects: HashSet<String>,
     chain_to_root: Vec<bool>,
 }
@@ -137,8 +139,12 @@ impl BundleIndex {
         }
         let mut revoked = HashMap::new();
         let mut crl_numbers = HashSet::new();
+        let mut delta_issuers = HashSet::new();
         for crl in &bundle.crls {
             let issuer = dn_key(&crl.issuer);
+            if crl.is_delta {
+                delta_issuers.insert(issuer.clone());
+            }
             for entry in &crl.entries {
                 revoked.insert(
                     (issuer.clone(), entry.serial.clone()),
@@ -169,6 +175,7 @@ impl BundleIndex {
             deployed_serials,
             revoked,
             crl_numbers,
+            delta_issuers,
             self_signed_subjects,
             chain_to_root: Vec::new(),
         };
@@ -265,6 +272,11 @@ impl BundleIndex {
     pub fn has_crl_number(&self, issuer: &str, number: &str) -> bool {
         self.crl_numbers
             .contains(&(dn_key(issuer), number.to_string()))
+    }
+
+    /// Whether a delta CRL from this issuer is in the bundle.
+    pub fn has_delta_for(&self, issuer: &str) -> bool {
+        self.delta_issuers.contains(&dn_key(issuer))
     }
 
     /// Whether a certificate for this subject is in the bundle.
