@@ -455,6 +455,10 @@ pub struct CollectRevocationArgs {
     /// (default: allowed, since internal PKI lives there).
     #[arg(long)]
     pub deny_private: bool,
+    /// Extra trust anchors for HTTPS URLs (PEM file, such as private roots);
+    /// repeatable.
+    #[arg(long = "trust", value_name = "FILE")]
+    pub trust: Vec<PathBuf>,
     /// Output options.
     #[command(flatten)]
     pub out: CollectOutput,

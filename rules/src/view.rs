@@ -317,7 +317,10 @@ pub fn crl(c: &Crl, index: &BundleIndex, now: i64) -> Value {
             strings(c.issuing_distribution_point.as_deref().unwrap_or(&[])),
         ),
         ("freshest_crl_urls", strings(&c.freshest_crl_urls)),
-        ("delta_available", Value::Bool(index.has_delta_for(&c.issuer))),
+        (
+            "delta_available",
+            Value::Bool(index.has_delta_for(&c.issuer)),
+        ),
         ("idp_checked", Value::Bool(c.idp_matches_url.is_some())),
         (
             "idp_matches_url",

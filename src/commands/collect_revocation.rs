@@ -35,6 +35,15 @@ pub fn run(args: &CollectRevocationArgs) -> Result<ExitCode> {
             timeout: args.timeout,
             per_host: args.per_host.max(1),
             deny_private: args.deny_private,
+            extra_roots_pem: args
+                .trust
+                .iter()
+                .map(|p| {
+                    pkimm_model::read::read_text_file(p, 64 * 1024 * 1024)
+                        .map(String::into_bytes)
+                        .with_context(|| format!("trust anchors {}", p.display()))
+                })
+                .collect::<Result<_>>()?,
         },
         max_crl_bytes: args.max_crl_size,
         concurrency: args.concurrency.max(1),

@@ -407,3 +407,27 @@ fn private_addresses_can_be_denied() {
     );
     assert!(bundle["crls"].as_array().unwrap().is_empty());
 }
+
+#[test]
+fn https_urls_use_the_given_trust_anchors() {
+    let pki = crate::servers::TestPki::new();
+    let addr = crate::servers::rustls_server(&pki, &["http/1.1"]);
+    let url = format!("https://localhost:{}/ca.crl", addr.port());
+    let root = pki.path("root.pem");
+    // Trusted: the fetch succeeds (the test server's empty body is no CRL).
+    let bundle = collect(&[&url, "--trust", root.to_str().unwrap()]);
+    let failure = &bundle["failures"][0];
+    assert_eq!(failure["kind"], "parse", "{failure}");
+    // Untrusted: the TLS error is recorded.
+    let bundle = collect(&[&url]);
+    let failure = &bundle["failures"][0];
+    assert_eq!(failure["kind"], "network", "{failure}");
+    assert!(
+        failure["message"]
+            .as_str()
+            .unwrap()
+            .to_lowercase()
+            .contains("certificate"),
+        "{failure}"
+    );
+}

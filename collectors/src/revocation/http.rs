@@ -49,6 +49,8 @@ pub struct FetchOptions {
     pub per_host: usize,
     /// Refuse URLs whose host is a private, loopback or link-local address.
     pub deny_private: bool,
+    /// Extra trust anchors (PEM) for HTTPS, such as the organisation's roots.
+    pub extra_roots_pem: Vec<Vec<u8>>,
 }
 
 impl Default for FetchOptions {
@@ -58,6 +60,7 @@ impl Default for FetchOptions {
             timeout: Duration::from_secs(30),
             per_host: 4,
             deny_private: false,
+            extra_roots_pem: Vec::new(),
         }
     }
 }
@@ -73,7 +76,15 @@ pub struct Fetcher {
 impl Fetcher {
     /// Builds the client (rustls with the process's ring provider).
     pub fn new(options: FetchOptions) -> Result<Self, FetchError> {
-        let client = reqwest::Client::builder()
+        let mut builder = reqwest::Client::builder();
+        for pem in &options.extra_roots_pem {
+            let roots = reqwest::Certificate::from_pem_bundle(pem)
+                .map_err(|e| FetchError::new(FailureKind::Parse, format!("trust anchors: {e}")))?;
+            for root in roots {
+                builder = builder.add_root_certificate(root);
+            }
+        }
+        let client = builder
             .connect_timeout(options.connect_timeout)
             .timeout(options.timeout)
             .redirect(reqwest::redirect::Policy::limited(3))
