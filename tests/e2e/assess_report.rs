@@ -511,8 +511,19 @@ fn demo_runs_the_whole_pipeline_offline() {
                 .starts_with("http://127.0.0.1")),
         "the demo CRL was fetched over HTTP"
     );
+    let ocsp = evidence["ocsp_checks"].as_array().unwrap();
+    assert_eq!(
+        ocsp.len(),
+        3,
+        "the demo responder answered for the CA-issued leaves"
+    );
+    assert!(ocsp
+        .iter()
+        .all(|c| c["signature_valid"] == true && c["responder_authorisation"] == "ca"));
+    assert!(ocsp.iter().any(|c| c["cert_status"] == "revoked"));
     let report = read_json(&out.join("report.json"));
     assert!(report["summary"]["suggested"].as_u64().unwrap() >= 20);
+    assert!(!report["evidence"]["ocsp"].as_array().unwrap().is_empty());
     assert!(
         report["findings"]
             .as_array()

@@ -301,7 +301,17 @@ fn serve_tls(mut stream: TcpStream, config: Arc<rustls::ServerConfig>) {
         }
     }
     let mut tls = rustls::Stream::new(&mut conn, &mut stream);
-    let _ = tls.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n");
+    // Read the request head first (HTTP clients), or until the peer hangs up
+    // (scanners that only handshake).
+    let mut head = Vec::new();
+    let mut byte = [0u8; 1];
+    while !head.ends_with(b"\r\n\r\n") && head.len() < 16 * 1024 {
+        match std::io::Read::read(&mut tls, &mut byte) {
+            Ok(1) => head.push(byte[0]),
+            _ => break,
+        }
+    }
+    let _ = tls.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\nconnection: close\r\n\r\n");
     conn.send_close_notify();
     let _ = conn.complete_io(&mut stream);
 }

@@ -210,7 +210,8 @@ pub async fn collect(
     }
     if options.ocsp {
         let mut jobs = Vec::new();
-        for cert in &input.certificates {
+        // A self-issued certificate has no issuer to ask about.
+        for cert in input.certificates.iter().filter(|c| !c.self_issued) {
             let urls: Vec<String> = match &options.ocsp_url_override {
                 Some(url) if !cert.is_ca() || !cert.ocsp_urls.is_empty() => vec![url.clone()],
                 Some(_) => Vec::new(),

@@ -1,5 +1,7 @@
 //! `pkimm demo`: the whole pipeline on built-in data, offline.
 //!
+//! [`ocsp`] is the demo's OCSP responder.
+//!
 //! 1. Writes the embedded fixture certificates, CRLs and inventory export.
 //! 2. Makes a demo PKI with rcgen and serves it from loopback TLS endpoints
 //!    (rustls): a healthy one, one about to expire, one with a self-signed
@@ -9,6 +11,8 @@
 //! 3. Collects from the files, the inventory, the endpoints and the CRL/AIA
 //!    URLs, evaluates the built-in rules, pre-fills an assessment and writes
 //!    the reports.
+
+mod ocsp;
 
 use std::net::SocketAddr;
 use std::path::Path;
@@ -44,87 +48,87 @@ use crate::write::{write_assessment, write_atomically, write_json};
 const FIXTURES: &[(&str, &[u8])] = &[
     (
         "pki/ca/root-rsa4096.pem",
-        include_bytes!("../../fixtures/pki/ca/root-rsa4096.pem"),
+        include_bytes!("../../../fixtures/pki/ca/root-rsa4096.pem"),
     ),
     (
         "pki/ca/issuing-rsa2048.pem",
-        include_bytes!("../../fixtures/pki/ca/issuing-rsa2048.pem"),
+        include_bytes!("../../../fixtures/pki/ca/issuing-rsa2048.pem"),
     ),
     (
         "pki/ca/issuing-ec-p384.pem",
-        include_bytes!("../../fixtures/pki/ca/issuing-ec-p384.pem"),
+        include_bytes!("../../../fixtures/pki/ca/issuing-ec-p384.pem"),
     ),
     (
         "pki/crl/issuing-rsa.crl",
-        include_bytes!("../../fixtures/pki/crl/issuing-rsa.crl"),
+        include_bytes!("../../../fixtures/pki/crl/issuing-rsa.crl"),
     ),
     (
         "pki/crl/issuing-rsa-delta.crl",
-        include_bytes!("../../fixtures/pki/crl/issuing-rsa-delta.crl"),
+        include_bytes!("../../../fixtures/pki/crl/issuing-rsa-delta.crl"),
     ),
     (
         "pki/crl/issuing-ec-stale.crl",
-        include_bytes!("../../fixtures/pki/crl/issuing-ec-stale.crl"),
+        include_bytes!("../../../fixtures/pki/crl/issuing-ec-stale.crl"),
     ),
     (
         "pki/crl/root.crl.pem",
-        include_bytes!("../../fixtures/pki/crl/root.crl.pem"),
+        include_bytes!("../../../fixtures/pki/crl/root.crl.pem"),
     ),
     (
         "pki/leaf/ec-p256.pem",
-        include_bytes!("../../fixtures/pki/leaf/ec-p256.pem"),
+        include_bytes!("../../../fixtures/pki/leaf/ec-p256.pem"),
     ),
     (
         "pki/leaf/ec-p384.pem",
-        include_bytes!("../../fixtures/pki/leaf/ec-p384.pem"),
+        include_bytes!("../../../fixtures/pki/leaf/ec-p384.pem"),
     ),
     (
         "pki/leaf/ed25519.pem",
-        include_bytes!("../../fixtures/pki/leaf/ed25519.pem"),
+        include_bytes!("../../../fixtures/pki/leaf/ed25519.pem"),
     ),
     (
         "pki/leaf/expired.pem",
-        include_bytes!("../../fixtures/pki/leaf/expired.pem"),
+        include_bytes!("../../../fixtures/pki/leaf/expired.pem"),
     ),
     (
         "pki/leaf/no-aia.pem",
-        include_bytes!("../../fixtures/pki/leaf/no-aia.pem"),
+        include_bytes!("../../../fixtures/pki/leaf/no-aia.pem"),
     ),
     (
         "pki/leaf/no-cdp.pem",
-        include_bytes!("../../fixtures/pki/leaf/no-cdp.pem"),
+        include_bytes!("../../../fixtures/pki/leaf/no-cdp.pem"),
     ),
     (
         "pki/leaf/not-yet-valid.pem",
-        include_bytes!("../../fixtures/pki/leaf/not-yet-valid.pem"),
+        include_bytes!("../../../fixtures/pki/leaf/not-yet-valid.pem"),
     ),
     (
         "pki/leaf/rsa1024-weak.pem",
-        include_bytes!("../../fixtures/pki/leaf/rsa1024-weak.pem"),
+        include_bytes!("../../../fixtures/pki/leaf/rsa1024-weak.pem"),
     ),
     (
         "pki/leaf/rsa2048-398d.pem",
-        include_bytes!("../../fixtures/pki/leaf/rsa2048-398d.pem"),
+        include_bytes!("../../../fixtures/pki/leaf/rsa2048-398d.pem"),
     ),
     (
         "pki/leaf/rsa2048-sha1.pem",
-        include_bytes!("../../fixtures/pki/leaf/rsa2048-sha1.pem"),
+        include_bytes!("../../../fixtures/pki/leaf/rsa2048-sha1.pem"),
     ),
     (
         "pki/leaf/rsa4096-825d.pem",
-        include_bytes!("../../fixtures/pki/leaf/rsa4096-825d.pem"),
+        include_bytes!("../../../fixtures/pki/leaf/rsa4096-825d.pem"),
     ),
     (
         "pki/container/chain.p7b",
-        include_bytes!("../../fixtures/pki/container/chain.p7b"),
+        include_bytes!("../../../fixtures/pki/container/chain.p7b"),
     ),
     (
         "pki/bad/truncated.der",
-        include_bytes!("../../fixtures/pki/bad/truncated.der"),
+        include_bytes!("../../../fixtures/pki/bad/truncated.der"),
     ),
 ];
 
-const INVENTORY: &str = include_str!("../../fixtures/inventory/ca-export.csv");
+const INVENTORY: &str = include_str!("../../../fixtures/inventory/ca-export.csv");
 
 /// Runs the demo.
 pub fn run(global: &GlobalArgs, args: &DemoArgs) -> Result<ExitCode> {
@@ -168,12 +172,22 @@ pub fn run(global: &GlobalArgs, args: &DemoArgs) -> Result<ExitCode> {
     let publication = runtime.block_on(TcpListener::bind("127.0.0.1:0"))?;
     let base_url = format!("http://{}", publication.local_addr()?);
     let pki = DemoPki::new(&base_url)?;
-    runtime.spawn(serve_publication(publication, pki.published.clone()));
+    let DemoPki {
+        root_pem,
+        endpoints,
+        published,
+        responder,
+    } = pki;
+    runtime.spawn(serve_publication(
+        publication,
+        published,
+        Arc::new(responder),
+    ));
     let root_path = out.join("demo-root.pem");
-    std::fs::write(&root_path, pki.root_pem.as_bytes())?;
+    std::fs::write(&root_path, root_pem.as_bytes())?;
     let tls_bundle = runtime.block_on(async {
         let mut targets = Vec::new();
-        for endpoint in &pki.endpoints {
+        for endpoint in &endpoints {
             let addr = serve(endpoint.chain.clone(), endpoint.key.clone_key()).await?;
             targets.push(Target {
                 host: Host::Ip(addr.ip()),
@@ -311,18 +325,31 @@ struct DemoPki {
     endpoints: Vec<DemoEndpoint>,
     /// Files the publication server serves: (path, content type, body).
     published: Vec<(String, &'static str, Vec<u8>)>,
+    /// The OCSP responder for the issuing CA.
+    responder: ocsp::Responder,
 }
 
-/// AIA with one caIssuers URL, DER.
-fn aia_extension(url: &str) -> rcgen::CustomExtension {
+/// AIA with an OCSP URL and a caIssuers URL, DER.
+fn aia_extension(ocsp_url: &str, url: &str) -> rcgen::CustomExtension {
     let tlv = |tag: u8, content: &[u8]| {
         let mut out = vec![tag, u8::try_from(content.len()).unwrap_or(0x7f)];
         out.extend_from_slice(content);
         out
     };
-    let oid = [0x06, 0x08, 0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x30, 0x02];
-    let description = tlv(0x30, &[&oid[..], &tlv(0x86, url.as_bytes())].concat());
-    rcgen::CustomExtension::from_oid_content(&[1, 3, 6, 1, 5, 5, 7, 1, 1], tlv(0x30, &description))
+    let ocsp_oid = [0x06, 0x08, 0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x30, 0x01];
+    let issuers_oid = [0x06, 0x08, 0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x30, 0x02];
+    let ocsp = tlv(
+        0x30,
+        &[&ocsp_oid[..], &tlv(0x86, ocsp_url.as_bytes())].concat(),
+    );
+    let issuers = tlv(
+        0x30,
+        &[&issuers_oid[..], &tlv(0x86, url.as_bytes())].concat(),
+    );
+    rcgen::CustomExtension::from_oid_content(
+        &[1, 3, 6, 1, 5, 5, 7, 1, 1],
+        tlv(0x30, &[ocsp, issuers].concat()),
+    )
 }
 
 impl DemoPki {
@@ -345,11 +372,13 @@ impl DemoPki {
         let root = root_params.self_signed(&root_key)?;
         let root_issuer = Issuer::new(root_params, root_key);
         let issuing_key = KeyPair::generate()?;
+        let issuing_key_der = issuing_key.serialize_der();
         let issuing_params = ca("pkimm Demo Issuing CA")?;
         let issuing = issuing_params.signed_by(&issuing_key, &root_issuer)?;
         let issuing_issuer = Issuer::new(issuing_params, issuing_key);
         let crl_url = format!("{base_url}/issuing.crl");
         let ca_url = format!("{base_url}/issuing.der");
+        let ocsp_url = format!("{base_url}/ocsp");
         let mut serial: u64 = 0x1000;
         let mut leaf = |name: &str, from: i64, to: i64| -> Result<CertificateParams> {
             let mut p = CertificateParams::new(vec![name.to_string()])?;
@@ -363,7 +392,7 @@ impl DemoPki {
             p.crl_distribution_points = vec![rcgen::CrlDistributionPoint {
                 uris: vec![crl_url.clone()],
             }];
-            p.custom_extensions = vec![aia_extension(&ca_url)];
+            p.custom_extensions = vec![aia_extension(&ocsp_url, &ca_url)];
             p.use_authority_key_identifier_extension = true;
             Ok(p)
         };
@@ -410,6 +439,10 @@ impl DemoPki {
         )?;
         let legacy = leaf("legacy.demo.test", -100, 300)?;
         let revoked_serial = legacy.serial_number.clone();
+        let revoked_for_ocsp: Vec<(Vec<u8>, time::OffsetDateTime)> = revoked_serial
+            .iter()
+            .map(|s| (s.to_bytes(), days(-2)))
+            .collect();
         add("legacy.demo.test", legacy, false, false)?;
         let crl = rcgen::CertificateRevocationListParams {
             this_update: days(-1),
@@ -428,9 +461,11 @@ impl DemoPki {
             key_identifier_method: rcgen::KeyIdMethod::Sha256,
         }
         .signed_by(&issuing_issuer)?;
+        let responder = ocsp::Responder::new(issuing.der(), &issuing_key_der, &revoked_for_ocsp)?;
         Ok(Self {
             root_pem: root.pem(),
             endpoints,
+            responder,
             published: vec![
                 (
                     "/issuing.crl".to_string(),
@@ -447,38 +482,62 @@ impl DemoPki {
     }
 }
 
-/// Serves the CRL and the issuing CA certificate over HTTP/1.1 until the
-/// process exits.
-async fn serve_publication(listener: TcpListener, files: Vec<(String, &'static str, Vec<u8>)>) {
-    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+/// Largest OCSP request the demo responder reads.
+const MAX_OCSP_REQUEST: usize = 64 * 1024;
+
+/// Serves the CRL and the issuing CA certificate (GET) and OCSP (POST
+/// `/ocsp`) over HTTP/1.1 until the process exits.
+async fn serve_publication(
+    listener: TcpListener,
+    files: Vec<(String, &'static str, Vec<u8>)>,
+    responder: Arc<ocsp::Responder>,
+) {
+    use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
     let files = Arc::new(files);
     while let Ok((stream, _)) = listener.accept().await {
         let files = files.clone();
+        let responder = responder.clone();
         tokio::spawn(async move {
             let mut reader = BufReader::new(stream);
             let mut request = String::new();
             if reader.read_line(&mut request).await.is_err() {
                 return;
             }
+            let mut content_length = 0usize;
             let mut line = String::new();
             while reader.read_line(&mut line).await.is_ok_and(|n| n > 2) {
+                if let Some((name, value)) = line.split_once(':') {
+                    if name.eq_ignore_ascii_case("content-length") {
+                        content_length = value.trim().parse().unwrap_or(0);
+                    }
+                }
                 line.clear();
             }
-            let path = request.split_whitespace().nth(1).unwrap_or("/");
-            let mut stream = reader.into_inner();
-            let response = match files.iter().find(|(p, _, _)| p == path) {
-                Some((_, content_type, body)) => {
-                    let mut head = format!(
-                        "HTTP/1.1 200 OK\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nCache-Control: public, max-age=3600\r\nConnection: close\r\n\r\n",
-                        body.len()
-                    )
-                    .into_bytes();
-                    head.extend_from_slice(body);
-                    head
+            let mut words = request.split_whitespace();
+            let (method, path) = (words.next().unwrap_or(""), words.next().unwrap_or("/"));
+            let (content_type, body): (&str, Vec<u8>) = if method == "POST" && path == "/ocsp" {
+                let mut der = vec![0u8; content_length.min(MAX_OCSP_REQUEST)];
+                if reader.read_exact(&mut der).await.is_err() {
+                    return;
                 }
-                None => b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
-                    .to_vec(),
+                ("application/ocsp-response", responder.respond(&der))
+            } else if let Some((_, content_type, body)) = files.iter().find(|(p, _, _)| p == path) {
+                (content_type, body.clone())
+            } else {
+                ("", Vec::new())
             };
+            let status = if content_type.is_empty() {
+                "404 Not Found"
+            } else {
+                "200 OK"
+            };
+            let mut response = format!(
+                "HTTP/1.1 {status}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nCache-Control: public, max-age=3600\r\nConnection: close\r\n\r\n",
+                body.len()
+            )
+            .into_bytes();
+            response.extend_from_slice(&body);
+            let mut stream = reader.into_inner();
             let _ = stream.write_all(&response).await;
             let _ = stream.shutdown().await;
         });
