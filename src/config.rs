@@ -21,7 +21,7 @@ pub struct ScanConfig {
 }
 
 /// The `[tls]` section. Every key is optional.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TlsSection {
     /// Targets, in the command-line syntax.
