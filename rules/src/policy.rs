@@ -49,6 +49,19 @@ pub struct Policy {
     pub automation: AutomationPolicy,
     /// Interoperability.
     pub interop: InteropPolicy,
+    /// Active Directory Certificate Services.
+    #[serde(default)]
+    pub adcs: AdcsPolicy,
+}
+
+/// Active Directory Certificate Services.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AdcsPolicy {
+    /// Whether the checks LDAP cannot make (ESC6, ESC7, ESC8, ESC11, CA
+    /// registry flags) were reviewed on the CA hosts.
+    #[serde(default)]
+    pub host_checks_reviewed: bool,
 }
 
 /// Algorithms and key sizes.

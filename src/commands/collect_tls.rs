@@ -43,7 +43,9 @@ pub fn run(args: &CollectTlsArgs) -> Result<ExitCode> {
 /// The settings file's section with the flags laid over it.
 fn merge(args: &CollectTlsArgs, mut section: TlsSection) -> TlsSection {
     section.targets.extend(args.targets.iter().cloned());
-    section.targets_files.extend(args.targets_files.iter().cloned());
+    section
+        .targets_files
+        .extend(args.targets_files.iter().cloned());
     if !args.ports.is_empty() {
         section.ports.clone_from(&args.ports);
     }
@@ -111,7 +113,9 @@ pub fn collect_section(
     let options = TlsOptions {
         concurrency: section.concurrency.unwrap_or(builtin.concurrency).max(1),
         connect_timeout: section.connect_timeout.unwrap_or(builtin.connect_timeout),
-        handshake_timeout: section.handshake_timeout.unwrap_or(builtin.handshake_timeout),
+        handshake_timeout: section
+            .handshake_timeout
+            .unwrap_or(builtin.handshake_timeout),
         endpoint_timeout: section.timeout.unwrap_or(builtin.endpoint_timeout),
         retries: section.retries.unwrap_or(builtin.retries),
         rate_per_second: section.rate.filter(|r| *r > 0.0),
