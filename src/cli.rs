@@ -83,6 +83,19 @@ pub enum Command {
     /// Print the JSON Schema of `pkimm report --format json`.
     #[command(after_help = EXIT_CODES_HELP)]
     Schema,
+    /// Run every job of a scan config once: collect, evaluate, store in the
+    /// history. Exit 1 when findings reach --fail-on, 2 on errors.
+    #[command(after_help = EXIT_CODES_HELP)]
+    Scan(ScanArgs),
+    /// Check a scan config.
+    #[command(subcommand, after_help = EXIT_CODES_HELP)]
+    Config(ConfigCommand),
+    /// List stored scans.
+    #[command(subcommand, after_help = EXIT_CODES_HELP)]
+    History(HistoryCommand),
+    /// Compare two stored scans: certificates, endpoints, findings, levels.
+    #[command(after_help = EXIT_CODES_HELP)]
+    Diff(DiffArgs),
     /// Run the whole pipeline on built-in demo data: loopback TLS endpoints
     /// and an OCSP/CRL server made from fixtures, collect, evaluate, assess,
     /// report. Works offline.
@@ -117,6 +130,73 @@ pub struct ReportArgs {
     /// Policy, waivers, time and rules for the evidence.
     #[command(flatten)]
     pub inputs: EvaluationInputs,
+}
+
+/// Arguments of `pkimm scan`.
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    /// The scan config (TOML).
+    #[arg(long, value_name = "FILE")]
+    pub config: PathBuf,
+    /// Run only these jobs; repeatable.
+    #[arg(long = "job", value_name = "NAME")]
+    pub jobs: Vec<String>,
+    /// Exit with code 1 when an unwaived finding at or above this severity exists.
+    #[arg(long, value_enum, value_name = "SEVERITY")]
+    pub fail_on: Option<SeverityArg>,
+}
+
+/// `pkimm config ...`
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Check a scan config: syntax (with line numbers), job names, collectors
+    /// and cron schedules.
+    #[command(after_help = EXIT_CODES_HELP)]
+    Check {
+        /// The scan config.
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+    },
+}
+
+/// Where the history is.
+#[derive(Debug, Args)]
+pub struct StoreArgs {
+    /// The scan config naming the store.
+    #[arg(long, value_name = "FILE", conflicts_with = "store")]
+    pub config: Option<PathBuf>,
+    /// The SQLite store itself.
+    #[arg(long, value_name = "FILE")]
+    pub store: Option<PathBuf>,
+}
+
+/// `pkimm history ...`
+#[derive(Debug, Subcommand)]
+pub enum HistoryCommand {
+    /// The newest scans first.
+    #[command(after_help = EXIT_CODES_HELP)]
+    List {
+        /// Where the history is.
+        #[command(flatten)]
+        store: StoreArgs,
+        /// How many scans.
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+    },
+}
+
+/// Arguments of `pkimm diff`.
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The earlier scan id.
+    #[arg(value_name = "SCAN_A")]
+    pub a: i64,
+    /// The later scan id.
+    #[arg(value_name = "SCAN_B")]
+    pub b: i64,
+    /// Where the history is.
+    #[command(flatten)]
+    pub store: StoreArgs,
 }
 
 /// Arguments of `pkimm demo`.

@@ -1,6 +1,7 @@
-//! The settings file (`scan.toml`). Today it holds the `[tls]` section, the
-//! defaults of `pkimm collect tls`; command-line flags override it. Errors name
-//! the file, line, column and key (the toml parser reports them).
+//! The settings file (`scan.toml`): the `[tls]` defaults of `pkimm collect
+//! tls` (flags override them), and the scan jobs `pkimm scan` runs, with the
+//! history store, policy, waivers and rules. Errors name the file, line,
+//! column and key.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -18,6 +19,119 @@ pub struct ScanConfig {
     /// Defaults for TLS scans.
     #[serde(default)]
     pub tls: TlsSection,
+    /// History store: a SQLite file (default `pkimm-history.sqlite` beside
+    /// the settings file).
+    pub store: Option<String>,
+    /// Days of history kept (default 90).
+    pub retention_days: Option<u32>,
+    /// Agent name recorded with every scan (default: the host name).
+    pub agent: Option<String>,
+    /// Organisation policy file.
+    pub policy: Option<PathBuf>,
+    /// Waiver file.
+    pub waivers: Option<PathBuf>,
+    /// Extra rule files or directories.
+    #[serde(default)]
+    pub rules: Vec<PathBuf>,
+    /// Directory for each scan's bundle and evaluation.
+    pub output_dir: Option<PathBuf>,
+    /// Scan jobs.
+    #[serde(default, rename = "job")]
+    pub jobs: Vec<JobConfig>,
+}
+
+/// One scan job: what to collect and when.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JobConfig {
+    /// Unique job name.
+    pub name: String,
+    /// Cron expression (`*/5 * * * *`) for the agent.
+    pub schedule: Option<String>,
+    /// TLS targets and settings (unset keys fall back to `[tls]`).
+    pub tls: Option<TlsSection>,
+    /// Certificate and CRL files.
+    pub files: Option<FilesJob>,
+    /// An inventory export.
+    pub inventory: Option<InventoryJob>,
+    /// A directory.
+    pub ldap: Option<LdapJob>,
+    /// Follow CDP, OCSP and AIA URLs of what the job collected.
+    #[serde(default)]
+    pub revocation: bool,
+}
+
+/// Files for a job.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FilesJob {
+    /// Files or directories.
+    pub paths: Vec<PathBuf>,
+}
+
+/// An inventory export for a job.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InventoryJob {
+    /// The CSV file.
+    pub file: PathBuf,
+    /// Field to column header mapping.
+    #[serde(default)]
+    pub map: std::collections::BTreeMap<String, String>,
+}
+
+/// A directory for a job.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LdapJob {
+    /// `ldap://` or `ldaps://` URL.
+    pub url: String,
+    /// Use StartTLS.
+    #[serde(default)]
+    pub starttls: bool,
+    /// Trust anchors (PEM).
+    pub ca: Option<PathBuf>,
+    /// Bind DN.
+    pub bind_dn: Option<String>,
+    /// Environment variable with the bind password.
+    pub password_env: Option<String>,
+    /// File with the bind password.
+    pub password_file: Option<PathBuf>,
+    /// Search bases.
+    #[serde(default)]
+    pub bases: Vec<String>,
+}
+
+impl TlsSection {
+    /// This section with unset keys taken from `base`.
+    pub fn over(&self, base: &Self) -> Self {
+        let pick =
+            |a: &Vec<String>, b: &Vec<String>| if a.is_empty() { b.clone() } else { a.clone() };
+        Self {
+            targets: self.targets.clone(),
+            targets_files: self.targets_files.clone(),
+            port: self.port.or(base.port),
+            ports: if self.ports.is_empty() {
+                base.ports.clone()
+            } else {
+                self.ports.clone()
+            },
+            sni: pick(&self.sni, &base.sni),
+            starttls: self.starttls.clone().or_else(|| base.starttls.clone()),
+            trust: pick(&self.trust, &base.trust),
+            concurrency: self.concurrency.or(base.concurrency),
+            connect_timeout: self.connect_timeout.or(base.connect_timeout),
+            handshake_timeout: self.handshake_timeout.or(base.handshake_timeout),
+            timeout: self.timeout.or(base.timeout),
+            retries: self.retries.or(base.retries),
+            rate: self.rate.or(base.rate),
+            legacy: self.legacy.or(base.legacy),
+            ciphers: self.ciphers.or(base.ciphers),
+            alpn: self.alpn.clone().or_else(|| base.alpn.clone()),
+            max_chain: self.max_chain.or(base.max_chain),
+            max_cert_size: self.max_cert_size.or(base.max_cert_size),
+        }
+    }
 }
 
 /// The `[tls]` section. Every key is optional.
@@ -77,14 +191,68 @@ pub fn load(path: &Path) -> Result<ScanConfig> {
     let text = read_text_file(path, MAX_DOCUMENT_BYTES)?;
     let mut config: ScanConfig =
         toml::from_str(&text).map_err(|e| anyhow!("{}: {e}", path.display()))?;
-    let base = path.parent().unwrap_or(Path::new("."));
-    let tls = &mut config.tls;
-    for file in &mut tls.targets_files {
-        *file = base.join(&*file);
+    let base = path.parent().unwrap_or(Path::new(".")).to_path_buf();
+    let join = |p: &mut PathBuf| *p = base.join(&*p);
+    let resolve_tls = |tls: &mut TlsSection| {
+        for file in &mut tls.targets_files {
+            *file = base.join(&*file);
+        }
+        for source in &mut tls.trust {
+            if source != "system" {
+                *source = base.join(&*source).display().to_string();
+            }
+        }
+    };
+    resolve_tls(&mut config.tls);
+    config.policy.iter_mut().for_each(join);
+    config.waivers.iter_mut().for_each(join);
+    config.rules.iter_mut().for_each(join);
+    config.output_dir.iter_mut().for_each(join);
+    if let Some(store) = &mut config.store {
+        if !store.contains("://") {
+            *store = base.join(&*store).display().to_string();
+        }
     }
-    for source in &mut tls.trust {
-        if source != "system" {
-            *source = base.join(&*source).display().to_string();
+    let mut names = std::collections::HashSet::new();
+    for job in &mut config.jobs {
+        let origin = |message: String| {
+            let line = text
+                .lines()
+                .position(|l| l.contains(&format!("\"{}\"", job.name)))
+                .map_or(String::new(), |n| format!(", line {}", n + 1));
+            anyhow!("{}{line}: job {:?}: {message}", path.display(), job.name)
+        };
+        if job.name.trim().is_empty() {
+            return Err(origin("a job needs a name".to_string()));
+        }
+        if !names.insert(job.name.clone()) {
+            return Err(origin("the name is used by another job".to_string()));
+        }
+        if job.tls.is_none() && job.files.is_none() && job.inventory.is_none() && job.ldap.is_none()
+        {
+            return Err(origin(
+                "no collector: add tls, files, inventory or ldap".to_string(),
+            ));
+        }
+        if let Some(schedule) = &job.schedule {
+            schedule.parse::<croner::Cron>().map_err(|e| {
+                origin(format!(
+                    "schedule {schedule:?} is not a cron expression: {e}"
+                ))
+            })?;
+        }
+        if let Some(tls) = &mut job.tls {
+            resolve_tls(tls);
+        }
+        if let Some(files) = &mut job.files {
+            files.paths.iter_mut().for_each(join);
+        }
+        if let Some(inventory) = &mut job.inventory {
+            join(&mut inventory.file);
+        }
+        if let Some(ldap) = &mut job.ldap {
+            ldap.ca.iter_mut().for_each(join);
+            ldap.password_file.iter_mut().for_each(join);
         }
     }
     Ok(config)

@@ -6,6 +6,7 @@ mod cli;
 mod commands;
 mod config;
 mod context;
+mod history;
 mod output;
 mod report;
 mod write;
@@ -14,7 +15,10 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use crate::cli::{Cli, CollectCommand, Command, ModelCommand, PolicyCommand, RulesCommand};
+use crate::cli::{
+    Cli, CollectCommand, Command, ConfigCommand, HistoryCommand, ModelCommand, PolicyCommand,
+    RulesCommand,
+};
 
 /// mimalloc: evidence records are many small strings, and the system allocator
 /// costs about a fifth of certificate parse time (see collectors/benches).
@@ -53,6 +57,12 @@ fn main() -> ExitCode {
         Command::Report(args) => commands::report::run(&cli.global, args),
         Command::Schema => commands::report::schema(),
         Command::Demo(args) => commands::demo::run(&cli.global, args),
+        Command::Scan(args) => commands::scan::run(&cli.global, args),
+        Command::Config(ConfigCommand::Check { file }) => commands::scan::check(file),
+        Command::History(HistoryCommand::List { store, limit }) => {
+            commands::scan::list(store, *limit)
+        }
+        Command::Diff(args) => commands::scan::diff(args),
     };
     match result {
         Ok(code) => code,

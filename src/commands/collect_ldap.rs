@@ -29,7 +29,7 @@ pub fn run(args: &CollectLdapArgs) -> Result<ExitCode> {
         bail!("a password was given without --bind-dn");
     }
     let tls = if args.starttls || args.url.starts_with("ldaps://") {
-        Some(Arc::new(tls_config(args)?))
+        Some(Arc::new(tls_config_from(args.ca.as_deref())?))
     } else {
         None
     };
@@ -71,9 +71,10 @@ pub fn run(args: &CollectLdapArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn tls_config(args: &CollectLdapArgs) -> Result<rustls::ClientConfig> {
+/// A TLS client configuration trusting `ca` (PEM), or the system store.
+pub fn tls_config_from(ca: Option<&std::path::Path>) -> Result<rustls::ClientConfig> {
     let mut roots = rustls::RootCertStore::empty();
-    match &args.ca {
+    match ca {
         Some(path) => {
             let text = pkimm_model::read::read_text_file(path, 64 * 1024 * 1024)?;
             for der in CertificateDer::pem_slice_iter(text.as_bytes()) {

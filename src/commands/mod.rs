@@ -15,5 +15,6 @@ pub mod policy;
 pub mod report;
 pub mod rules_list;
 pub mod rules_test;
+pub mod scan;
 pub mod score;
 pub mod validate;

@@ -12,4 +12,5 @@ mod collect_revocation;
 mod collect_tls;
 mod evaluate;
 mod model_show;
+mod scan;
 mod score;

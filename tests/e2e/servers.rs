@@ -218,7 +218,11 @@ impl OpensslServer {
     }
 
     pub fn start_with(pki: &TestPki, cert: &str, key: &str, extra: &[&str]) -> Self {
-        let port = free_port();
+        Self::start_on(pki, free_port(), cert, key, extra)
+    }
+
+    /// Like [`Self::start_with`] on a given port.
+    pub fn start_on(pki: &TestPki, port: u16, cert: &str, key: &str, extra: &[&str]) -> Self {
         let child = Command::new("openssl")
             .arg("s_server")
             .arg("-accept")
