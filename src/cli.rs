@@ -87,6 +87,11 @@ pub enum Command {
     /// history. Exit 1 when findings reach --fail-on, 2 on errors.
     #[command(after_help = EXIT_CODES_HELP)]
     Scan(ScanArgs),
+    /// Run the jobs of a scan config on their cron schedules, never
+    /// overlapping, and serve /metrics, /healthz and /api/latest. Stops
+    /// cleanly on SIGTERM after the scan in flight.
+    #[command(after_help = EXIT_CODES_HELP)]
+    Agent(AgentArgs),
     /// Check a scan config.
     #[command(subcommand, after_help = EXIT_CODES_HELP)]
     Config(ConfigCommand),
@@ -144,6 +149,17 @@ pub struct ScanArgs {
     /// Exit with code 1 when an unwaived finding at or above this severity exists.
     #[arg(long, value_enum, value_name = "SEVERITY")]
     pub fail_on: Option<SeverityArg>,
+}
+
+/// Arguments of `pkimm agent`.
+#[derive(Debug, Args)]
+pub struct AgentArgs {
+    /// The scan config (TOML).
+    #[arg(long, value_name = "FILE")]
+    pub config: PathBuf,
+    /// Address for /metrics, /healthz and /api/latest.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:9464")]
+    pub listen: String,
 }
 
 /// `pkimm config ...`

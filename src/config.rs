@@ -235,7 +235,7 @@ pub fn load(path: &Path) -> Result<ScanConfig> {
             ));
         }
         if let Some(schedule) = &job.schedule {
-            schedule.parse::<croner::Cron>().map_err(|e| {
+            parse_schedule(schedule).map_err(|e| {
                 origin(format!(
                     "schedule {schedule:?} is not a cron expression: {e}"
                 ))
@@ -256,6 +256,14 @@ pub fn load(path: &Path) -> Result<ScanConfig> {
         }
     }
     Ok(config)
+}
+
+/// Parses a cron expression: five fields, or six with seconds first.
+pub fn parse_schedule(text: &str) -> Result<croner::Cron, croner::errors::CronError> {
+    croner::parser::CronParser::builder()
+        .seconds(croner::parser::Seconds::Optional)
+        .build()
+        .parse(text)
 }
 
 fn duration<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Duration>, D::Error> {

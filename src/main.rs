@@ -58,6 +58,7 @@ fn main() -> ExitCode {
         Command::Schema => commands::report::schema(),
         Command::Demo(args) => commands::demo::run(&cli.global, args),
         Command::Scan(args) => commands::scan::run(&cli.global, args),
+        Command::Agent(args) => commands::agent::run(&cli.global, args),
         Command::Config(ConfigCommand::Check { file }) => commands::scan::check(file),
         Command::History(HistoryCommand::List { store, limit }) => {
             commands::scan::list(store, *limit)

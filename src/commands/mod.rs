@@ -1,5 +1,6 @@
 //! One module per command.
 
+pub mod agent;
 pub mod assess;
 pub mod collect_common;
 pub mod collect_files;

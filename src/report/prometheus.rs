@@ -93,70 +93,7 @@ pub fn render(document: &ReportDocument, bundle: Option<&EvidenceBundle>) -> Str
         );
     }
     if let Some(bundle) = bundle {
-        out.family(
-            "pkimm_cert_not_after_seconds",
-            "Certificate expiry as a Unix timestamp.",
-        );
-        for c in &bundle.certificates {
-            let source = c.observations.first().map_or("", |o| o.source.as_str());
-            out.sample(
-                "pkimm_cert_not_after_seconds",
-                &[
-                    ("fingerprint", &c.fingerprint_sha256),
-                    ("subject", &c.subject),
-                    ("issuer", &c.issuer),
-                    ("source", source),
-                ],
-                c.not_after.unix() as f64,
-            );
-        }
-        out.family(
-            "pkimm_crl_next_update_seconds",
-            "CRL nextUpdate as a Unix timestamp.",
-        );
-        let mut seen = std::collections::BTreeSet::new();
-        for crl in &bundle.crls {
-            let url = crl.observations.first().map_or("", |o| o.source.as_str());
-            if let Some(next) = crl.next_update {
-                if seen.insert(url.to_string()) {
-                    out.sample(
-                        "pkimm_crl_next_update_seconds",
-                        &[("url", url)],
-                        next.unix() as f64,
-                    );
-                }
-            }
-        }
-        out.family(
-            "pkimm_ocsp_up",
-            "Whether the OCSP responder answered successfully (1) or not (0).",
-        );
-        let mut seen = std::collections::BTreeSet::new();
-        for o in &bundle.ocsp_checks {
-            if seen.insert(o.responder_url.clone()) {
-                let up = o.response_status.as_deref() == Some("successful");
-                out.sample(
-                    "pkimm_ocsp_up",
-                    &[("url", &o.responder_url)],
-                    f64::from(u8::from(up)),
-                );
-            }
-        }
-        out.family(
-            "pkimm_tls_endpoint_up",
-            "Whether the TLS endpoint completed a handshake (1) or not (0).",
-        );
-        let mut seen = std::collections::BTreeSet::new();
-        for e in &bundle.tls_endpoints {
-            let sni = e.sni.clone().unwrap_or_default();
-            if seen.insert((e.target.clone(), sni.clone())) {
-                out.sample(
-                    "pkimm_tls_endpoint_up",
-                    &[("target", &e.target), ("sni", &sni)],
-                    f64::from(u8::from(!e.versions.is_empty())),
-                );
-            }
-        }
+        evidence_families(&mut out, bundle);
     }
     out.family(
         "pkimm_report_generated_timestamp_seconds",
@@ -170,13 +107,85 @@ pub fn render(document: &ReportDocument, bundle: Option<&EvidenceBundle>) -> Str
     out.text
 }
 
+/// Metric families about the evidence itself: certificate expiry, CRL
+/// nextUpdate, OCSP and TLS endpoint availability.
+pub fn evidence_families(out: &mut Exposition, bundle: &EvidenceBundle) {
+    out.family(
+        "pkimm_cert_not_after_seconds",
+        "Certificate expiry as a Unix timestamp.",
+    );
+    for c in &bundle.certificates {
+        let source = c.observations.first().map_or("", |o| o.source.as_str());
+        out.sample(
+            "pkimm_cert_not_after_seconds",
+            &[
+                ("fingerprint", &c.fingerprint_sha256),
+                ("subject", &c.subject),
+                ("issuer", &c.issuer),
+                ("source", source),
+            ],
+            c.not_after.unix() as f64,
+        );
+    }
+    out.family(
+        "pkimm_crl_next_update_seconds",
+        "CRL nextUpdate as a Unix timestamp.",
+    );
+    let mut seen = std::collections::BTreeSet::new();
+    for crl in &bundle.crls {
+        let url = crl.observations.first().map_or("", |o| o.source.as_str());
+        if let Some(next) = crl.next_update {
+            if seen.insert(url.to_string()) {
+                out.sample(
+                    "pkimm_crl_next_update_seconds",
+                    &[("url", url)],
+                    next.unix() as f64,
+                );
+            }
+        }
+    }
+    out.family(
+        "pkimm_ocsp_up",
+        "Whether the OCSP responder answered successfully (1) or not (0).",
+    );
+    let mut seen = std::collections::BTreeSet::new();
+    for o in &bundle.ocsp_checks {
+        if seen.insert(o.responder_url.clone()) {
+            let up = o.response_status.as_deref() == Some("successful");
+            out.sample(
+                "pkimm_ocsp_up",
+                &[("url", &o.responder_url)],
+                f64::from(u8::from(up)),
+            );
+        }
+    }
+    out.family(
+        "pkimm_tls_endpoint_up",
+        "Whether the TLS endpoint completed a handshake (1) or not (0).",
+    );
+    let mut seen = std::collections::BTreeSet::new();
+    for e in &bundle.tls_endpoints {
+        let sni = e.sni.clone().unwrap_or_default();
+        if seen.insert((e.target.clone(), sni.clone())) {
+            out.sample(
+                "pkimm_tls_endpoint_up",
+                &[("target", &e.target), ("sni", &sni)],
+                f64::from(u8::from(!e.versions.is_empty())),
+            );
+        }
+    }
+}
+
+/// A Prometheus text exposition being written.
 #[derive(Default)]
-struct Exposition {
-    text: String,
+pub struct Exposition {
+    /// The text so far.
+    pub text: String,
 }
 
 impl Exposition {
-    fn family(&mut self, name: &str, help: &str) {
+    /// Starts a metric family (gauge).
+    pub fn family(&mut self, name: &str, help: &str) {
         let _ = writeln!(
             self.text,
             "# HELP {name} {}",
@@ -185,7 +194,8 @@ impl Exposition {
         let _ = writeln!(self.text, "# TYPE {name} gauge");
     }
 
-    fn sample(&mut self, name: &str, labels: &[(&str, &str)], value: f64) {
+    /// Adds one sample.
+    pub fn sample(&mut self, name: &str, labels: &[(&str, &str)], value: f64) {
         self.text.push_str(name);
         if !labels.is_empty() {
             self.text.push('{');

@@ -4,6 +4,7 @@ mod browser;
 mod servers;
 mod support;
 
+mod agent;
 mod assess_report;
 mod cli_help;
 mod collect;
