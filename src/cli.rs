@@ -181,9 +181,10 @@ pub struct StoreArgs {
     /// The scan config naming the store.
     #[arg(long, value_name = "FILE", conflicts_with = "store")]
     pub config: Option<PathBuf>,
-    /// The SQLite store itself.
-    #[arg(long, value_name = "FILE")]
-    pub store: Option<PathBuf>,
+    /// The store itself: a SQLite file or a postgres:// URL (password from
+    /// PKIMM_STORE_PASSWORD).
+    #[arg(long, value_name = "LOCATION")]
+    pub store: Option<String>,
 }
 
 /// `pkimm history ...`
@@ -227,8 +228,19 @@ pub struct DemoArgs {
 #[derive(Debug, Args)]
 pub struct AssessArgs {
     /// Evidence bundles (merged when several).
-    #[arg(value_name = "BUNDLE", required = true)]
+    #[arg(value_name = "BUNDLE", required_unless_present = "from_store")]
     pub bundles: Vec<PathBuf>,
+    /// Also take the latest scan of every job and agent from the history
+    /// named by --config or --store.
+    #[arg(long)]
+    pub from_store: bool,
+    /// With --from-store: only scans that finished within this time (such as
+    /// 24h, 90m, 7d).
+    #[arg(long, value_name = "AGE", default_value = "24h")]
+    pub since: String,
+    /// Where the history is (with --from-store).
+    #[command(flatten)]
+    pub store: StoreArgs,
     /// An existing assessment to merge into (default: the output file, when it
     /// exists).
     #[arg(long, value_name = "FILE")]

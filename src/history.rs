@@ -1,8 +1,10 @@
-//! The scan history: an embedded SQLite database (WAL, one transaction per
-//! scan, so a crash mid-scan leaves the last complete scans intact). It keeps
-//! scan metadata, the evidence bundle, the certificates, endpoints and
-//! findings of each scan, and the suggested levels, for `history list`,
-//! `diff` and trends.
+//! The scan history: an embedded SQLite database by default (WAL, one
+//! transaction per scan, so a crash mid-scan leaves the last complete scans
+//! intact), or a shared PostgreSQL database for many agents (same schema,
+//! migrations under an advisory lock, one transaction per scan). It keeps scan
+//! metadata, the evidence bundle, the certificates, endpoints and findings of
+//! each scan, and the suggested levels, for `history list`, `diff`, trends and
+//! merged assessments.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -86,12 +88,111 @@ pub struct Snapshot {
     pub levels: BTreeMap<String, i64>,
 }
 
-/// The store.
-pub struct Store {
-    conn: Connection,
+/// A history store.
+pub enum Store {
+    /// An embedded SQLite file.
+    Sqlite(SqliteStore),
+    /// A shared PostgreSQL database.
+    Postgres(crate::history_pg::PgStore),
+}
+
+/// What a scan is stored with.
+pub struct ScanInput<'a> {
+    /// Job name.
+    pub job: &'a str,
+    /// Agent.
+    pub agent: &'a str,
+    /// Start time.
+    pub started: UtcTime,
+    /// The evidence.
+    pub bundle: &'a EvidenceBundle,
+    /// The evaluation.
+    pub evaluation: &'a Evaluation,
+    /// Suggested levels: requirement → (level, confidence).
+    pub levels: &'a BTreeMap<String, (i64, String)>,
+}
+
+impl ScanInput<'_> {
+    /// The one-line summary stored with the scan.
+    pub fn summary(&self) -> String {
+        format!(
+            "{} certificates, {} endpoints, {} CRLs, {} findings, {} failures",
+            self.bundle.certificates.len(),
+            self.bundle.tls_endpoints.len(),
+            self.bundle.crls.len(),
+            self.failing().count(),
+            self.bundle.failures.len()
+        )
+    }
+
+    /// Unwaived failing findings.
+    pub fn failing(&self) -> impl Iterator<Item = &pkimm_rules::Finding> + Clone {
+        self.evaluation
+            .findings
+            .iter()
+            .filter(|f| f.outcome == Outcome::Fail && f.waived.is_none())
+    }
 }
 
 impl Store {
+    /// Opens a SQLite file, or PostgreSQL for `postgres://` locations (the
+    /// password, when needed, from `PKIMM_STORE_PASSWORD`).
+    pub fn open_location(location: &str) -> Result<Self> {
+        if location.starts_with("postgres://") || location.starts_with("postgresql://") {
+            Ok(Self::Postgres(crate::history_pg::PgStore::open(location)?))
+        } else {
+            Ok(Self::Sqlite(SqliteStore::open(Path::new(location))?))
+        }
+    }
+
+    /// Records one complete scan atomically; returns its id.
+    pub fn record(&mut self, scan: &ScanInput<'_>) -> Result<i64> {
+        match self {
+            Self::Sqlite(s) => s.record(scan),
+            Self::Postgres(s) => s.record(scan),
+        }
+    }
+
+    /// Deletes scans older than `days`.
+    pub fn retain(&mut self, days: u32) -> Result<usize> {
+        match self {
+            Self::Sqlite(s) => s.retain(days),
+            Self::Postgres(s) => s.retain(days),
+        }
+    }
+
+    /// The newest scans first.
+    pub fn list(&mut self, limit: usize) -> Result<Vec<ScanRow>> {
+        match self {
+            Self::Sqlite(s) => s.list(limit),
+            Self::Postgres(s) => s.list(limit),
+        }
+    }
+
+    /// What a scan saw.
+    pub fn snapshot(&mut self, id: i64) -> Result<Option<Snapshot>> {
+        match self {
+            Self::Sqlite(s) => s.snapshot(id),
+            Self::Postgres(s) => s.snapshot(id),
+        }
+    }
+
+    /// The bundles of the latest scan of every (job, agent) that finished
+    /// after `since`.
+    pub fn latest_bundles(&mut self, since: UtcTime) -> Result<Vec<EvidenceBundle>> {
+        match self {
+            Self::Sqlite(s) => s.latest_bundles(since),
+            Self::Postgres(s) => s.latest_bundles(since),
+        }
+    }
+}
+
+/// The SQLite store.
+pub struct SqliteStore {
+    conn: Connection,
+}
+
+impl SqliteStore {
     /// Opens (and creates or migrates) the database.
     pub fn open(path: &Path) -> Result<Self> {
         let mut conn = Connection::open(path)
@@ -119,27 +220,11 @@ impl Store {
     }
 
     /// Records one complete scan in a single transaction and returns its id.
-    pub fn record(
-        &mut self,
-        job: &str,
-        agent: &str,
-        started: UtcTime,
-        bundle: &EvidenceBundle,
-        evaluation: &Evaluation,
-        levels: &BTreeMap<String, (i64, String)>,
-    ) -> Result<i64> {
-        let failing = evaluation
-            .findings
-            .iter()
-            .filter(|f| f.outcome == Outcome::Fail && f.waived.is_none());
-        let summary = format!(
-            "{} certificates, {} endpoints, {} CRLs, {} findings, {} failures",
-            bundle.certificates.len(),
-            bundle.tls_endpoints.len(),
-            bundle.crls.len(),
-            failing.clone().count(),
-            bundle.failures.len()
-        );
+    pub fn record(&mut self, scan: &ScanInput<'_>) -> Result<i64> {
+        let (job, agent, started, bundle) = (scan.job, scan.agent, scan.started, scan.bundle);
+        let failing = scan.failing();
+        let summary = scan.summary();
+        let levels = scan.levels;
         let tx = self.conn.transaction()?;
         tx.execute(
             "INSERT INTO scans (job, agent, started, finished, summary, bundle) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -204,7 +289,7 @@ impl Store {
     }
 
     /// The newest scans first.
-    pub fn list(&self, limit: usize) -> Result<Vec<ScanRow>> {
+    pub fn list(&mut self, limit: usize) -> Result<Vec<ScanRow>> {
         let mut query = self.conn.prepare(
             "SELECT id, job, agent, started, finished, summary FROM scans ORDER BY id DESC LIMIT ?1",
         )?;
@@ -221,8 +306,18 @@ impl Store {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
+    /// The bundles of the latest scan per (job, agent) finished after `since`.
+    pub fn latest_bundles(&mut self, since: UtcTime) -> Result<Vec<EvidenceBundle>> {
+        let mut query = self.conn.prepare(
+            "SELECT bundle FROM scans WHERE id IN (SELECT MAX(id) FROM scans WHERE finished >= ?1 GROUP BY job, agent)",
+        )?;
+        let rows = query.query_map(params![since.to_string()], |r| r.get::<_, Vec<u8>>(0))?;
+        rows.map(|blob| Ok(serde_json::from_slice(&blob?).context("stored bundle")?))
+            .collect()
+    }
+
     /// What a scan saw; `None` when there is no such scan.
-    pub fn snapshot(&self, id: i64) -> Result<Option<Snapshot>> {
+    pub fn snapshot(&mut self, id: i64) -> Result<Option<Snapshot>> {
         let exists: Option<i64> = self
             .conn
             .query_row("SELECT id FROM scans WHERE id = ?1", params![id], |r| {

@@ -7,6 +7,7 @@ mod commands;
 mod config;
 mod context;
 mod history;
+mod history_pg;
 mod output;
 mod report;
 mod write;

@@ -4,7 +4,6 @@
 //! or SIGINT lets the scan in flight finish and be stored, then exits.
 
 use std::collections::BTreeMap;
-use std::path::Path;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -21,7 +20,7 @@ use serde::Serialize;
 
 use crate::cli::{AgentArgs, GlobalArgs};
 use crate::commands::collect_common::agent_name;
-use crate::commands::scan::{collect_job, store_path};
+use crate::commands::scan::{collect_job, store_location};
 use crate::config::{self, parse_schedule};
 use crate::history::Store;
 use crate::report::prometheus::{evidence_families, Exposition};
@@ -95,8 +94,8 @@ pub fn run(global: &GlobalArgs, args: &AgentArgs) -> Result<ExitCode> {
     };
     let mappings = pkimm_scoring::prefill::LevelMappings::builtin(&model)?;
     let agent = agent_name(config.agent.as_deref());
-    let store_file = store_path(&args.config, &config)?;
-    let mut store = Store::open(&store_file)?;
+    let store_file = store_location(&args.config, &config);
+    let mut store = Store::open_location(&store_file)?;
 
     let state: Shared = Arc::new(Mutex::new(AgentState {
         agent: agent.clone(),
@@ -163,8 +162,14 @@ pub fn run(global: &GlobalArgs, args: &AgentArgs) -> Result<ExitCode> {
                         })
                     })
                     .collect();
-                let scan_id =
-                    store.record(&job.name, &agent, started, &bundle, &evaluation, &levels)?;
+                let scan_id = store.record(&crate::history::ScanInput {
+                    job: &job.name,
+                    agent: &agent,
+                    started,
+                    bundle: &bundle,
+                    evaluation: &evaluation,
+                    levels: &levels,
+                })?;
                 let mut findings: BTreeMap<String, u64> = BTreeMap::new();
                 for f in &evaluation.findings {
                     if f.outcome == Outcome::Fail && f.waived.is_none() {
@@ -201,16 +206,9 @@ pub fn run(global: &GlobalArgs, args: &AgentArgs) -> Result<ExitCode> {
             store.retain(days)?;
         }
     }
-    eprintln!(
-        "pkimm agent: stopped; the history in {} is consistent",
-        display(&store_file)
-    );
+    eprintln!("pkimm agent: stopped; the history in {store_file} is consistent");
     drop(runtime);
     Ok(ExitCode::SUCCESS)
-}
-
-fn display(path: &Path) -> String {
-    path.display().to_string()
 }
 
 async fn watch_signals(stop: Arc<AtomicBool>) {

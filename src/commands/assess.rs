@@ -37,7 +37,28 @@ pub fn run(global: &GlobalArgs, args: &AssessArgs) -> Result<ExitCode> {
             fresh
         }
     };
-    let (evaluation, _) = context::evaluate_bundles(&model, &args.bundles, &args.inputs)?;
+    let mut bundle = if args.bundles.is_empty() {
+        pkimm_model::evidence::EvidenceBundle::new(format!("pkimm {}", env!("CARGO_PKG_VERSION")))
+    } else {
+        context::load_bundles(&args.bundles)?
+    };
+    if args.from_store {
+        let age = parse_age(&args.since)?;
+        let since = UtcTime::from_unix(UtcTime::now().unix() - age).unwrap_or_else(UtcTime::now);
+        let mut store = crate::commands::scan::open_store(&args.store)?;
+        let found = store.latest_bundles(since)?;
+        eprintln!(
+            "merging the latest scans of {} jobs and agents from the history",
+            found.len()
+        );
+        if found.is_empty() && args.bundles.is_empty() {
+            anyhow::bail!("no scan in the history finished within {}", args.since);
+        }
+        for b in found {
+            bundle.merge(b);
+        }
+    }
+    let (evaluation, _) = context::evaluate_loaded(&model, &bundle, &args.inputs)?;
     let prefilled = prefill(&model, &evaluation, &mappings);
     let mut findings: BTreeMap<String, u64> = BTreeMap::new();
     for finding in &evaluation.findings {
@@ -83,4 +104,21 @@ pub fn run(global: &GlobalArgs, args: &AssessArgs) -> Result<ExitCode> {
         eprintln!("no longer stale: {}", summary.cleared_stale.join(", "));
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Parses an age such as `24h`, `90m`, `7d` or `30s` into seconds.
+fn parse_age(text: &str) -> Result<i64> {
+    let text = text.trim();
+    let (number, unit) = text.split_at(text.len().saturating_sub(1));
+    let scale = match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        _ => anyhow::bail!("--since {text:?}: use a number with s, m, h or d, such as 24h"),
+    };
+    let n: i64 = number.parse().map_err(|_| {
+        anyhow::anyhow!("--since {text:?}: use a number with s, m, h or d, such as 24h")
+    })?;
+    Ok(n.saturating_mul(scale))
 }

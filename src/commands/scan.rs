@@ -1,7 +1,7 @@
 //! `pkimm scan`, `pkimm config check`, `pkimm history list` and `pkimm diff`.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -28,25 +28,22 @@ const DEFAULT_STORE: &str = "pkimm-history.sqlite";
 /// Default retention.
 const DEFAULT_RETENTION_DAYS: u32 = 90;
 
-/// The store a config names.
-pub fn store_path(config_path: &Path, config: &ScanConfig) -> Result<PathBuf> {
+/// The store a config names: a SQLite path or a `postgres://` URL.
+pub fn store_location(config_path: &Path, config: &ScanConfig) -> String {
     match &config.store {
-        Some(s) if s.starts_with("postgres://") || s.starts_with("postgresql://") => Err(anyhow!(
-            "{}: PostgreSQL stores are not supported yet; use a SQLite file",
-            config_path.display()
-        )),
-        Some(s) => Ok(PathBuf::from(s)),
-        None => Ok(config_path
+        Some(s) => s.clone(),
+        None => config_path
             .parent()
             .unwrap_or(Path::new("."))
-            .join(DEFAULT_STORE)),
+            .join(DEFAULT_STORE)
+            .display()
+            .to_string(),
     }
 }
 
 /// Runs `pkimm config check`.
 pub fn check(file: &Path) -> Result<ExitCode> {
     let config = config::load(file)?;
-    store_path(file, &config)?;
     for job in &config.jobs {
         let collectors: Vec<&str> = [
             job.tls.as_ref().map(|_| "tls"),
@@ -90,7 +87,7 @@ pub fn run(global: &GlobalArgs, args: &ScanArgs) -> Result<ExitCode> {
     };
     let mappings = LevelMappings::builtin(&model)?;
     let agent = agent_name(config.agent.as_deref());
-    let mut store = Store::open(&store_path(&args.config, &config)?)?;
+    let mut store = Store::open_location(&store_location(&args.config, &config))?;
     let jobs: Vec<&JobConfig> = config
         .jobs
         .iter()
@@ -132,7 +129,14 @@ pub fn run(global: &GlobalArgs, args: &ScanArgs) -> Result<ExitCode> {
                 })
             })
             .collect();
-        let id = store.record(&job.name, &agent, started, &bundle, &evaluation, &levels)?;
+        let id = store.record(&history::ScanInput {
+            job: &job.name,
+            agent: &agent,
+            started,
+            bundle: &bundle,
+            evaluation: &evaluation,
+            levels: &levels,
+        })?;
         if let Some(dir) = &config.output_dir {
             let dir = dir.join(&job.name).join(id.to_string());
             std::fs::create_dir_all(&dir)
@@ -242,24 +246,24 @@ pub fn collect_job(config: &ScanConfig, job: &JobConfig, agent: &str) -> Result<
     Ok(bundle)
 }
 
-fn open_store(args: &StoreArgs) -> Result<Store> {
-    let path = match (&args.store, &args.config) {
-        (Some(path), _) => path.clone(),
-        (None, Some(config_path)) => store_path(config_path, &config::load(config_path)?)?,
-        (None, None) => return Err(anyhow!("give --config FILE or --store FILE")),
+/// Opens the store named by `--store` or by the config.
+pub fn open_store(args: &StoreArgs) -> Result<Store> {
+    let location = match (&args.store, &args.config) {
+        (Some(location), _) => location.clone(),
+        (None, Some(config_path)) => store_location(config_path, &config::load(config_path)?),
+        (None, None) => return Err(anyhow!("give --config FILE or --store LOCATION")),
     };
-    if !path.exists() {
+    if !location.contains("://") && !Path::new(&location).exists() {
         return Err(anyhow!(
-            "{}: no history store (run pkimm scan first)",
-            path.display()
+            "{location}: no history store (run pkimm scan first)"
         ));
     }
-    Store::open(&path)
+    Store::open_location(&location)
 }
 
 /// Runs `pkimm history list`.
 pub fn list(args: &StoreArgs, limit: usize) -> Result<ExitCode> {
-    let store = open_store(args)?;
+    let mut store = open_store(args)?;
     let mut table = new_table(["scan", "job", "agent", "started", "finished", "summary"]);
     for row in store.list(limit)? {
         table.add_row(vec![
@@ -277,7 +281,7 @@ pub fn list(args: &StoreArgs, limit: usize) -> Result<ExitCode> {
 
 /// Runs `pkimm diff`.
 pub fn diff(args: &DiffArgs) -> Result<ExitCode> {
-    let store = open_store(&args.store)?;
+    let mut store = open_store(&args.store)?;
     let a = store
         .snapshot(args.a)?
         .ok_or_else(|| anyhow!("no scan {}", args.a))?;

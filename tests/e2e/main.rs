@@ -13,5 +13,6 @@ mod collect_revocation;
 mod collect_tls;
 mod evaluate;
 mod model_show;
+mod postgres;
 mod scan;
 mod score;

@@ -1,0 +1,233 @@
+//! Many agents, one PostgreSQL history: concurrent scans from two agents, then
+//! one assessment merged from the latest scan of each. PostgreSQL runs on
+//! loopback from Debian's packages, started by the test as the `postgres`
+//! user (`.ci/run` installs it and sets PKIMM_REQUIRE_POSTGRES=1).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use serde_json::Value;
+
+use crate::servers::free_port;
+use crate::support::{fixture, pkimm};
+
+struct Postgres {
+    _dir: tempfile::TempDir,
+    data: PathBuf,
+    bin: PathBuf,
+    port: u16,
+}
+
+impl Drop for Postgres {
+    fn drop(&mut self) {
+        let _ = Command::new("runuser")
+            .args(["-u", "postgres", "--"])
+            .arg(self.bin.join("pg_ctl"))
+            .args(["-D", self.data.to_str().unwrap(), "-m", "immediate", "stop"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
+    }
+}
+
+fn postgres_bin() -> Option<PathBuf> {
+    let mut versions: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
+        .ok()?
+        .flatten()
+        .map(|e| e.path().join("bin"))
+        .filter(|p| p.join("initdb").exists())
+        .collect();
+    versions.sort();
+    versions.pop()
+}
+
+fn run_as_postgres(bin: &Path, tool: &str, args: &[&str]) {
+    let out = Command::new("runuser")
+        .args(["-u", "postgres", "--"])
+        .arg(bin.join(tool))
+        .args(args)
+        .output()
+        .expect("runuser runs");
+    assert!(
+        out.status.success(),
+        "{tool}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+impl Postgres {
+    fn start() -> Option<Self> {
+        let bin = postgres_bin();
+        let is_root = Command::new("id")
+            .arg("-u")
+            .output()
+            .is_ok_and(|o| o.stdout.starts_with(b"0"));
+        let (Some(bin), true) = (bin, is_root) else {
+            assert!(
+                std::env::var_os("PKIMM_REQUIRE_POSTGRES").is_none(),
+                "PKIMM_REQUIRE_POSTGRES is set but PostgreSQL (or root, to run it as postgres) is missing"
+            );
+            eprintln!("PostgreSQL not available; skipping");
+            return None;
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let status = Command::new("chown")
+            .arg("postgres")
+            .arg(dir.path())
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let data = dir.path().join("data");
+        let port = free_port();
+        run_as_postgres(
+            &bin,
+            "initdb",
+            &["-D", data.to_str().unwrap(), "-A", "trust", "-U", "pkimm"],
+        );
+        let options = format!("-p {port} -k {} -h 127.0.0.1", dir.path().display());
+        let log = dir.path().join("log");
+        run_as_postgres(
+            &bin,
+            "pg_ctl",
+            &[
+                "-D",
+                data.to_str().unwrap(),
+                "-o",
+                &options,
+                "-l",
+                log.to_str().unwrap(),
+                "-w",
+                "start",
+            ],
+        );
+        let pg = Self {
+            _dir: dir,
+            data,
+            bin,
+            port,
+        };
+        let out = Command::new("psql")
+            .args([
+                "-h",
+                "127.0.0.1",
+                "-p",
+                &port.to_string(),
+                "-U",
+                "pkimm",
+                "-d",
+                "postgres",
+                "-c",
+                "CREATE DATABASE pkimm",
+            ])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        Some(pg)
+    }
+
+    fn url(&self) -> String {
+        format!("postgres://pkimm@127.0.0.1:{}/pkimm", self.port)
+    }
+}
+
+fn config(dir: &Path, name: &str, store: &str, body: &str) -> PathBuf {
+    let path = dir.join(format!("{name}.toml"));
+    std::fs::write(
+        &path,
+        format!("store = \"{store}\"\nagent = \"{name}\"\n\n[[job]]\nname = \"zone\"\n{body}\n"),
+    )
+    .unwrap();
+    path
+}
+
+#[test]
+fn two_agents_write_at_once_and_one_assessment_merges_them() {
+    let Some(pg) = Postgres::start() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let a = config(
+        dir.path(),
+        "agent-a",
+        &pg.url(),
+        &format!(
+            "files = {{ paths = [\"{}\"] }}",
+            fixture("pki/leaf").display()
+        ),
+    );
+    let b = config(
+        dir.path(),
+        "agent-b",
+        &pg.url(),
+        &format!(
+            "files = {{ paths = [\"{}\"] }}\ninventory = {{ file = \"{}\" }}",
+            fixture("pki/ca").display(),
+            fixture("inventory/ca-export.csv").display()
+        ),
+    );
+    // Four scans at once: two per agent, all writing to the same database.
+    let children: Vec<_> = [&a, &b, &a, &b]
+        .iter()
+        .map(|c| {
+            Command::new(env!("CARGO_BIN_EXE_pkimm"))
+                .args(["scan", "--config", c.to_str().unwrap()])
+                .stdout(Stdio::null())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for child in children {
+        let out = child.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let run = pkimm(["history", "list", "--store", &pg.url()]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.stdout.matches("agent-a").count(), 2, "{}", run.stdout);
+    assert_eq!(run.stdout.matches("agent-b").count(), 2, "{}", run.stdout);
+
+    let merged = dir.path().join("merged.json");
+    let run = pkimm([
+        "assess",
+        "--from-store",
+        "--config",
+        a.to_str().unwrap(),
+        "--since",
+        "1h",
+        "-o",
+        merged.to_str().unwrap(),
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("latest scans of 2 jobs and agents"),
+        "{}",
+        run.stderr
+    );
+    let assessment: Value =
+        serde_json::from_str(&std::fs::read_to_string(&merged).unwrap()).unwrap();
+    let records = &assessment["prefill"]["records"];
+    let leaves = std::fs::read_dir(fixture("pki/leaf"))
+        .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .path()
+                .extension()
+                .is_some_and(|x| x == "pem")
+        })
+        .count() as u64;
+    assert!(
+        records["certificate"].as_u64().unwrap() >= leaves + 3,
+        "{records}"
+    );
+    assert!(
+        records["inventory_record"].as_u64().unwrap() > 0,
+        "{records}"
+    );
+}
