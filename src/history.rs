@@ -312,7 +312,7 @@ impl SqliteStore {
             "SELECT bundle FROM scans WHERE id IN (SELECT MAX(id) FROM scans WHERE finished >= ?1 GROUP BY job, agent)",
         )?;
         let rows = query.query_map(params![since.to_string()], |r| r.get::<_, Vec<u8>>(0))?;
-        rows.map(|blob| Ok(serde_json::from_slice(&blob?).context("stored bundle")?))
+        rows.map(|blob| serde_json::from_slice(&blob?).context("stored bundle"))
             .collect()
     }
 
