@@ -48,12 +48,16 @@ fn agent_schedules_serves_metrics_and_stops_on_sigterm() {
     let first = TestPki::new();
     let tls_port = free_port();
     let http_port = free_port();
+    // A stalling endpoint makes every scan last about two seconds, so the
+    // SIGTERM below lands mid-scan.
+    let stall = crate::servers::stalling_server();
     let config = dir.path().join("scan.toml");
     std::fs::write(
         &config,
         format!(
-            "store = \"history.sqlite\"\nagent = \"agent-test\"\n\n[[job]]\nname = \"web\"\nschedule = \"*/2 * * * * *\"\n\
-             tls = {{ targets = [\"127.0.0.1:{tls_port} sni=localhost\"], legacy = false, ciphers = false }}\n"
+            "store = \"history.sqlite\"\nagent = \"agent-test\"\n\n[[job]]\nname = \"web\"\nschedule = \"* * * * * *\"\n\
+             tls = {{ targets = [\"127.0.0.1:{tls_port} sni=localhost\", \"{stall}\"], legacy = false, ciphers = false, \
+             handshake_timeout = \"2s\", retries = 0 }}\n"
         ),
     )
     .unwrap();
@@ -90,7 +94,7 @@ fn agent_schedules_serves_metrics_and_stops_on_sigterm() {
     );
     let latest: Value = serde_json::from_str(&get(http_port, "/api/latest").unwrap()).unwrap();
     assert_eq!(latest["agent"], "agent-test");
-    assert_eq!(latest["jobs"]["web"]["tls_endpoints"], 1);
+    assert_eq!(latest["jobs"]["web"]["tls_endpoints"], 2);
 
     // Replace the endpoint's certificate and wait for two more cycles.
     drop(server);
@@ -100,8 +104,11 @@ fn agent_schedules_serves_metrics_and_stops_on_sigterm() {
         latest_scan(http_port).is_some_and(|id| id >= first_scan + 2)
     });
     let last_scan = latest_scan(http_port).unwrap();
+    // The next scan starts within a second and lasts about two: signal in it.
+    std::thread::sleep(Duration::from_millis(1500));
 
-    // SIGTERM: the agent finishes what it is doing and exits 0.
+    // SIGTERM mid-scan: the agent finishes the scan in flight, stores it and
+    // exits 0.
     let status = Command::new("kill")
         .args(["-TERM", &agent.id().to_string()])
         .status()
