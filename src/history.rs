@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use anyhow::{Context, Result};
-use pkimm_model::evidence::{EvidenceBundle, UtcTime};
+use pkimm_model::evidence::{EvidenceBundle, Trends, UtcTime};
 use pkimm_rules::{Evaluation, Outcome};
 use rusqlite::{params, Connection, OptionalExtension};
 
@@ -177,6 +177,30 @@ impl Store {
         }
     }
 
+    /// Renewal trends for a job and agent: the stored scans plus `current`.
+    pub fn trends(&mut self, job: &str, agent: &str, current: &EvidenceBundle) -> Result<Trends> {
+        let mut rows = match self {
+            Self::Sqlite(s) => s.endpoint_history(job, agent)?,
+            Self::Postgres(s) => s.endpoint_history(job, agent)?,
+        };
+        let now = UtcTime::now().to_string();
+        for e in &current.tls_endpoints {
+            let Some(leaf) = &e.leaf else { continue };
+            let not_after = current
+                .certificate(leaf)
+                .map(|c| c.not_after.to_string())
+                .unwrap_or_default();
+            rows.push(EndpointRow {
+                scan: i64::MAX,
+                finished: now.clone(),
+                endpoint: (e.target.clone(), e.sni.clone().unwrap_or_default()),
+                leaf: leaf.clone(),
+                not_after,
+            });
+        }
+        Ok(renewal_trends(&rows))
+    }
+
     /// The bundles of the latest scan of every (job, agent) that finished
     /// after `since`.
     pub fn latest_bundles(&mut self, since: UtcTime) -> Result<Vec<EvidenceBundle>> {
@@ -185,6 +209,69 @@ impl Store {
             Self::Postgres(s) => s.latest_bundles(since),
         }
     }
+}
+
+/// One endpoint observation in the history.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EndpointRow {
+    /// Scan id (order).
+    pub scan: i64,
+    /// When the scan finished (RFC 3339).
+    pub finished: String,
+    /// (target, SNI).
+    pub endpoint: (String, String),
+    /// Leaf fingerprint.
+    pub leaf: String,
+    /// Leaf notAfter (RFC 3339), empty when unknown.
+    pub not_after: String,
+}
+
+/// SQL for endpoint history (both stores; `?1`/`$1` job, `?2`/`$2` agent).
+pub const ENDPOINT_HISTORY_SQL: &str =
+    "SELECT s.id, s.finished, e.target, e.sni, e.leaf, COALESCE(c.not_after, '') \
+     FROM scans s JOIN endpoints e ON e.scan_id = s.id \
+     LEFT JOIN certificates c ON c.scan_id = s.id AND c.fingerprint = e.leaf \
+     WHERE s.job = ?1 AND s.agent = ?2 AND e.leaf <> '' ORDER BY s.id";
+
+/// Renewals seen in endpoint observations: each change of an endpoint's
+/// leaf is a renewal, made with the old certificate's remaining validity.
+pub fn renewal_trends(rows: &[EndpointRow]) -> Trends {
+    let mut by_endpoint: BTreeMap<&(String, String), Vec<&EndpointRow>> = BTreeMap::new();
+    for row in rows {
+        by_endpoint.entry(&row.endpoint).or_default().push(row);
+    }
+    let mut trends = Trends {
+        scans: u32::try_from(rows.iter().map(|r| r.scan).collect::<BTreeSet<_>>().len())
+            .unwrap_or(u32::MAX),
+        ..Trends::default()
+    };
+    let mut leads = Vec::new();
+    for observations in by_endpoint.values_mut() {
+        observations.sort_by_key(|r| r.scan);
+        for pair in observations.windows(2) {
+            let (old, new) = (pair[0], pair[1]);
+            if old.leaf == new.leaf {
+                continue;
+            }
+            trends.renewals += 1;
+            let (Some(expiry), Some(seen)) = (
+                UtcTime::parse(&old.not_after),
+                UtcTime::parse(&new.finished),
+            ) else {
+                continue;
+            };
+            let lead = (expiry.unix() - seen.unix()) as f64 / 86_400.0;
+            if lead > 0.0 {
+                trends.renewals_before_expiry += 1;
+            }
+            leads.push(lead);
+        }
+    }
+    if !leads.is_empty() {
+        leads.sort_by(f64::total_cmp);
+        trends.median_lead_days = Some(leads[leads.len() / 2]);
+    }
+    trends
 }
 
 /// The SQLite store.
@@ -301,6 +388,21 @@ impl SqliteStore {
                 started: r.get(3)?,
                 finished: r.get(4)?,
                 summary: r.get(5)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Endpoint observations of a job and agent, oldest first.
+    pub fn endpoint_history(&mut self, job: &str, agent: &str) -> Result<Vec<EndpointRow>> {
+        let mut query = self.conn.prepare(ENDPOINT_HISTORY_SQL)?;
+        let rows = query.query_map(params![job, agent], |r| {
+            Ok(EndpointRow {
+                scan: r.get(0)?,
+                finished: r.get(1)?,
+                endpoint: (r.get(2)?, r.get(3)?),
+                leaf: r.get(4)?,
+                not_after: r.get(5)?,
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)

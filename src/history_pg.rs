@@ -9,7 +9,7 @@ use anyhow::{Context, Result};
 use pkimm_model::evidence::{EvidenceBundle, UtcTime};
 use postgres::{Client, NoTls};
 
-use crate::history::{ScanInput, ScanRow, Snapshot};
+use crate::history::{EndpointRow, ScanInput, ScanRow, Snapshot, ENDPOINT_HISTORY_SQL};
 
 /// Migrations, applied in order.
 const MIGRATIONS: &[&str] = &["
@@ -185,6 +185,23 @@ impl PgStore {
                 started: r.get(3),
                 finished: r.get(4),
                 summary: r.get(5),
+            })
+            .collect())
+    }
+
+    /// Endpoint observations of a job and agent, oldest first.
+    pub fn endpoint_history(&mut self, job: &str, agent: &str) -> Result<Vec<EndpointRow>> {
+        let sql = ENDPOINT_HISTORY_SQL.replace("?1", "$1").replace("?2", "$2");
+        Ok(self
+            .client
+            .query(&sql, &[&job, &agent])?
+            .iter()
+            .map(|r| EndpointRow {
+                scan: r.get(0),
+                finished: r.get(1),
+                endpoint: (r.get(2), r.get(3)),
+                leaf: r.get(4),
+                not_after: r.get(5),
             })
             .collect())
     }

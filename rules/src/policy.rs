@@ -154,6 +154,14 @@ pub struct AutomationPolicy {
     pub short_lived_days: u32,
     /// Longest median reissue interval in days.
     pub max_reissue_interval_days: u32,
+    /// Least median days of validity left when endpoints' certificates are
+    /// replaced, as the scan history observes it.
+    #[serde(default = "default_min_renewal_lead_days")]
+    pub min_renewal_lead_days: u32,
+}
+
+fn default_min_renewal_lead_days() -> u32 {
+    7
 }
 
 /// Interoperability.

@@ -767,7 +767,18 @@ pub fn bundle(b: &EvidenceBundle, now: i64) -> Value {
         }
     };
     let expired_leaves = leaves.iter().filter(|c| c.not_after.unix() < now).count();
+    let trends = b.trends.clone().unwrap_or_default();
     map(vec![
+        ("history_scans", int(trends.scans)),
+        ("history_renewals", int(trends.renewals)),
+        (
+            "history_renewals_before_expiry",
+            int(trends.renewals_before_expiry),
+        ),
+        (
+            "history_median_lead_days",
+            Value::Float(trends.median_lead_days.unwrap_or(-1.0)),
+        ),
         ("certificate_count", int(certs.len())),
         ("leaf_count", int(leaves.len())),
         ("ca_count", int(certs.len() - leaves.len())),

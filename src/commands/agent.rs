@@ -145,7 +145,8 @@ pub fn run(global: &GlobalArgs, args: &AgentArgs) -> Result<ExitCode> {
         let started = UtcTime::now();
         let clock = std::time::Instant::now();
         match collect_job(&config, job, &agent) {
-            Ok(bundle) => {
+            Ok(mut bundle) => {
+                bundle.trends = Some(store.trends(&job.name, &agent, &bundle)?);
                 let options = EvalOptions {
                     policy: policy.clone(),
                     now: UtcTime::now().unix(),

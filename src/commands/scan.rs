@@ -100,7 +100,7 @@ pub fn run(global: &GlobalArgs, args: &ScanArgs) -> Result<ExitCode> {
     let mut over_threshold = 0;
     for job in jobs {
         let started = UtcTime::now();
-        let bundle = match collect_job(&config, job, &agent) {
+        let mut bundle = match collect_job(&config, job, &agent) {
             Ok(bundle) => bundle,
             Err(e) => {
                 eprintln!("job {}: error: {e:#}", job.name);
@@ -108,6 +108,7 @@ pub fn run(global: &GlobalArgs, args: &ScanArgs) -> Result<ExitCode> {
                 continue;
             }
         };
+        bundle.trends = Some(store.trends(&job.name, &agent, &bundle)?);
         let options = EvalOptions {
             policy: policy.clone(),
             now: UtcTime::now().unix(),

@@ -77,6 +77,15 @@ fn scans_are_stored_listed_and_compared() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     drop(server);
 
+    // The history saw the endpoint's certificate replaced: a renewal trend.
+    let bundle: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("scans/web/3/bundle.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(bundle["trends"]["renewals"], 1, "{}", bundle["trends"]);
+    assert_eq!(bundle["trends"]["renewals_before_expiry"], 1);
+    assert_eq!(bundle["trends"]["scans"], 2);
+
     let run = pkimm(["history", "list", "--config", config_arg]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert_eq!(run.stdout.matches("zone-a").count(), 3, "{}", run.stdout);

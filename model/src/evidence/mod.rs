@@ -73,6 +73,24 @@ pub struct EvidenceBundle {
     /// Failed observations.
     #[serde(default)]
     pub failures: Vec<Failure>,
+    /// Trends from the scan history (renewal cadence), when the bundle was
+    /// evaluated by a scan job with history.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trends: Option<Trends>,
+}
+
+/// What the scan history shows over time.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Trends {
+    /// Scans considered.
+    pub scans: u32,
+    /// Times an endpoint's certificate was replaced between scans.
+    pub renewals: u32,
+    /// Replacements made while the old certificate was still valid.
+    pub renewals_before_expiry: u32,
+    /// Median days of validity the old certificate had left when replaced.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub median_lead_days: Option<f64>,
 }
 
 /// One run of one collector.
@@ -107,6 +125,7 @@ impl EvidenceBundle {
             directory_objects: Vec::new(),
             inventory: Vec::new(),
             failures: Vec::new(),
+            trends: None,
         }
     }
 
@@ -177,6 +196,9 @@ impl EvidenceBundle {
         self.directory_objects.extend(other.directory_objects);
         self.inventory.extend(other.inventory);
         self.failures.extend(other.failures);
+        if self.trends.is_none() {
+            self.trends = other.trends;
+        }
     }
 
     /// The certificate with this fingerprint.
