@@ -35,6 +35,9 @@ pub struct ScanConfig {
     pub rules: Vec<PathBuf>,
     /// Directory for each scan's bundle and evaluation.
     pub output_dir: Option<PathBuf>,
+    /// Also print each scan's evaluation as JSON on stdout (`pkimm scan`).
+    #[serde(default)]
+    pub stdout: bool,
     /// Scan jobs.
     #[serde(default, rename = "job")]
     pub jobs: Vec<JobConfig>,

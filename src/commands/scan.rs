@@ -145,6 +145,9 @@ pub fn run(global: &GlobalArgs, args: &ScanArgs) -> Result<ExitCode> {
             write_json(Some(&dir.join("bundle.json")), &bundle)?;
             write_json(Some(&dir.join("evaluation.json")), &evaluation)?;
         }
+        if config.stdout {
+            crate::output::print_json(&evaluation)?;
+        }
         let findings = args.fail_on.map_or(0, |s| {
             evaluation.failures_at_or_above(crate::commands::evaluate::severity(s))
         });

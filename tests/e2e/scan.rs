@@ -104,7 +104,10 @@ fn scans_are_stored_listed_and_compared() {
         run.stdout
     );
 
-    // The fixture findings reach high severity: exit code 1 for cron and CI.
+    // The fixture findings reach high severity: exit code 1 for cron and CI;
+    // with `stdout = true` the evaluation goes to stdout.
+    let text = std::fs::read_to_string(&config).unwrap();
+    std::fs::write(&config, format!("stdout = true\n{text}")).unwrap();
     let run = pkimm([
         "scan",
         "--config",
@@ -115,6 +118,8 @@ fn scans_are_stored_listed_and_compared() {
         "high",
     ]);
     assert_eq!(run.code, 1, "{}", run.stderr);
+    let evaluation: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert!(!evaluation["findings"].as_array().unwrap().is_empty());
 }
 
 #[test]
