@@ -298,7 +298,7 @@ fn print_summary(
         bundle.failures.len()
     );
     println!(
-        "Pre-filled {suggested} requirements from evidence; {pending} need an assessor. Pre-filled overall: {prefilled}."
+        "Pre-filled {suggested} requirements from evidence; {pending} need an assessor. Pre-filled overall: {prefilled} (pending requirements count as 0 until an assessor decides)."
     );
     println!(
         "Wrote {}/: evidence.json, assessment.json, report.html, report.json, report.md",
