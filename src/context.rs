@@ -83,24 +83,32 @@ fn evaluate_loaded_with(
     inputs: &crate::cli::EvaluationInputs,
     pack: &pkimm_rules::RulePack,
 ) -> Result<(pkimm_rules::Evaluation, usize)> {
-    let policy = match &inputs.policy {
-        Some(path) => pkimm_rules::load_policy_file(path)?,
-        None => pkimm_rules::Policy::default(),
-    };
-    let waivers = match &inputs.waivers {
-        Some(path) => pkimm_rules::waiver::load_waiver_file(path)?,
-        None => Vec::new(),
-    };
     let options = pkimm_rules::EvalOptions {
-        policy,
+        policy: load_policy(inputs.policy.as_deref())?,
         now: evaluation_time(inputs.now.as_deref())?,
-        waivers,
+        waivers: load_waivers(inputs.waivers.as_deref())?,
         measure_cost: false,
     };
     Ok((
         pkimm_rules::evaluate(pack, bundle, model, &options),
         pack.len(),
     ))
+}
+
+/// The organisation policy from `path`, or the built-in one.
+pub fn load_policy(path: Option<&std::path::Path>) -> Result<pkimm_rules::Policy> {
+    Ok(match path {
+        Some(path) => pkimm_rules::load_policy_file(path)?,
+        None => pkimm_rules::Policy::default(),
+    })
+}
+
+/// The waivers from `path`, or none.
+pub fn load_waivers(path: Option<&std::path::Path>) -> Result<Vec<pkimm_rules::waiver::Waiver>> {
+    Ok(match path {
+        Some(path) => pkimm_rules::waiver::load_waiver_file(path)?,
+        None => Vec::new(),
+    })
 }
 
 /// Largest evidence bundle read (4 GiB).

@@ -15,12 +15,12 @@ use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::Router;
 use pkimm_model::evidence::{EvidenceBundle, UtcTime};
-use pkimm_rules::{evaluate, EvalOptions, Outcome, Policy};
+use pkimm_rules::Outcome;
 use serde::Serialize;
 
 use crate::cli::{AgentArgs, GlobalArgs};
 use crate::commands::collect_common::agent_name;
-use crate::commands::scan::{collect_job, store_location};
+use crate::commands::scan::{collect_job, store_location, JobEvaluator};
 use crate::config::{self, parse_schedule};
 use crate::history::Store;
 use crate::report::prometheus::{evidence_families, Exposition};
@@ -79,20 +79,7 @@ pub fn run(global: &GlobalArgs, args: &AgentArgs) -> Result<ExitCode> {
     if schedules.is_empty() {
         return Err(anyhow!("{}: no jobs", args.config.display()));
     }
-    let model = crate::context::model(global)?;
-    let mut pack = pkimm_rules::RulePack::builtin(&model)?;
-    for path in &config.rules {
-        pack.add_path(path, &model)?;
-    }
-    let policy = match &config.policy {
-        Some(path) => pkimm_rules::load_policy_file(path)?,
-        None => Policy::default(),
-    };
-    let waivers = match &config.waivers {
-        Some(path) => pkimm_rules::waiver::load_waiver_file(path)?,
-        None => Vec::new(),
-    };
-    let mappings = pkimm_scoring::prefill::LevelMappings::builtin(&model)?;
+    let evaluator = JobEvaluator::load(global, &config)?;
     let agent = agent_name(config.agent.as_deref());
     let store_file = store_location(&args.config, &config);
     let mut store = Store::open_location(&store_file)?;
@@ -146,31 +133,13 @@ pub fn run(global: &GlobalArgs, args: &AgentArgs) -> Result<ExitCode> {
         let clock = std::time::Instant::now();
         match collect_job(&config, job, &agent) {
             Ok(mut bundle) => {
-                bundle.trends = Some(store.trends(&job.name, &agent, &bundle)?);
-                let options = EvalOptions {
-                    policy: policy.clone(),
-                    now: UtcTime::now().unix(),
-                    waivers: waivers.clone(),
-                    measure_cost: false,
-                };
-                let evaluation = evaluate(&pack, &bundle, &model, &options);
-                let levels = pkimm_scoring::prefill::prefill(&model, &evaluation, &mappings)
-                    .into_iter()
-                    .filter_map(|(id, p)| {
-                        p.suggestion.map(|s| {
-                            let confidence = crate::report::document::confidence_name(s.confidence);
-                            (id, (i64::from(s.level.number()), confidence.to_string()))
-                        })
-                    })
-                    .collect();
-                let scan_id = store.record(&crate::history::ScanInput {
-                    job: &job.name,
-                    agent: &agent,
+                let (scan_id, evaluation) = evaluator.evaluate_and_store(
+                    &mut store,
+                    &job.name,
+                    &agent,
                     started,
-                    bundle: &bundle,
-                    evaluation: &evaluation,
-                    levels: &levels,
-                })?;
+                    &mut bundle,
+                )?;
                 let mut findings: BTreeMap<String, u64> = BTreeMap::new();
                 for f in &evaluation.findings {
                     if f.outcome == Outcome::Fail && f.waived.is_none() {

@@ -72,20 +72,7 @@ pub fn check(file: &Path) -> Result<ExitCode> {
 /// Runs `pkimm scan`.
 pub fn run(global: &GlobalArgs, args: &ScanArgs) -> Result<ExitCode> {
     let config = config::load(&args.config)?;
-    let model = crate::context::model(global)?;
-    let mut pack = pkimm_rules::RulePack::builtin(&model)?;
-    for path in &config.rules {
-        pack.add_path(path, &model)?;
-    }
-    let policy = match &config.policy {
-        Some(path) => pkimm_rules::load_policy_file(path)?,
-        None => Policy::default(),
-    };
-    let waivers = match &config.waivers {
-        Some(path) => pkimm_rules::waiver::load_waiver_file(path)?,
-        None => Vec::new(),
-    };
-    let mappings = LevelMappings::builtin(&model)?;
+    let evaluator = JobEvaluator::load(global, &config)?;
     let agent = agent_name(config.agent.as_deref());
     let mut store = Store::open_location(&store_location(&args.config, &config))?;
     let jobs: Vec<&JobConfig> = config
@@ -108,36 +95,8 @@ pub fn run(global: &GlobalArgs, args: &ScanArgs) -> Result<ExitCode> {
                 continue;
             }
         };
-        bundle.trends = Some(store.trends(&job.name, &agent, &bundle)?);
-        let options = EvalOptions {
-            policy: policy.clone(),
-            now: UtcTime::now().unix(),
-            waivers: waivers.clone(),
-            measure_cost: false,
-        };
-        let evaluation = evaluate(&pack, &bundle, &model, &options);
-        let levels: BTreeMap<String, (i64, String)> = prefill(&model, &evaluation, &mappings)
-            .into_iter()
-            .filter_map(|(id, p)| {
-                p.suggestion.map(|s| {
-                    (
-                        id,
-                        (
-                            i64::from(s.level.number()),
-                            crate::report::document::confidence_name(s.confidence).to_string(),
-                        ),
-                    )
-                })
-            })
-            .collect();
-        let id = store.record(&history::ScanInput {
-            job: &job.name,
-            agent: &agent,
-            started,
-            bundle: &bundle,
-            evaluation: &evaluation,
-            levels: &levels,
-        })?;
+        let (id, evaluation) =
+            evaluator.evaluate_and_store(&mut store, &job.name, &agent, started, &mut bundle)?;
         if let Some(dir) = &config.output_dir {
             let dir = dir.join(&job.name).join(id.to_string());
             std::fs::create_dir_all(&dir)
@@ -175,6 +134,74 @@ pub fn run(global: &GlobalArgs, args: &ScanArgs) -> Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// What every job's evaluation needs, loaded once from a scan config.
+pub struct JobEvaluator {
+    model: std::borrow::Cow<'static, pkimm_model::Model>,
+    pack: pkimm_rules::RulePack,
+    policy: Policy,
+    waivers: Vec<pkimm_rules::waiver::Waiver>,
+    mappings: LevelMappings,
+}
+
+impl JobEvaluator {
+    /// The model, the built-in pack plus the config's rules, its policy and
+    /// waivers, and the level mappings.
+    pub fn load(global: &GlobalArgs, config: &ScanConfig) -> Result<Self> {
+        let model = crate::context::model(global)?;
+        let mut pack = pkimm_rules::RulePack::builtin(&model)?;
+        for path in &config.rules {
+            pack.add_path(path, &model)?;
+        }
+        let mappings = LevelMappings::builtin(&model)?;
+        Ok(Self {
+            pack,
+            policy: crate::context::load_policy(config.policy.as_deref())?,
+            waivers: crate::context::load_waivers(config.waivers.as_deref())?,
+            mappings,
+            model,
+        })
+    }
+
+    /// Adds the history's trends to `bundle`, evaluates it, suggests levels
+    /// and stores the scan. Returns the scan id and the evaluation.
+    pub fn evaluate_and_store(
+        &self,
+        store: &mut Store,
+        job: &str,
+        agent: &str,
+        started: UtcTime,
+        bundle: &mut EvidenceBundle,
+    ) -> Result<(i64, pkimm_rules::Evaluation)> {
+        bundle.trends = Some(store.trends(job, agent, bundle)?);
+        let options = EvalOptions {
+            policy: self.policy.clone(),
+            now: UtcTime::now().unix(),
+            waivers: self.waivers.clone(),
+            measure_cost: false,
+        };
+        let evaluation = evaluate(&self.pack, bundle, &self.model, &options);
+        let levels: BTreeMap<String, (i64, String)> =
+            prefill(&self.model, &evaluation, &self.mappings)
+                .into_iter()
+                .filter_map(|(id, p)| {
+                    p.suggestion.map(|s| {
+                        let confidence = crate::report::document::confidence_name(s.confidence);
+                        (id, (i64::from(s.level.number()), confidence.to_string()))
+                    })
+                })
+                .collect();
+        let id = store.record(&history::ScanInput {
+            job,
+            agent,
+            started,
+            bundle,
+            evaluation: &evaluation,
+            levels: &levels,
+        })?;
+        Ok((id, evaluation))
+    }
 }
 
 /// Collects everything one job names into one bundle.

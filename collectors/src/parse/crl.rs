@@ -140,29 +140,6 @@ fn layout(der: &[u8]) -> Result<Layout<'_>, CrlError> {
     })
 }
 
-/// DER length octets for `len`.
-fn der_length(len: usize) -> Vec<u8> {
-    if len < 0x80 {
-        return vec![len as u8];
-    }
-    let bytes = len.to_be_bytes();
-    let skip = bytes.iter().take_while(|b| **b == 0).count();
-    let mut out = vec![0x80 | (bytes.len() - skip) as u8];
-    out.extend_from_slice(&bytes[skip..]);
-    out
-}
-
-fn der_sequence(parts: &[&[u8]]) -> Vec<u8> {
-    let len: usize = parts.iter().map(|p| p.len()).sum();
-    let mut out = Vec::with_capacity(len + 6);
-    out.push(0x30);
-    out.extend(der_length(len));
-    for part in parts {
-        out.extend_from_slice(part);
-    }
-    out
-}
-
 /// Candidate issuer keys for a CRL, given its issuer name and authority key id:
 /// (certificate fingerprint, SubjectPublicKeyInfo DER) pairs.
 pub type IssuerLookup<'a> = &'a (dyn Fn(&str, Option<&str>) -> Vec<(String, Vec<u8>)> + Sync);
@@ -189,8 +166,9 @@ pub fn crl_from_der(
         .filter(|(i, _)| Some(*i) != layout.revoked_index)
         .map(|(_, f)| *f)
         .collect();
-    let header_tbs = der_sequence(&header_fields);
-    let header_der = der_sequence(&[&header_tbs, layout.signature_algorithm, layout.signature]);
+    let header_tbs = super::der_write::sequence(&header_fields);
+    let header_der =
+        super::der_write::sequence(&[&header_tbs, layout.signature_algorithm, layout.signature]);
     let (_, header) = CertificateRevocationList::from_der(&header_der)
         .map_err(|e| crl_error(e.to_string(), None))?;
 
@@ -350,13 +328,6 @@ fn freshest_crl_urls(value: &[u8]) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn length_encoding() {
-        assert_eq!(der_length(5), [5]);
-        assert_eq!(der_length(0x80), [0x81, 0x80]);
-        assert_eq!(der_length(0x1234), [0x82, 0x12, 0x34]);
-    }
 
     #[test]
     fn garbage_is_an_error_with_offset() {

@@ -3,6 +3,7 @@
 //! - [`container`] finds items in PEM, DER, PKCS#7 and PKCS#12 blobs;
 //! - [`certificate`] turns a certificate into [`Certificate`] evidence;
 //! - [`crl`] turns a CRL into [`Crl`] evidence in bounded memory;
+//! - [`der_write`] writes small DER structures;
 //! - [`ocsp`] decodes OCSP responses;
 //! - [`oids`] names algorithms, extensions and usages.
 //!
@@ -12,6 +13,7 @@
 pub mod certificate;
 pub mod container;
 pub mod crl;
+pub mod der_write;
 pub mod ocsp;
 pub mod oids;
 

@@ -13,6 +13,7 @@ use x509_parser::prelude::{AlgorithmIdentifier, FromDer, SubjectPublicKeyInfo, X
 
 use super::http::Fetcher;
 use super::issuers::KnownCertificate;
+use crate::parse::der_write::{sequence, tlv};
 use crate::parse::ocsp::{parse_ocsp_response, BasicFacts};
 
 /// Largest OCSP response read.
@@ -50,25 +51,6 @@ impl Default for OcspOptions {
     }
 }
 
-fn tlv(tag: u8, content: &[u8]) -> Vec<u8> {
-    let mut out = vec![tag];
-    let len = content.len();
-    if len < 0x80 {
-        out.push(len as u8);
-    } else {
-        let bytes = len.to_be_bytes();
-        let skip = bytes.iter().take_while(|b| **b == 0).count();
-        out.push(0x80 | (bytes.len() - skip) as u8);
-        out.extend_from_slice(&bytes[skip..]);
-    }
-    out.extend_from_slice(content);
-    out
-}
-
-fn seq(parts: &[&[u8]]) -> Vec<u8> {
-    tlv(0x30, &parts.concat())
-}
-
 /// Builds a DER OCSPRequest for `cert` issued by `issuer`.
 pub fn build_request(
     cert: &X509Certificate<'_>,
@@ -96,25 +78,25 @@ pub fn build_request(
         ),
     };
     let serial = tlv(0x02, cert.tbs_certificate.raw_serial());
-    let cert_id = seq(&[
+    let cert_id = sequence(&[
         algorithm,
         &tlv(0x04, &name_hash),
         &tlv(0x04, &key_hash),
         &serial,
     ]);
-    let request = seq(&[&cert_id]);
-    let request_list = seq(&[&request]);
+    let request = sequence(&[&cert_id]);
+    let request_list = sequence(&[&request]);
     let mut tbs_parts = vec![request_list];
     if let Some(nonce) = nonce {
         let oid = [
             0x06, 0x09, 0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x30, 0x01, 0x02,
         ];
         let value = tlv(0x04, &tlv(0x04, nonce));
-        let extension = seq(&[&oid, &value]);
-        tbs_parts.push(tlv(0xa2, &seq(&[&extension])));
+        let extension = sequence(&[&oid, &value]);
+        tbs_parts.push(tlv(0xa2, &sequence(&[&extension])));
     }
     let refs: Vec<&[u8]> = tbs_parts.iter().map(Vec::as_slice).collect();
-    seq(&[&seq(&refs)])
+    sequence(&[&sequence(&refs)])
 }
 
 /// A random nonce (RFC 8954: 1 to 32 bytes; 16 used).

@@ -6,6 +6,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 use super::target::Starttls;
+use crate::parse::der_write::{sequence, tlv};
 
 /// Longest line or reply read during the upgrade.
 const MAX_LINE: usize = 8 * 1024;
@@ -187,11 +188,7 @@ impl Preamble<'_> {
 
     async fn ldap(&mut self) -> Result<(), String> {
         // ExtendedRequest { messageID 1, [APPLICATION 23] { [0] OID } }
-        let mut request = vec![0x30, 0, 0x02, 0x01, 0x01, 0x77, 0, 0x80];
-        request.push(LDAP_STARTTLS_OID.len() as u8);
-        request.extend_from_slice(LDAP_STARTTLS_OID);
-        request[6] = (2 + LDAP_STARTTLS_OID.len()) as u8;
-        request[1] = (request.len() - 2) as u8;
+        let request = sequence(&[&tlv(0x02, &[1]), &tlv(0x77, &tlv(0x80, LDAP_STARTTLS_OID))]);
         self.send(&request).await?;
         let response = self.ber_element().await?;
         // SEQUENCE { INTEGER id, [APPLICATION 24] { ENUMERATED resultCode, ... } }

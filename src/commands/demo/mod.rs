@@ -331,11 +331,7 @@ struct DemoPki {
 
 /// AIA with an OCSP URL and a caIssuers URL, DER.
 fn aia_extension(ocsp_url: &str, url: &str) -> rcgen::CustomExtension {
-    let tlv = |tag: u8, content: &[u8]| {
-        let mut out = vec![tag, u8::try_from(content.len()).unwrap_or(0x7f)];
-        out.extend_from_slice(content);
-        out
-    };
+    use pkimm_collectors::parse::der_write::tlv;
     let ocsp_oid = [0x06, 0x08, 0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x30, 0x01];
     let issuers_oid = [0x06, 0x08, 0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x30, 0x02];
     let ocsp = tlv(

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 
 use anyhow::{Context, Result};
 use der::{Decode, Encode};
+use pkimm_collectors::parse::der_write::{sequence, tlv};
 use rcgen::{KeyPair, SigningKey};
 use sha1::{Digest, Sha1};
 use x509_ocsp::OcspRequest;
@@ -20,25 +21,6 @@ pub struct Responder {
     key: KeyPair,
     /// Revoked serials (big-endian bytes, no leading zeros) and when.
     revoked: HashMap<Vec<u8>, time::OffsetDateTime>,
-}
-
-fn tlv(tag: u8, content: &[u8]) -> Vec<u8> {
-    let mut out = vec![tag];
-    let len = content.len();
-    if len < 0x80 {
-        out.push(len as u8);
-    } else {
-        let bytes = len.to_be_bytes();
-        let skip = bytes.iter().take_while(|b| **b == 0).count();
-        out.push(0x80 | (bytes.len() - skip) as u8);
-        out.extend_from_slice(&bytes[skip..]);
-    }
-    out.extend_from_slice(content);
-    out
-}
-
-fn seq(parts: &[&[u8]]) -> Vec<u8> {
-    tlv(0x30, &parts.concat())
 }
 
 fn generalized(t: time::OffsetDateTime) -> Vec<u8> {
@@ -85,7 +67,7 @@ impl Responder {
     /// Answers one DER OCSPRequest; malformed requests get `malformedRequest`.
     pub fn respond(&self, request: &[u8]) -> Vec<u8> {
         self.try_respond(request)
-            .unwrap_or_else(|_| seq(&[&[0x0a, 0x01, 0x01]]))
+            .unwrap_or_else(|_| sequence(&[&[0x0a, 0x01, 0x01]]))
     }
 
     fn try_respond(&self, request: &[u8]) -> Result<Vec<u8>> {
@@ -110,31 +92,31 @@ impl Responder {
                 ),
             };
             let next = tlv(0xa0, &generalized(now + time::Duration::hours(4)));
-            singles.push(seq(&[&cert_id, &status, &generalized(now), &next]));
+            singles.push(sequence(&[&cert_id, &status, &generalized(now), &next]));
         }
         let single_refs: Vec<&[u8]> = singles.iter().map(Vec::as_slice).collect();
         let responder_id = tlv(0xa2, &tlv(0x04, &self.issuer_key_hash));
-        let mut tbs_parts = vec![responder_id, generalized(now), seq(&single_refs)];
+        let mut tbs_parts = vec![responder_id, generalized(now), sequence(&single_refs)];
         if let Some(nonce) = nonce {
             let oid = [
                 0x06, 0x09, 0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x30, 0x01, 0x02,
             ];
             let value = tlv(0x04, &nonce.to_der()?);
-            tbs_parts.push(tlv(0xa1, &seq(&[&seq(&[&oid, &value])])));
+            tbs_parts.push(tlv(0xa1, &sequence(&[&sequence(&[&oid, &value])])));
         }
         let tbs_refs: Vec<&[u8]> = tbs_parts.iter().map(Vec::as_slice).collect();
-        let tbs = seq(&tbs_refs);
+        let tbs = sequence(&tbs_refs);
         let signature = self.key.sign(&tbs).context("signing the OCSP response")?;
         let algorithm = [
             0x30, 0x0a, 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x02,
         ];
         let mut bits = vec![0u8];
         bits.extend(signature);
-        let basic = seq(&[&tbs, &algorithm, &tlv(0x03, &bits)]);
+        let basic = sequence(&[&tbs, &algorithm, &tlv(0x03, &bits)]);
         let basic_oid = [
             0x06, 0x09, 0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x30, 0x01, 0x01,
         ];
-        let bytes = tlv(0xa0, &seq(&[&basic_oid, &tlv(0x04, &basic)]));
-        Ok(seq(&[&[0x0a, 0x01, 0x00], &bytes]))
+        let bytes = tlv(0xa0, &sequence(&[&basic_oid, &tlv(0x04, &basic)]));
+        Ok(sequence(&[&[0x0a, 0x01, 0x00], &bytes]))
     }
 }
