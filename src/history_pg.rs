@@ -143,7 +143,7 @@ impl PgStore {
                 &insert,
                 &[
                     &id,
-                    &f.rule,
+                    &&*f.rule,
                     &f.severity.name(),
                     &record,
                     &f.record.label,

@@ -32,7 +32,7 @@ fn bundle() -> EvidenceBundle {
         c.fingerprint_sha256 = format!("{i:064x}");
         c.spki_sha256 = format!("{:064x}", i + CERTIFICATES);
         c.serial = format!("4a{i:030x}");
-        c.der_base64.clear();
+        c.der.0.clear();
         bundle.certificates.push(c);
     }
     bundle

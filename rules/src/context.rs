@@ -2,7 +2,8 @@
 //! serials, inventory matches, revocation status, chains. Computed once per
 //! evaluation, so rules stay simple per-record expressions.
 
-use std::collections::{HashMap, HashSet};
+use foldhash::{HashMap, HashSet};
+use rayon::prelude::*;
 
 use pkimm_model::evidence::{dn_key, Certificate, EvidenceBundle, InventoryRecord};
 
@@ -28,6 +29,8 @@ pub struct BundleIndex {
     delta_issuers: HashSet<String>,
     self_signed_subjects: HashSet<String>,
     chain_to_root: Vec<bool>,
+    /// `dn_key` of each certificate's issuer, by position.
+    issuer_keys: Vec<String>,
 }
 
 /// Per-certificate facts from the bundle.
@@ -75,35 +78,49 @@ impl BundleIndex {
     /// Builds the indexes.
     pub fn new(bundle: &EvidenceBundle) -> Self {
         let certificates = &bundle.certificates;
-        let mut spki_count: HashMap<String, usize> = HashMap::new();
-        let mut spki_hosts: HashMap<String, HashSet<String>> = HashMap::new();
-        let mut issuer_serial_count: HashMap<(String, String), usize> = HashMap::new();
-        let mut subjects: HashMap<String, Vec<usize>> = HashMap::new();
-        let mut discovered_issuer_serial = HashSet::new();
-        let mut discovered_serials = HashSet::new();
-        let mut discovered_fingerprints = HashSet::new();
-        let mut self_signed_subjects = HashSet::new();
+        // Name normalisation is the costly part: do it once, in parallel.
+        let (issuer_keys, subject_keys): (Vec<String>, Vec<String>) = certificates
+            .par_iter()
+            .map(|c| (dn_key(&c.issuer), dn_key(&c.subject)))
+            .unzip();
+        // What was discovered matters only to inventory rows.
+        let has_inventory = !bundle.inventory.is_empty();
+        let mut spki_count: HashMap<String, usize> = HashMap::default();
+        let mut spki_hosts: HashMap<String, HashSet<String>> = HashMap::default();
+        let mut issuer_serial_count: HashMap<(String, String), usize> = HashMap::default();
+        let mut subjects: HashMap<String, Vec<usize>> = HashMap::default();
+        let mut discovered_issuer_serial = HashSet::default();
+        let mut discovered_serials = HashSet::default();
+        let mut discovered_fingerprints = HashSet::default();
+        let mut self_signed_subjects = HashSet::default();
         for (i, c) in certificates.iter().enumerate() {
             *spki_count.entry(c.spki_sha256.clone()).or_default() += 1;
-            spki_hosts
-                .entry(c.spki_sha256.clone())
-                .or_default()
-                .extend(host_names(c));
-            let issuer = dn_key(&c.issuer);
+            let issuer = &issuer_keys[i];
             *issuer_serial_count
                 .entry((issuer.clone(), c.serial.clone()))
                 .or_default() += 1;
-            subjects.entry(dn_key(&c.subject)).or_default().push(i);
-            discovered_issuer_serial.insert((issuer, c.serial.clone()));
-            discovered_serials.insert(c.serial.clone());
-            discovered_fingerprints.insert(c.fingerprint_sha256.clone());
+            subjects.entry(subject_keys[i].clone()).or_default().push(i);
+            if has_inventory {
+                discovered_issuer_serial.insert((issuer.clone(), c.serial.clone()));
+                discovered_serials.insert(c.serial.clone());
+                discovered_fingerprints.insert(c.fingerprint_sha256.clone());
+            }
             if c.self_signed {
-                self_signed_subjects.insert(dn_key(&c.subject));
+                self_signed_subjects.insert(subject_keys[i].clone());
             }
         }
-        let mut inventory_issuer_serial = HashSet::new();
-        let mut inventory_serials_without_issuer = HashSet::new();
-        let mut inventory_fingerprints = HashSet::new();
+        // Host names matter only for keys in more than one certificate.
+        for c in certificates {
+            if spki_count.get(&c.spki_sha256).is_some_and(|n| *n > 1) {
+                spki_hosts
+                    .entry(c.spki_sha256.clone())
+                    .or_default()
+                    .extend(host_names(c));
+            }
+        }
+        let mut inventory_issuer_serial = HashSet::default();
+        let mut inventory_serials_without_issuer = HashSet::default();
+        let mut inventory_fingerprints = HashSet::default();
         for row in &bundle.inventory {
             match &row.issuer {
                 Some(issuer) => {
@@ -128,18 +145,19 @@ impl BundleIndex {
                     .filter_map(|c| c.certificates.first().cloned()),
             )
             .collect();
-        let mut deployed_issuer_serial = HashSet::new();
-        let mut deployed_serials = HashSet::new();
-        for c in certificates
+        let mut deployed_issuer_serial = HashSet::default();
+        let mut deployed_serials = HashSet::default();
+        for (i, c) in certificates
             .iter()
-            .filter(|c| endpoint_leaves.contains(&c.fingerprint_sha256))
+            .enumerate()
+            .filter(|(_, c)| endpoint_leaves.contains(&c.fingerprint_sha256))
         {
-            deployed_issuer_serial.insert((dn_key(&c.issuer), c.serial.clone()));
+            deployed_issuer_serial.insert((issuer_keys[i].clone(), c.serial.clone()));
             deployed_serials.insert(c.serial.clone());
         }
-        let mut revoked = HashMap::new();
-        let mut crl_numbers = HashSet::new();
-        let mut delta_issuers = HashSet::new();
+        let mut revoked = HashMap::default();
+        let mut crl_numbers = HashSet::default();
+        let mut delta_issuers = HashSet::default();
         for crl in &bundle.crls {
             let issuer = dn_key(&crl.issuer);
             if crl.is_delta {
@@ -163,7 +181,7 @@ impl BundleIndex {
             spki_hosts,
             issuer_serial_count,
             subjects,
-            has_inventory: !bundle.inventory.is_empty(),
+            has_inventory,
             inventory_issuer_serial,
             inventory_serials_without_issuer,
             inventory_fingerprints,
@@ -178,25 +196,29 @@ impl BundleIndex {
             delta_issuers,
             self_signed_subjects,
             chain_to_root: Vec::new(),
+            issuer_keys,
         };
-        index.chain_to_root = certificates
-            .iter()
-            .map(|c| index.reaches_root(certificates, c))
+        index.chain_to_root = (0..certificates.len())
+            .into_par_iter()
+            .map(|i| index.reaches_root(certificates, i))
             .collect();
         index
     }
 
-    /// Follows issuers by name, at most 16 steps, to a self-signed certificate.
-    fn reaches_root(&self, certificates: &[Certificate], start: &Certificate) -> bool {
-        let mut current = start;
+    /// Follows issuers by name, at most 16 steps, from the certificate at
+    /// `start` to a self-signed certificate.
+    fn reaches_root(&self, certificates: &[Certificate], start: usize) -> bool {
+        let mut position = start;
         for _ in 0..16 {
+            let current = &certificates[position];
             if current.self_signed {
                 return true;
             }
-            let Some(candidates) = self.subjects.get(&dn_key(&current.issuer)) else {
+            let Some(candidates) = self.subjects.get(&self.issuer_keys[position]) else {
                 return false;
             };
-            let next = candidates.iter().map(|i| &certificates[*i]).find(|issuer| {
+            let next = candidates.iter().copied().find(|i| {
+                let issuer = &certificates[*i];
                 issuer.fingerprint_sha256 != current.fingerprint_sha256
                     && match (&current.authority_key_id, &issuer.subject_key_id) {
                         (Some(aki), Some(ski)) => aki == ski,
@@ -204,7 +226,7 @@ impl BundleIndex {
                     }
             });
             match next {
-                Some(issuer) => current = issuer,
+                Some(issuer) => position = issuer,
                 None => return false,
             }
         }
@@ -213,7 +235,10 @@ impl BundleIndex {
 
     /// Facts for the certificate at `position` in the bundle.
     pub fn certificate(&self, position: usize, c: &Certificate) -> CertificateFacts {
-        let issuer = dn_key(&c.issuer);
+        let issuer = match self.issuer_keys.get(position) {
+            Some(key) => key.clone(),
+            None => dn_key(&c.issuer),
+        };
         let shared = self.spki_count.get(&c.spki_sha256).copied().unwrap_or(1);
         CertificateFacts {
             spki_shared_count: shared,

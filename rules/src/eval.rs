@@ -16,7 +16,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::context::BundleIndex;
-use crate::expr::{Scope, Value};
+use crate::expr::{Bound, EvalError, Record, Scope, Value};
 use crate::kind::EvidenceKind;
 use crate::pack::RulePack;
 use crate::policy::Policy;
@@ -64,12 +64,12 @@ pub struct RecordRef {
 /// remediation are in the rule results, once per rule rather than per finding.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Finding {
-    /// Rule id.
-    pub rule: String,
+    /// Rule id (shared by the rule's findings).
+    pub rule: Arc<str>,
     /// Severity.
     pub severity: Severity,
-    /// PKIMM requirement ids.
-    pub pkimm: Vec<String>,
+    /// PKIMM requirement ids (shared by the rule's findings).
+    pub pkimm: Arc<[String]>,
     /// Fail or error.
     pub outcome: Outcome,
     /// The record (shared by every finding on it).
@@ -78,7 +78,7 @@ pub struct Finding {
     pub message: String,
     /// The waiver that accepts this finding, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub waived: Option<Waiver>,
+    pub waived: Option<Arc<Waiver>>,
 }
 
 /// Counts for one rule.
@@ -196,136 +196,155 @@ fn host_of(target: &str) -> String {
         .to_string()
 }
 
-/// The view and identity of record `i` of `kind`.
-fn record(
+/// How a record is shown to expressions.
+enum View<'r> {
+    /// A complete map.
+    Map(Value),
+    /// Fields computed on access (certificates, the most numerous records).
+    Record(Arc<dyn Record<'r> + 'r>),
+}
+
+impl<'r> View<'r> {
+    fn bind<'s>(self, scope: &'s Scope<'r>, name: &str) -> Bound<'s, 'r> {
+        match self {
+            Self::Map(value) => scope.bind(name, &value),
+            Self::Record(record) => scope.bind_record(name, record),
+        }
+    }
+}
+
+/// How record `i` of `kind` is shown to expressions.
+fn view<'r>(
     kind: EvidenceKind,
     i: usize,
-    bundle: &EvidenceBundle,
+    bundle: &'r EvidenceBundle,
     index: &BundleIndex,
     now: i64,
-) -> (Value, RecordRef) {
+) -> View<'r> {
     match kind {
         EvidenceKind::Certificate => {
             let c = &bundle.certificates[i];
-            let facts = index.certificate(i, c);
-            let mut hosts: Vec<String> = c.san.dns.clone();
-            hosts.extend(c.subject_cn.iter().cloned());
-            (
-                view::certificate(c, &facts, now),
-                RecordRef {
-                    kind,
-                    id: c.fingerprint_sha256.clone(),
-                    label: c
-                        .subject_cn
-                        .first()
-                        .cloned()
-                        .unwrap_or_else(|| c.subject.clone()),
-                    sources: c.observations.iter().map(|o| o.source.clone()).collect(),
-                    hosts,
-                    issuer: Some(c.issuer.clone()),
-                },
-            )
+            View::Record(Arc::new(view::certificate_record(
+                c,
+                index.certificate(i, c),
+                now,
+            )))
         }
-        EvidenceKind::Crl => {
-            let c = &bundle.crls[i];
-            (
-                view::crl(c, index, now),
-                RecordRef {
-                    kind,
-                    id: c.fingerprint_sha256.clone(),
-                    label: format!(
-                        "CRL {} of {}",
-                        c.crl_number.as_deref().unwrap_or("?"),
-                        c.issuer
-                    ),
-                    sources: c.observations.iter().map(|o| o.source.clone()).collect(),
-                    hosts: Vec::new(),
-                    issuer: Some(c.issuer.clone()),
-                },
-            )
-        }
-        EvidenceKind::TlsEndpoint => {
-            let e = &bundle.tls_endpoints[i];
-            (
-                view::tls_endpoint(e),
-                RecordRef {
-                    kind,
-                    id: e.target.clone(),
-                    label: e.target.clone(),
-                    sources: vec![e.provenance.source.clone()],
-                    hosts: e.sni.iter().cloned().chain([host_of(&e.target)]).collect(),
-                    issuer: None,
-                },
-            )
-        }
+        EvidenceKind::Crl => View::Map(view::crl(&bundle.crls[i], index, now)),
+        EvidenceKind::TlsEndpoint => View::Map(view::tls_endpoint(&bundle.tls_endpoints[i])),
         EvidenceKind::OcspCheck => {
-            let o = &bundle.ocsp_checks[i];
-            (
-                view::ocsp_check(o, index, bundle, now),
-                RecordRef {
-                    kind,
-                    id: format!("{}#{}", o.responder_url, o.serial),
-                    label: format!("OCSP {} for serial {}", o.responder_url, o.serial),
-                    sources: vec![o.provenance.source.clone()],
-                    hosts: vec![host_of(&o.responder_url)],
-                    issuer: bundle.certificate(&o.certificate).map(|c| c.issuer.clone()),
-                },
-            )
+            View::Map(view::ocsp_check(&bundle.ocsp_checks[i], index, bundle, now))
         }
         EvidenceKind::InventoryRecord => {
             let r = &bundle.inventory[i];
-            let facts = index.inventory(r);
-            (
-                view::inventory_record(r, &facts, now),
-                RecordRef {
-                    kind,
-                    id: format!("{}@{}", r.serial, r.issuer.as_deref().unwrap_or("")),
-                    label: r.subject.clone().unwrap_or_else(|| r.serial.clone()),
-                    sources: vec![r.provenance.source.clone()],
-                    hosts: r.subject.iter().cloned().collect(),
-                    issuer: r.issuer.clone(),
-                },
-            )
+            View::Map(view::inventory_record(r, &index.inventory(r), now))
+        }
+        EvidenceKind::DirectoryObject => {
+            View::Map(view::directory_object(&bundle.directory_objects[i]))
+        }
+        EvidenceKind::Chain => View::Map(view::chain(&bundle.chains[i])),
+        EvidenceKind::Bundle => View::Map(view::bundle(bundle, now)),
+    }
+}
+
+/// The identity of record `i` of `kind`, for findings and waivers.
+fn record_ref(kind: EvidenceKind, i: usize, bundle: &EvidenceBundle) -> RecordRef {
+    match kind {
+        EvidenceKind::Certificate => {
+            let c = &bundle.certificates[i];
+            let mut hosts: Vec<String> = c.san.dns.clone();
+            hosts.extend(c.subject_cn.iter().cloned());
+            RecordRef {
+                kind,
+                id: c.fingerprint_sha256.clone(),
+                label: c
+                    .subject_cn
+                    .first()
+                    .cloned()
+                    .unwrap_or_else(|| c.subject.clone()),
+                sources: c.observations.iter().map(|o| o.source.clone()).collect(),
+                hosts,
+                issuer: Some(c.issuer.clone()),
+            }
+        }
+        EvidenceKind::Crl => {
+            let c = &bundle.crls[i];
+            RecordRef {
+                kind,
+                id: c.fingerprint_sha256.clone(),
+                label: format!(
+                    "CRL {} of {}",
+                    c.crl_number.as_deref().unwrap_or("?"),
+                    c.issuer
+                ),
+                sources: c.observations.iter().map(|o| o.source.clone()).collect(),
+                hosts: Vec::new(),
+                issuer: Some(c.issuer.clone()),
+            }
+        }
+        EvidenceKind::TlsEndpoint => {
+            let e = &bundle.tls_endpoints[i];
+            RecordRef {
+                kind,
+                id: e.target.clone(),
+                label: e.target.clone(),
+                sources: vec![e.provenance.source.clone()],
+                hosts: e.sni.iter().cloned().chain([host_of(&e.target)]).collect(),
+                issuer: None,
+            }
+        }
+        EvidenceKind::OcspCheck => {
+            let o = &bundle.ocsp_checks[i];
+            RecordRef {
+                kind,
+                id: format!("{}#{}", o.responder_url, o.serial),
+                label: format!("OCSP {} for serial {}", o.responder_url, o.serial),
+                sources: vec![o.provenance.source.clone()],
+                hosts: vec![host_of(&o.responder_url)],
+                issuer: bundle.certificate(&o.certificate).map(|c| c.issuer.clone()),
+            }
+        }
+        EvidenceKind::InventoryRecord => {
+            let r = &bundle.inventory[i];
+            RecordRef {
+                kind,
+                id: format!("{}@{}", r.serial, r.issuer.as_deref().unwrap_or("")),
+                label: r.subject.clone().unwrap_or_else(|| r.serial.clone()),
+                sources: vec![r.provenance.source.clone()],
+                hosts: r.subject.iter().cloned().collect(),
+                issuer: r.issuer.clone(),
+            }
         }
         EvidenceKind::DirectoryObject => {
             let o = &bundle.directory_objects[i];
-            (
-                view::directory_object(o),
-                RecordRef {
-                    kind,
-                    id: o.dn.clone(),
-                    label: o.dn.clone(),
-                    sources: vec![o.provenance.source.clone()],
-                    hosts: Vec::new(),
-                    issuer: None,
-                },
-            )
+            RecordRef {
+                kind,
+                id: o.dn.clone(),
+                label: o.dn.clone(),
+                sources: vec![o.provenance.source.clone()],
+                hosts: Vec::new(),
+                issuer: None,
+            }
         }
         EvidenceKind::Chain => {
             let c = &bundle.chains[i];
-            (
-                view::chain(c),
-                RecordRef {
-                    kind,
-                    id: c.provenance.source.clone(),
-                    label: format!("chain served by {}", c.provenance.source),
-                    sources: vec![c.provenance.source.clone()],
-                    hosts: vec![host_of(&c.provenance.source)],
-                    issuer: None,
-                },
-            )
-        }
-        EvidenceKind::Bundle => (
-            view::bundle(bundle, now),
             RecordRef {
                 kind,
-                id: "bundle".into(),
-                label: "the evidence bundle as a whole".into(),
-                sources: Vec::new(),
-                hosts: Vec::new(),
+                id: c.provenance.source.clone(),
+                label: format!("chain served by {}", c.provenance.source),
+                sources: vec![c.provenance.source.clone()],
+                hosts: vec![host_of(&c.provenance.source)],
                 issuer: None,
-            },
-        ),
+            }
+        }
+        EvidenceKind::Bundle => RecordRef {
+            kind,
+            id: "bundle".into(),
+            label: "the evidence bundle as a whole".into(),
+            sources: Vec::new(),
+            hosts: Vec::new(),
+            issuer: None,
+        },
     }
 }
 
@@ -371,7 +390,12 @@ pub fn evaluate(
     let index = BundleIndex::new(bundle);
     let policy = options.policy.to_value();
     let now = options.now;
-    let active_waivers: Vec<&Waiver> = options.waivers.iter().filter(|w| !w.expired(now)).collect();
+    let active_waivers: Vec<Arc<Waiver>> = options
+        .waivers
+        .iter()
+        .filter(|w| !w.expired(now))
+        .map(|w| Arc::new(w.clone()))
+        .collect();
     let mut results: Vec<RuleResult> = Vec::new();
     let mut findings = Vec::new();
     let mut records = BTreeMap::new();
@@ -387,6 +411,21 @@ pub fn evaluate(
         if rules.is_empty() {
             continue;
         }
+        // Rules sharing a `when` expression evaluate it once per record.
+        let mut when_sources: Vec<&str> = Vec::new();
+        let when_slots: Vec<Option<usize>> = rules
+            .iter()
+            .map(|rule| {
+                let source = rule.when.as_ref()?.source();
+                Some(match when_sources.iter().position(|s| *s == source) {
+                    Some(slot) => slot,
+                    None => {
+                        when_sources.push(source);
+                        when_sources.len() - 1
+                    }
+                })
+            })
+            .collect();
         let chunk = 256;
         let tally = (0..count.div_ceil(chunk))
             .into_par_iter()
@@ -394,12 +433,22 @@ pub fn evaluate(
                 let scope = Scope::new(&policy, now);
                 let mut tally = Tally::new(&rules);
                 for i in (c * chunk)..((c + 1) * chunk).min(count) {
-                    let (value, record) = record(kind, i, bundle, &index, now);
-                    let record = Arc::new(record);
-                    let bound = scope.bind(kind.variable(), &value);
+                    let bound = view(kind, i, bundle, &index, now).bind(&scope, kind.variable());
+                    // Built on the first finding: most records have few.
+                    let mut record: Option<Arc<RecordRef>> = None;
+                    let mut when_results: Vec<Option<Result<bool, EvalError>>> =
+                        vec![None; when_sources.len()];
                     for (r, rule) in rules.iter().enumerate() {
                         let started = options.measure_cost.then(Instant::now);
-                        let (outcome, message) = rule.evaluate(&bound);
+                        let when = match (when_slots[r], &rule.when) {
+                            (Some(slot), Some(expr)) => Some(
+                                when_results[slot]
+                                    .get_or_insert_with(|| bound.eval_bool(expr))
+                                    .clone(),
+                            ),
+                            _ => None,
+                        };
+                        let (outcome, message) = rule.evaluate_given(&bound, when);
                         if let Some(started) = started {
                             *tally.counts[r].cost_ns.get_or_insert(0) +=
                                 started.elapsed().as_nanos() as u64;
@@ -413,6 +462,10 @@ pub fn evaluate(
                             Outcome::NotApplicable => counts.not_applicable += 1,
                             Outcome::Fail | Outcome::Error => {
                                 counts.evaluated += 1;
+                                let record =
+                                    Arc::clone(record.get_or_insert_with(|| {
+                                        Arc::new(record_ref(kind, i, bundle))
+                                    }));
                                 let keys = MatchKeys {
                                     fingerprint: (matches!(
                                         kind,
@@ -427,7 +480,7 @@ pub fn evaluate(
                                     active_waivers
                                         .iter()
                                         .find(|w| w.matches(&rule.def.id, &keys))
-                                        .map(|w| (*w).clone())
+                                        .map(Arc::clone)
                                 } else {
                                     counts.errors += 1;
                                     None
@@ -436,9 +489,9 @@ pub fn evaluate(
                                     counts.waived += 1;
                                 }
                                 tally.findings.push(Finding {
-                                    rule: rule.def.id.clone(),
+                                    rule: Arc::clone(&rule.shared_id),
                                     severity: rule.def.severity,
-                                    pkimm: rule.def.pkimm.clone(),
+                                    pkimm: Arc::clone(&rule.shared_pkimm),
                                     outcome,
                                     record: Arc::clone(&record),
                                     message: message.unwrap_or_else(|| rule.def.title.clone()),
@@ -473,16 +526,37 @@ pub fn evaluate(
             counts.pass_ratio = (decided > 0).then(|| counts.passed as f64 / decided as f64);
             results.push(counts);
         }
-        findings.extend(tally.findings);
+        if findings.is_empty() {
+            findings = tally.findings;
+        } else {
+            findings.extend(tally.findings);
+        }
     }
 
     // Stable order: severity (worst first), rule, record.
     findings.sort_unstable_by(|a, b| {
         b.severity
             .cmp(&a.severity)
-            .then_with(|| a.rule.cmp(&b.rule))
+            .then_with(|| {
+                if Arc::ptr_eq(&a.rule, &b.rule) {
+                    std::cmp::Ordering::Equal
+                } else {
+                    a.rule.cmp(&b.rule)
+                }
+            })
             .then_with(|| a.record.id.cmp(&b.record.id))
     });
+    // The worst unwaived failure per requirement, in one pass.
+    let mut worst: BTreeMap<&str, Severity> = BTreeMap::new();
+    for finding in &findings {
+        if finding.outcome != Outcome::Fail || finding.waived.is_some() {
+            continue;
+        }
+        for requirement in finding.pkimm.iter() {
+            let entry = worst.entry(requirement).or_insert(finding.severity);
+            *entry = (*entry).max(finding.severity);
+        }
+    }
     let order: BTreeMap<&str, usize> = pack
         .rules()
         .iter()
@@ -504,15 +578,7 @@ pub fn evaluate(
             let sum = |f: fn(&RuleResult) -> u64| mapped.iter().map(|r| f(r)).sum::<u64>();
             let passed = sum(|r| r.passed);
             let failed = sum(|r| r.failed);
-            let worst_severity = findings
-                .iter()
-                .filter(|f| {
-                    f.outcome == Outcome::Fail
-                        && f.waived.is_none()
-                        && f.pkimm.contains(&requirement.id)
-                })
-                .map(|f| f.severity)
-                .max();
+            let worst_severity = worst.get(requirement.id.as_str()).copied();
             Some(RequirementMetrics {
                 requirement: requirement.id.clone(),
                 name: requirement.name.clone(),

@@ -18,6 +18,7 @@
 //! ```
 
 use std::collections::HashSet;
+use std::sync::Arc;
 
 use pkimm_model::diag::{from_yaml_str, join_index, join_key, LineIndex};
 use pkimm_model::Model;
@@ -168,6 +169,10 @@ pub struct Rule {
     pub check: Expr,
     /// Compiled `message`.
     pub message: Option<Expr>,
+    /// The id, shared by every finding of the rule.
+    pub shared_id: Arc<str>,
+    /// The PKIMM ids, shared by every finding of the rule.
+    pub shared_pkimm: Arc<[String]>,
 }
 
 /// A problem in a rule file.
@@ -350,6 +355,8 @@ pub fn parse_rule_file(origin: &str, text: &str, model: &Model) -> Result<Vec<Ru
             }
         }
         rules.push(Rule {
+            shared_id: Arc::from(def.id.as_str()),
+            shared_pkimm: Arc::from(def.pkimm.as_slice()),
             def,
             origin: origin.to_string(),
             when,
@@ -363,13 +370,22 @@ pub fn parse_rule_file(origin: &str, text: &str, model: &Model) -> Result<Vec<Ru
 impl Rule {
     /// Evaluates the rule on one record, bound with [`Scope::bind`] to the
     /// variable of the rule's evidence kind.
-    pub fn evaluate(&self, record: &Bound<'_>) -> (Outcome, Option<String>) {
-        if let Some(when) = &self.when {
-            match record.eval_bool(when) {
-                Ok(true) => {}
-                Ok(false) => return (Outcome::NotApplicable, None),
-                Err(err) => return (Outcome::Error, Some(format!("when: {err}"))),
-            }
+    pub fn evaluate(&self, record: &Bound<'_, '_>) -> (Outcome, Option<String>) {
+        let when = self.when.as_ref().map(|when| record.eval_bool(when));
+        self.evaluate_given(record, when)
+    }
+
+    /// Like [`Rule::evaluate`], with the `when` result already known (rules
+    /// that share a `when` expression evaluate it once per record).
+    pub fn evaluate_given(
+        &self,
+        record: &Bound<'_, '_>,
+        when: Option<Result<bool, EvalError>>,
+    ) -> (Outcome, Option<String>) {
+        match when {
+            None | Some(Ok(true)) => {}
+            Some(Ok(false)) => return (Outcome::NotApplicable, None),
+            Some(Err(err)) => return (Outcome::Error, Some(format!("when: {err}"))),
         }
         match record.eval_bool(&self.check) {
             Ok(true) => (Outcome::Pass, None),

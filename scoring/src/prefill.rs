@@ -250,7 +250,7 @@ fn suggest(mapping: &LevelMapping, evaluation: &Evaluation) -> Option<Suggestion
         // Info findings are "never a problem on its own" (see the rule docs).
         if finding.outcome != Outcome::Fail
             || finding.severity == Severity::Info
-            || !rule_ids.contains(finding.rule.as_str())
+            || !rule_ids.contains(&*finding.rule)
         {
             continue;
         }
@@ -272,7 +272,7 @@ fn suggest(mapping: &LevelMapping, evaluation: &Evaluation) -> Option<Suggestion
             _ => {}
         }
         stats.failing.insert(key);
-        let entry = stats.by_rule.entry(finding.rule.clone()).or_default();
+        let entry = stats.by_rule.entry(finding.rule.to_string()).or_default();
         entry.0 += 1;
         if entry.1.len() < NAMED_RECORDS {
             entry.1.push(finding.record.label.clone());

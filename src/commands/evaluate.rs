@@ -68,7 +68,7 @@ fn render(evaluation: &Evaluation, rule_count: usize, show_info: bool) -> String
         if finding.severity == Severity::Info && !show_info && finding.outcome == Outcome::Fail {
             continue;
         }
-        for requirement in &finding.pkimm {
+        for requirement in finding.pkimm.iter() {
             by_requirement
                 .entry(requirement.as_str())
                 .or_default()

@@ -686,12 +686,12 @@ fn finding_rows(evaluation: &Evaluation) -> Vec<FindingRow> {
         .iter()
         .filter(|f| f.outcome == Outcome::Fail && f.waived.is_none())
         .map(|f| {
-            let rule = rules.get(f.rule.as_str());
+            let rule = rules.get(&*f.rule);
             FindingRow {
-                rule: f.rule.clone(),
+                rule: f.rule.to_string(),
                 title: rule.map(|r| r.title.clone()).unwrap_or_default(),
                 severity: f.severity,
-                pkimm: f.pkimm.clone(),
+                pkimm: f.pkimm.to_vec(),
                 record: format!("{}:{}", f.record.kind.name(), f.record.id),
                 label: f.record.label.clone(),
                 message: f.message.clone(),

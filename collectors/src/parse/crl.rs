@@ -10,8 +10,7 @@
 
 use std::collections::BTreeMap;
 
-use base64::Engine as _;
-use pkimm_model::evidence::{Crl, CrlEntry, Provenance, UtcTime};
+use pkimm_model::evidence::{Crl, CrlEntry, Der, Provenance, UtcTime};
 use x509_parser::der_parser::asn1_rs::{Any, Class, Tag};
 use x509_parser::extensions::{DistributionPointName, ParsedExtension};
 use x509_parser::prelude::FromDer;
@@ -200,8 +199,7 @@ pub fn crl_from_der(
         idp_matches_url: None,
         previous_crl_number: None,
         parse_warnings: Vec::new(),
-        der_base64: (der.len() <= options.max_embedded_der)
-            .then(|| base64::engine::general_purpose::STANDARD.encode(der)),
+        der: (der.len() <= options.max_embedded_der).then(|| Der::from(der)),
         observations: vec![provenance],
     };
 

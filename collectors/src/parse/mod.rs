@@ -14,6 +14,8 @@ pub mod certificate;
 pub mod container;
 pub mod crl;
 pub mod der_write;
+mod extensions;
+mod names;
 pub mod ocsp;
 pub mod oids;
 
@@ -103,9 +105,7 @@ pub fn parse_blob(
 }
 
 fn certificate_with_key(der: &[u8], provenance: Provenance) -> Result<ParsedCertificate, String> {
-    use x509_parser::prelude::FromDer;
-    let (rest, x509) = x509_parser::certificate::X509Certificate::from_der(der)
-        .map_err(|e| format!("not a valid X.509 certificate: {e}"))?;
+    let (rest, x509) = certificate::parse_x509(der).map_err(|e| e.to_string())?;
     let used = &der[..der.len() - rest.len()];
     let mut record = certificate::normalise(&x509, used, provenance);
     if !rest.is_empty() {

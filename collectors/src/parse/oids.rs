@@ -1,6 +1,12 @@
 //! Names for the OIDs that evidence records carry.
 
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::str::FromStr;
+use std::sync::LazyLock;
+
 use pkimm_model::evidence::KeyAlgorithm;
+use x509_parser::der_parser::asn1_rs::Oid;
 
 /// (OID, name, digest, key family) for signature algorithms.
 const SIGNATURE_ALGORITHMS: &[(&str, &str, &str, &str)] = &[
@@ -84,114 +90,202 @@ pub fn hash(oid: &str) -> Option<&'static str> {
     HASHES.iter().find(|(o, _)| *o == oid).map(|(_, h)| *h)
 }
 
+/// Key algorithm families by SubjectPublicKeyInfo algorithm OID (SLH-DSA, a
+/// numbered range, is matched separately).
+const KEY_ALGORITHMS: &[(&str, KeyAlgorithm)] = &[
+    ("1.2.840.113549.1.1.1", KeyAlgorithm::Rsa),
+    ("1.2.840.113549.1.1.10", KeyAlgorithm::RsaPss),
+    ("1.2.840.10040.4.1", KeyAlgorithm::Dsa),
+    ("1.2.840.10045.2.1", KeyAlgorithm::Ec),
+    ("1.3.101.110", KeyAlgorithm::X25519),
+    ("1.3.101.111", KeyAlgorithm::X448),
+    ("1.3.101.112", KeyAlgorithm::Ed25519),
+    ("1.3.101.113", KeyAlgorithm::Ed448),
+    ("2.16.840.1.101.3.4.3.17", KeyAlgorithm::MlDsa),
+    ("2.16.840.1.101.3.4.3.18", KeyAlgorithm::MlDsa),
+    ("2.16.840.1.101.3.4.3.19", KeyAlgorithm::MlDsa),
+    ("2.16.840.1.101.3.4.4.1", KeyAlgorithm::MlKem),
+    ("2.16.840.1.101.3.4.4.2", KeyAlgorithm::MlKem),
+    ("2.16.840.1.101.3.4.4.3", KeyAlgorithm::MlKem),
+];
+
 /// Key algorithm family of a SubjectPublicKeyInfo algorithm OID.
 pub fn key_algorithm(oid: &str) -> KeyAlgorithm {
-    match oid {
-        "1.2.840.113549.1.1.1" => KeyAlgorithm::Rsa,
-        "1.2.840.113549.1.1.10" => KeyAlgorithm::RsaPss,
-        "1.2.840.10040.4.1" => KeyAlgorithm::Dsa,
-        "1.2.840.10045.2.1" => KeyAlgorithm::Ec,
-        "1.3.101.110" => KeyAlgorithm::X25519,
-        "1.3.101.111" => KeyAlgorithm::X448,
-        "1.3.101.112" => KeyAlgorithm::Ed25519,
-        "1.3.101.113" => KeyAlgorithm::Ed448,
-        "2.16.840.1.101.3.4.3.17" | "2.16.840.1.101.3.4.3.18" | "2.16.840.1.101.3.4.3.19" => {
-            KeyAlgorithm::MlDsa
-        }
-        "2.16.840.1.101.3.4.4.1" | "2.16.840.1.101.3.4.4.2" | "2.16.840.1.101.3.4.4.3" => {
-            KeyAlgorithm::MlKem
-        }
-        _ => match oid
-            .strip_prefix("2.16.840.1.101.3.4.3.")
-            .and_then(|n| n.parse::<u32>().ok())
-        {
-            Some(20..=31) => KeyAlgorithm::SlhDsa,
-            _ => KeyAlgorithm::Unknown,
-        },
+    if let Some((_, algorithm)) = KEY_ALGORITHMS.iter().find(|(o, _)| *o == oid) {
+        return *algorithm;
+    }
+    match oid
+        .strip_prefix("2.16.840.1.101.3.4.3.")
+        .and_then(|n| n.parse::<u32>().ok())
+    {
+        Some(20..=31) => KeyAlgorithm::SlhDsa,
+        _ => KeyAlgorithm::Unknown,
     }
 }
+
+/// (OID, name, field size) of named curves.
+const CURVES: &[(&str, &str, u32)] = &[
+    ("1.2.840.10045.3.1.1", "P-192", 192),
+    ("1.3.132.0.33", "P-224", 224),
+    ("1.2.840.10045.3.1.7", "P-256", 256),
+    ("1.3.132.0.34", "P-384", 384),
+    ("1.3.132.0.35", "P-521", 521),
+    ("1.3.132.0.10", "secp256k1", 256),
+    ("1.3.36.3.3.2.8.1.1.7", "brainpoolP256r1", 256),
+    ("1.3.36.3.3.2.8.1.1.11", "brainpoolP384r1", 384),
+    ("1.3.36.3.3.2.8.1.1.13", "brainpoolP512r1", 512),
+];
 
 /// Name and field size of a named curve OID.
 pub fn curve(oid: &str) -> Option<(&'static str, u32)> {
-    Some(match oid {
-        "1.2.840.10045.3.1.1" => ("P-192", 192),
-        "1.3.132.0.33" => ("P-224", 224),
-        "1.2.840.10045.3.1.7" => ("P-256", 256),
-        "1.3.132.0.34" => ("P-384", 384),
-        "1.3.132.0.35" => ("P-521", 521),
-        "1.3.132.0.10" => ("secp256k1", 256),
-        "1.3.36.3.3.2.8.1.1.7" => ("brainpoolP256r1", 256),
-        "1.3.36.3.3.2.8.1.1.11" => ("brainpoolP384r1", 384),
-        "1.3.36.3.3.2.8.1.1.13" => ("brainpoolP512r1", 512),
-        _ => return None,
-    })
+    CURVES
+        .iter()
+        .find(|(o, ..)| *o == oid)
+        .map(|(_, name, bits)| (*name, *bits))
 }
+
+/// (OID, name) of extended key usages.
+const EXTENDED_KEY_USAGES: &[(&str, &str)] = &[
+    ("1.3.6.1.5.5.7.3.1", "serverAuth"),
+    ("1.3.6.1.5.5.7.3.2", "clientAuth"),
+    ("1.3.6.1.5.5.7.3.3", "codeSigning"),
+    ("1.3.6.1.5.5.7.3.4", "emailProtection"),
+    ("1.3.6.1.5.5.7.3.8", "timeStamping"),
+    ("1.3.6.1.5.5.7.3.9", "OCSPSigning"),
+    ("1.3.6.1.5.5.7.3.17", "ipsecIKE"),
+    ("2.5.29.37.0", "anyExtendedKeyUsage"),
+    ("1.3.6.1.4.1.311.20.2.2", "smartcardLogon"),
+    ("1.3.6.1.4.1.311.20.2.1", "certificateRequestAgent"),
+    ("1.3.6.1.4.1.311.10.3.4", "encryptingFileSystem"),
+    ("1.3.6.1.4.1.311.10.3.12", "documentSigning"),
+    ("1.3.6.1.5.2.3.4", "pkinitClientAuth"),
+    ("1.3.6.1.5.2.3.5", "pkinitKDC"),
+];
 
 /// Name of an extended key usage OID, or the OID itself.
 pub fn extended_key_usage(oid: &str) -> String {
-    match oid {
-        "1.3.6.1.5.5.7.3.1" => "serverAuth",
-        "1.3.6.1.5.5.7.3.2" => "clientAuth",
-        "1.3.6.1.5.5.7.3.3" => "codeSigning",
-        "1.3.6.1.5.5.7.3.4" => "emailProtection",
-        "1.3.6.1.5.5.7.3.8" => "timeStamping",
-        "1.3.6.1.5.5.7.3.9" => "OCSPSigning",
-        "1.3.6.1.5.5.7.3.17" => "ipsecIKE",
-        "2.5.29.37.0" => "anyExtendedKeyUsage",
-        "1.3.6.1.4.1.311.20.2.2" => "smartcardLogon",
-        "1.3.6.1.4.1.311.20.2.1" => "certificateRequestAgent",
-        "1.3.6.1.4.1.311.10.3.4" => "encryptingFileSystem",
-        "1.3.6.1.4.1.311.10.3.12" => "documentSigning",
-        "1.3.6.1.5.2.3.4" => "pkinitClientAuth",
-        "1.3.6.1.5.2.3.5" => "pkinitKDC",
-        other => return other.to_string(),
-    }
-    .to_string()
+    EXTENDED_KEY_USAGES
+        .iter()
+        .find(|(o, _)| *o == oid)
+        .map_or(oid, |(_, name)| name)
+        .to_string()
 }
+
+/// (OID, name) of certificate and CRL extensions pkimm knows.
+const EXTENSIONS: &[(&str, &str)] = &[
+    ("2.5.29.9", "subjectDirectoryAttributes"),
+    ("2.5.29.14", "subjectKeyIdentifier"),
+    ("2.5.29.15", "keyUsage"),
+    ("2.5.29.16", "privateKeyUsagePeriod"),
+    ("2.5.29.17", "subjectAltName"),
+    ("2.5.29.18", "issuerAltName"),
+    ("2.5.29.19", "basicConstraints"),
+    ("2.5.29.20", "cRLNumber"),
+    ("2.5.29.21", "reasonCode"),
+    ("2.5.29.24", "invalidityDate"),
+    ("2.5.29.27", "deltaCRLIndicator"),
+    ("2.5.29.28", "issuingDistributionPoint"),
+    ("2.5.29.29", "certificateIssuer"),
+    ("2.5.29.30", "nameConstraints"),
+    ("2.5.29.31", "cRLDistributionPoints"),
+    ("2.5.29.32", "certificatePolicies"),
+    ("2.5.29.33", "policyMappings"),
+    ("2.5.29.35", "authorityKeyIdentifier"),
+    ("2.5.29.36", "policyConstraints"),
+    ("2.5.29.37", "extKeyUsage"),
+    ("2.5.29.46", "freshestCRL"),
+    ("2.5.29.54", "inhibitAnyPolicy"),
+    ("1.3.6.1.5.5.7.1.1", "authorityInfoAccess"),
+    ("1.3.6.1.5.5.7.1.3", "qcStatements"),
+    ("1.3.6.1.5.5.7.1.11", "subjectInfoAccess"),
+    ("1.3.6.1.5.5.7.1.24", "tlsFeature"),
+    ("1.3.6.1.5.5.7.48.1.5", "ocspNoCheck"),
+    ("1.3.6.1.4.1.11129.2.4.2", "ctSignedCertificateTimestamps"),
+    ("1.3.6.1.4.1.11129.2.4.3", "ctPrecertificatePoison"),
+    ("2.16.840.1.113730.1.1", "netscapeCertType"),
+    ("2.16.840.1.113730.1.13", "netscapeComment"),
+    ("1.3.6.1.4.1.311.20.2", "msCertificateTemplateName"),
+    ("1.3.6.1.4.1.311.21.1", "msCaVersion"),
+    ("1.3.6.1.4.1.311.21.2", "msPreviousCaCertificateHash"),
+    ("1.3.6.1.4.1.311.21.7", "msCertificateTemplate"),
+    ("1.3.6.1.4.1.311.21.10", "msApplicationPolicies"),
+    ("1.3.6.1.4.1.311.25.2", "msNtdsCaSecurity"),
+    ("1.2.840.113533.7.65.0", "entrustVersionInfo"),
+];
 
 /// Name of a certificate or CRL extension OID, if pkimm knows it.
 pub fn extension(oid: &str) -> Option<&'static str> {
-    Some(match oid {
-        "2.5.29.9" => "subjectDirectoryAttributes",
-        "2.5.29.14" => "subjectKeyIdentifier",
-        "2.5.29.15" => "keyUsage",
-        "2.5.29.16" => "privateKeyUsagePeriod",
-        "2.5.29.17" => "subjectAltName",
-        "2.5.29.18" => "issuerAltName",
-        "2.5.29.19" => "basicConstraints",
-        "2.5.29.20" => "cRLNumber",
-        "2.5.29.21" => "reasonCode",
-        "2.5.29.24" => "invalidityDate",
-        "2.5.29.27" => "deltaCRLIndicator",
-        "2.5.29.28" => "issuingDistributionPoint",
-        "2.5.29.29" => "certificateIssuer",
-        "2.5.29.30" => "nameConstraints",
-        "2.5.29.31" => "cRLDistributionPoints",
-        "2.5.29.32" => "certificatePolicies",
-        "2.5.29.33" => "policyMappings",
-        "2.5.29.35" => "authorityKeyIdentifier",
-        "2.5.29.36" => "policyConstraints",
-        "2.5.29.37" => "extKeyUsage",
-        "2.5.29.46" => "freshestCRL",
-        "2.5.29.54" => "inhibitAnyPolicy",
-        "1.3.6.1.5.5.7.1.1" => "authorityInfoAccess",
-        "1.3.6.1.5.5.7.1.3" => "qcStatements",
-        "1.3.6.1.5.5.7.1.11" => "subjectInfoAccess",
-        "1.3.6.1.5.5.7.1.24" => "tlsFeature",
-        "1.3.6.1.5.5.7.48.1.5" => "ocspNoCheck",
-        "1.3.6.1.4.1.11129.2.4.2" => "ctSignedCertificateTimestamps",
-        "1.3.6.1.4.1.11129.2.4.3" => "ctPrecertificatePoison",
-        "2.16.840.1.113730.1.1" => "netscapeCertType",
-        "2.16.840.1.113730.1.13" => "netscapeComment",
-        "1.3.6.1.4.1.311.20.2" => "msCertificateTemplateName",
-        "1.3.6.1.4.1.311.21.1" => "msCaVersion",
-        "1.3.6.1.4.1.311.21.2" => "msPreviousCaCertificateHash",
-        "1.3.6.1.4.1.311.21.7" => "msCertificateTemplate",
-        "1.3.6.1.4.1.311.21.10" => "msApplicationPolicies",
-        "1.3.6.1.4.1.311.25.2" => "msNtdsCaSecurity",
-        "1.2.840.113533.7.65.0" => "entrustVersionInfo",
-        _ => return None,
-    })
+    EXTENSIONS
+        .iter()
+        .find(|(o, _)| *o == oid)
+        .map(|(_, name)| *name)
+}
+
+/// Certificate policy OIDs common enough to intern (CA/Browser Forum
+/// reserved policies and anyPolicy).
+const COMMON_POLICIES: &[&str] = &[
+    "2.5.29.32.0",
+    "2.23.140.1.1",
+    "2.23.140.1.2.1",
+    "2.23.140.1.2.2",
+    "2.23.140.1.2.3",
+];
+
+/// What pkimm knows about an OID, found from its DER bytes in one lookup.
+#[derive(Debug, Default)]
+pub struct KnownOid {
+    /// Dotted-decimal form.
+    pub dotted: &'static str,
+    /// Extension name, when it is an extension pkimm knows.
+    pub extension: Option<&'static str>,
+    /// Extended key usage name, when it is one.
+    pub extended_key_usage: Option<&'static str>,
+}
+
+/// OID bytes → what pkimm knows; a fast non-keyed hash suits these fixed keys.
+type Registry = HashMap<Vec<u8>, KnownOid, foldhash::fast::FixedState>;
+
+/// Every OID in the tables above, keyed by DER content bytes.
+static REGISTRY: LazyLock<Registry> = LazyLock::new(|| {
+    fn entry<'r>(registry: &'r mut Registry, dotted: &'static str) -> &'r mut KnownOid {
+        let bytes = Oid::from_str(dotted)
+            .map(|oid| oid.as_bytes().to_vec())
+            .unwrap_or_default();
+        let known = registry.entry(bytes).or_default();
+        known.dotted = dotted;
+        known
+    }
+    let mut registry = Registry::default();
+    for (oid, name) in EXTENSIONS {
+        entry(&mut registry, oid).extension = Some(name);
+    }
+    for (oid, name) in EXTENDED_KEY_USAGES {
+        entry(&mut registry, oid).extended_key_usage = Some(name);
+    }
+    let plain = SIGNATURE_ALGORITHMS
+        .iter()
+        .map(|(oid, ..)| *oid)
+        .chain(HASHES.iter().map(|(oid, _)| *oid))
+        .chain(KEY_ALGORITHMS.iter().map(|(oid, _)| *oid))
+        .chain(CURVES.iter().map(|(oid, ..)| *oid))
+        .chain(COMMON_POLICIES.iter().copied());
+    for oid in plain {
+        entry(&mut registry, oid);
+    }
+    registry
+});
+
+/// What pkimm knows about `oid`, if anything.
+pub fn known(oid: &Oid<'_>) -> Option<&'static KnownOid> {
+    REGISTRY.get(oid.as_bytes())
+}
+
+/// The dotted-decimal form of `oid`, without formatting it when it is known.
+pub fn dotted(oid: &Oid<'_>) -> Cow<'static, str> {
+    match known(oid) {
+        Some(known) => Cow::Borrowed(known.dotted),
+        None => Cow::Owned(oid.to_id_string()),
+    }
 }
 
 /// Name of a CRL reason code.
@@ -228,5 +322,24 @@ mod tests {
         assert_eq!(extended_key_usage("1.3.6.1.5.5.7.3.1"), "serverAuth");
         assert_eq!(extended_key_usage("1.2.3.4"), "1.2.3.4");
         assert_eq!(reason_code(1), "keyCompromise");
+    }
+
+    #[test]
+    fn registry_knows_every_table_entry_by_its_bytes() {
+        let san = Oid::from_str("2.5.29.17").unwrap();
+        let san = known(&san).unwrap();
+        assert_eq!(san.dotted, "2.5.29.17");
+        assert_eq!(san.extension, Some("subjectAltName"));
+        let any_eku = Oid::from_str("2.5.29.37.0").unwrap();
+        assert_eq!(
+            known(&any_eku).unwrap().extended_key_usage,
+            Some("anyExtendedKeyUsage")
+        );
+        for (oid, ..) in SIGNATURE_ALGORITHMS {
+            assert_eq!(dotted(&Oid::from_str(oid).unwrap()), *oid);
+        }
+        let unknown = Oid::from_str("1.2.3.4.5").unwrap();
+        assert!(known(&unknown).is_none());
+        assert_eq!(dotted(&unknown), "1.2.3.4.5");
     }
 }

@@ -4,7 +4,6 @@
 
 use std::collections::HashMap;
 
-use base64::Engine;
 use pkimm_model::evidence::Certificate;
 use x509_parser::prelude::{FromDer, X509Certificate};
 
@@ -20,9 +19,10 @@ pub struct KnownCertificate {
 impl KnownCertificate {
     /// From an evidence record; `None` when it carries no DER.
     pub fn from_record(record: &Certificate) -> Option<Self> {
-        let der = base64::engine::general_purpose::STANDARD
-            .decode(&record.der_base64)
-            .ok()?;
+        if record.der.is_empty() {
+            return None;
+        }
+        let der = record.der.0.clone();
         Some(Self {
             record: record.clone(),
             der,

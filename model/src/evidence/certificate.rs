@@ -1,9 +1,11 @@
 //! Certificates as evidence: every field a rule needs, parsed once.
 
+use std::borrow::Cow;
+
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::{Provenance, UtcTime};
+use super::{Der, Provenance, UtcTime};
 
 /// A parsed X.509 certificate. Its identity is the SHA-256 of its DER.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -89,8 +91,9 @@ pub struct Certificate {
     /// Problems found while reading extensions; the certificate is kept.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub parse_warnings: Vec<String>,
-    /// The DER, base64 (standard alphabet, padded).
-    pub der_base64: String,
+    /// The DER; written as `der_base64` (standard alphabet, padded).
+    #[serde(rename = "der_base64")]
+    pub der: Der,
     /// Every place the certificate was observed.
     pub observations: Vec<Provenance>,
 }
@@ -126,6 +129,40 @@ pub enum KeyAlgorithm {
 }
 
 impl KeyAlgorithm {
+    /// Every family, for tables and tests.
+    pub const ALL: [Self; 12] = [
+        Self::Rsa,
+        Self::RsaPss,
+        Self::Dsa,
+        Self::Ec,
+        Self::Ed25519,
+        Self::Ed448,
+        Self::X25519,
+        Self::X448,
+        Self::MlDsa,
+        Self::SlhDsa,
+        Self::MlKem,
+        Self::Unknown,
+    ];
+
+    /// The name used in JSON and by rules (`rsa`, `ec`, `ml-dsa`, …).
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Rsa => "rsa",
+            Self::RsaPss => "rsa-pss",
+            Self::Dsa => "dsa",
+            Self::Ec => "ec",
+            Self::Ed25519 => "ed25519",
+            Self::Ed448 => "ed448",
+            Self::X25519 => "x25519",
+            Self::X448 => "x448",
+            Self::MlDsa => "ml-dsa",
+            Self::SlhDsa => "slh-dsa",
+            Self::MlKem => "ml-kem",
+            Self::Unknown => "unknown",
+        }
+    }
+
     /// Whether a cryptographically relevant quantum computer breaks it (NIST IR 8547).
     pub fn quantum_vulnerable(self) -> bool {
         !matches!(
@@ -217,10 +254,10 @@ pub struct NameConstraints {
 /// One extension of a certificate.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct ExtensionInfo {
-    /// Dotted OID.
-    pub oid: String,
+    /// Dotted OID (borrowed from pkimm's OID table when it knows it).
+    pub oid: Cow<'static, str>,
     /// Short name when pkimm knows it, otherwise the OID.
-    pub name: String,
+    pub name: Cow<'static, str>,
     /// Critical flag.
     pub critical: bool,
     /// Whether pkimm knows the extension.
@@ -239,6 +276,19 @@ impl Certificate {
             if !self.observations.contains(&observation) {
                 self.observations.push(observation);
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn key_algorithm_names_are_the_serialised_names() {
+        for algorithm in KeyAlgorithm::ALL {
+            let json = serde_json::to_value(algorithm).unwrap();
+            assert_eq!(json.as_str(), Some(algorithm.name()));
         }
     }
 }

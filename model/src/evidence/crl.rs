@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::{Provenance, SignatureInfo, UtcTime};
+use super::{Der, Provenance, SignatureInfo, UtcTime};
 
 /// A parsed CRL, base or delta. Its identity is the SHA-256 of its DER.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -77,8 +77,12 @@ pub struct Crl {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub parse_warnings: Vec<String>,
     /// The DER, base64; omitted for CRLs above the embedding cap.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub der_base64: Option<String>,
+    #[serde(
+        default,
+        rename = "der_base64",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub der: Option<Der>,
     /// Every place the CRL was observed.
     pub observations: Vec<Provenance>,
 }

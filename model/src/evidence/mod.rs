@@ -8,6 +8,7 @@
 
 mod certificate;
 mod crl;
+mod der;
 mod directory;
 mod failure;
 mod inventory;
@@ -26,6 +27,7 @@ pub use certificate::{
     SignatureInfo, SubjectAltNames,
 };
 pub use crl::{Crl, CrlEntry, HttpFetch};
+pub use der::Der;
 pub use directory::{CertificateTemplate, DirectoryObject, Principal};
 pub use failure::{Failure, FailureKind};
 pub use inventory::InventoryRecord;

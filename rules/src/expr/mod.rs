@@ -2,11 +2,17 @@
 //!
 //! CEL is the expression language of Kubernetes admission policies and Envoy.
 //! The `cel` crate's API changed in 0.13 and again in 0.15, so it is pinned to
-//! 0.15.x and wrapped here: the rest of the engine sees [`Expr`], [`Scope`] and
-//! [`Value`] builders only.
+//! 0.15.x and wrapped here (with [`record`], which adapts lazily computed
+//! records to it): the rest of the engine sees [`Expr`], [`Scope`], [`Record`]
+//! and [`Value`] builders only.
+
+mod record;
 
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
+
+use record::RecordVal;
+pub use record::{to_value, Field, Record};
 
 /// A value visible to expressions.
 pub type Value = cel::Value;
@@ -142,12 +148,13 @@ impl std::fmt::Display for EvalError {
     }
 }
 
-/// Variables shared by every evaluation of a run: `policy` and `now`.
-pub struct Scope {
-    context: cel::Context<'static, 'static>,
+/// Variables shared by every evaluation of a run: `policy` and `now`. `'r` is
+/// how long the evidence of records bound with [`Scope::bind_record`] lives.
+pub struct Scope<'r> {
+    context: cel::Context<'r, 'r>,
 }
 
-impl Scope {
+impl<'r> Scope<'r> {
     /// A scope with `policy` and `now` (Unix seconds).
     pub fn new(policy: &Value, now: i64) -> Self {
         let mut context = cel::Context::with_env(env());
@@ -159,9 +166,17 @@ impl Scope {
     /// Binds the record variable `name` to `value`. Binding converts the value
     /// into the interpreter's representation, so bind each record once and run
     /// every rule against the result.
-    pub fn bind(&self, name: &str, value: &Value) -> Bound<'_> {
+    pub fn bind(&self, name: &str, value: &Value) -> Bound<'_, 'r> {
         let mut context = self.context.new_inner_scope();
         context.add_variable_from_value(name, value.clone());
+        Bound { context }
+    }
+
+    /// Binds the record variable `name` to a [`Record`] whose fields are
+    /// computed as expressions read them: nothing is converted up front.
+    pub fn bind_record(&self, name: &str, record: Arc<dyn Record<'r> + 'r>) -> Bound<'_, 'r> {
+        let mut context = self.context.new_inner_scope();
+        context.add_variable_as_val(name, Box::new(RecordVal(record)));
         Bound { context }
     }
 
@@ -171,12 +186,13 @@ impl Scope {
     }
 }
 
-/// A scope with one record bound.
-pub struct Bound<'s> {
-    context: cel::Context<'s, 'static>,
+/// A scope with one record bound; `'r` is how long the record's borrowed
+/// evidence lives.
+pub struct Bound<'s, 'r> {
+    context: cel::Context<'s, 'r>,
 }
 
-impl Bound<'_> {
+impl Bound<'_, '_> {
     /// Evaluates `expr` to a boolean.
     pub fn eval_bool(&self, expr: &Expr) -> Result<bool, EvalError> {
         match expr.program.execute(&self.context) {

@@ -17,6 +17,10 @@ use pkimm_model::evidence::{
 use crate::context::{BundleIndex, CertificateFacts, InventoryFacts};
 use crate::expr::{self, list, map, opt_string, string, strings, Value};
 
+mod certificate;
+
+pub use certificate::{certificate, certificate_record, CertificateView};
+
 const DAY: f64 = 86_400.0;
 
 fn int(value: impl TryInto<i64>) -> Value {
@@ -67,188 +71,6 @@ pub fn is_non_pfs_cipher(name: &str) -> bool {
 pub fn is_cbc_sha1_cipher(name: &str) -> bool {
     let n = name.to_ascii_uppercase();
     n.contains("_CBC_") && n.ends_with("_SHA")
-}
-
-fn has_san_match(cert: &Certificate, name: &str) -> bool {
-    let name = name.to_ascii_lowercase();
-    cert.san.dns.iter().any(|d| {
-        let d = d.to_ascii_lowercase();
-        d == name
-            || d.strip_prefix("*.")
-                .is_some_and(|rest| name.split_once('.').is_some_and(|(_, tail)| tail == rest))
-    }) || cert.san.ip.iter().any(|ip| ip == &name)
-}
-
-/// A certificate view.
-pub fn certificate(c: &Certificate, facts: &CertificateFacts, now: i64) -> Value {
-    let not_before = c.not_before.unix();
-    let not_after = c.not_after.unix();
-    let is_ca = c.is_ca();
-    let unknown_critical: Vec<&str> = c
-        .extensions
-        .iter()
-        .filter(|e| e.critical && !e.known)
-        .map(|e| e.name.as_str())
-        .collect();
-    let unknown: Vec<&str> = c
-        .extensions
-        .iter()
-        .filter(|e| !e.known)
-        .map(|e| e.name.as_str())
-        .collect();
-    let bc = c.basic_constraints;
-    let eku = c.extended_key_usage.clone().unwrap_or_default();
-    let tls_server = eku.iter().any(|e| e == "serverAuth")
-        || (c.extended_key_usage.is_none() && !is_ca && !c.san.dns.is_empty());
-    map(vec![
-        ("fingerprint", string(&c.fingerprint_sha256)),
-        ("spki_sha256", string(&c.spki_sha256)),
-        ("version", int(c.version)),
-        ("serial", string(&c.serial)),
-        ("serial_bits", int(c.serial_bits)),
-        ("subject", string(&c.subject)),
-        ("subject_cn", strings(&c.subject_cn)),
-        ("issuer", string(&c.issuer)),
-        ("not_before", int(not_before)),
-        ("not_after", int(not_after)),
-        ("validity_days", Value::Float(c.validity_days)),
-        (
-            "days_until_expiry",
-            Value::Float(days_between(now, not_after)),
-        ),
-        ("age_days", Value::Float(days_between(not_before, now))),
-        ("expired", Value::Bool(not_after < now)),
-        ("not_yet_valid", Value::Bool(not_before > now)),
-        (
-            "key",
-            map(vec![
-                ("algorithm", string(&serde_name(&c.key.algorithm))),
-                ("oid", string(&c.key.oid)),
-                ("bits", int(c.key.bits)),
-                ("curve", string(c.key.curve.as_deref().unwrap_or(""))),
-                ("rsa_exponent", int(c.key.rsa_exponent.unwrap_or(0))),
-                ("quantum_vulnerable", Value::Bool(c.key.quantum_vulnerable)),
-            ]),
-        ),
-        (
-            "signature",
-            map(vec![
-                ("name", string(&c.signature.name)),
-                ("oid", string(&c.signature.oid)),
-                ("hash", string(&c.signature.hash)),
-                ("key_algorithm", string(&c.signature.key_algorithm)),
-            ]),
-        ),
-        (
-            "san",
-            map(vec![
-                ("dns", strings(&c.san.dns)),
-                ("ip", strings(&c.san.ip)),
-                ("email", strings(&c.san.email)),
-                ("uri", strings(&c.san.uri)),
-                ("other", strings(&c.san.other)),
-            ]),
-        ),
-        ("has_san", Value::Bool(c.has_san)),
-        ("key_usage", strings(c.key_usage.as_deref().unwrap_or(&[]))),
-        ("has_key_usage", Value::Bool(c.key_usage.is_some())),
-        ("extended_key_usage", strings(&eku)),
-        ("has_eku", Value::Bool(c.extended_key_usage.is_some())),
-        (
-            "basic_constraints",
-            map(vec![
-                ("present", Value::Bool(bc.is_some())),
-                ("ca", Value::Bool(is_ca)),
-                (
-                    "path_len",
-                    int(bc.and_then(|b| b.path_len).map_or(-1, i64::from)),
-                ),
-                ("critical", Value::Bool(bc.is_some_and(|b| b.critical))),
-            ]),
-        ),
-        ("is_ca", Value::Bool(is_ca)),
-        ("is_leaf", Value::Bool(!is_ca)),
-        ("is_root", Value::Bool(is_ca && c.self_signed)),
-        ("is_tls_server", Value::Bool(tls_server)),
-        ("self_issued", Value::Bool(c.self_issued)),
-        ("self_signed", Value::Bool(c.self_signed)),
-        ("policies", strings(&c.policies)),
-        ("ocsp_urls", strings(&c.ocsp_urls)),
-        ("ca_issuer_urls", strings(&c.ca_issuer_urls)),
-        ("crl_urls", strings(&c.crl_urls)),
-        ("has_aia", Value::Bool(c.has_aia)),
-        ("has_cdp", Value::Bool(c.has_cdp)),
-        ("sct_count", int(c.sct_count)),
-        (
-            "has_name_constraints",
-            Value::Bool(c.name_constraints.is_some()),
-        ),
-        (
-            "subject_key_id",
-            string(c.subject_key_id.as_deref().unwrap_or("")),
-        ),
-        (
-            "authority_key_id",
-            string(c.authority_key_id.as_deref().unwrap_or("")),
-        ),
-        (
-            "extensions",
-            list(
-                c.extensions
-                    .iter()
-                    .map(|e| {
-                        map(vec![
-                            ("oid", string(&e.oid)),
-                            ("name", string(&e.name)),
-                            ("critical", Value::Bool(e.critical)),
-                            ("known", Value::Bool(e.known)),
-                        ])
-                    })
-                    .collect(),
-            ),
-        ),
-        ("unknown_critical_extensions", strings(&unknown_critical)),
-        ("unknown_extensions", strings(&unknown)),
-        (
-            "wildcard",
-            Value::Bool(
-                c.san
-                    .dns
-                    .iter()
-                    .chain(&c.subject_cn)
-                    .any(|n| n.starts_with("*.")),
-            ),
-        ),
-        (
-            "cn_in_san",
-            Value::Bool(c.subject_cn.iter().all(|cn| has_san_match(c, cn))),
-        ),
-        ("parse_warnings", strings(&c.parse_warnings)),
-        ("observation_count", int(c.observations.len())),
-        ("spki_shared_count", int(facts.spki_shared_count)),
-        ("key_hosts", int(facts.key_hosts)),
-        ("duplicate_serial", Value::Bool(facts.duplicate_serial)),
-        ("issuer_in_bundle", Value::Bool(facts.issuer_in_bundle)),
-        ("chain_to_root", Value::Bool(facts.chain_to_root)),
-        (
-            "inventory_available",
-            Value::Bool(facts.inventory_available),
-        ),
-        ("in_inventory", Value::Bool(facts.in_inventory)),
-        ("on_endpoint", Value::Bool(facts.on_endpoint)),
-        ("revoked", Value::Bool(facts.revocation_reason.is_some())),
-        (
-            "revocation_reason",
-            string(facts.revocation_reason.as_deref().unwrap_or("")),
-        ),
-    ])
-}
-
-fn serde_name<T: serde::Serialize>(value: &T) -> String {
-    serde_json::to_value(value)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_string))
-        .unwrap_or_default()
 }
 
 /// A CRL view.
@@ -737,7 +559,7 @@ pub fn bundle(b: &EvidenceBundle, now: i64) -> Value {
     let mut signature_hashes: BTreeMap<String, u64> = BTreeMap::new();
     for c in certs {
         *key_algorithms
-            .entry(serde_name(&c.key.algorithm))
+            .entry(c.key.algorithm.name().to_string())
             .or_default() += 1;
         *signature_hashes
             .entry(c.signature.hash.clone())
@@ -884,7 +706,7 @@ pub fn sample(kind: crate::EvidenceKind, now: i64) -> Value {
                 self_signed: false,
                 extensions: Vec::new(),
                 parse_warnings: Vec::new(),
-                der_base64: String::new(),
+                der: Default::default(),
                 observations: vec![provenance],
             };
             let facts = CertificateFacts {
@@ -927,7 +749,7 @@ pub fn sample(kind: crate::EvidenceKind, now: i64) -> Value {
                 idp_matches_url: Some(true),
                 previous_crl_number: None,
                 parse_warnings: Vec::new(),
-                der_base64: None,
+                der: None,
                 observations: Vec::new(),
             };
             let index = BundleIndex::new(&EvidenceBundle::new("sample"));

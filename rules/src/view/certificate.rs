@@ -1,0 +1,320 @@
+//! The certificate view: what rules see as `cert`.
+//!
+//! Certificates are the most numerous records, so their view is a lazily
+//! evaluated [`Record`]: a rule reading `cert.key.bits` computes that field
+//! and nothing else, borrowing strings from the evidence. [`certificate`]
+//! gives the same view as a complete map, for test cases and documentation.
+
+use std::sync::Arc;
+
+use pkimm_model::evidence::{Certificate, PublicKeyInfo, SignatureInfo, SubjectAltNames};
+
+use crate::context::CertificateFacts;
+use crate::expr::{self, list, map, string, Field, Record, Value};
+
+const DAY: f64 = 86_400.0;
+
+/// Every field of the certificate view, in documentation order.
+const FIELDS: &[&str] = &[
+    "fingerprint",
+    "spki_sha256",
+    "version",
+    "serial",
+    "serial_bits",
+    "subject",
+    "subject_cn",
+    "issuer",
+    "not_before",
+    "not_after",
+    "validity_days",
+    "days_until_expiry",
+    "age_days",
+    "expired",
+    "not_yet_valid",
+    "key",
+    "signature",
+    "san",
+    "has_san",
+    "key_usage",
+    "has_key_usage",
+    "extended_key_usage",
+    "has_eku",
+    "basic_constraints",
+    "is_ca",
+    "is_leaf",
+    "is_root",
+    "is_tls_server",
+    "self_issued",
+    "self_signed",
+    "policies",
+    "ocsp_urls",
+    "ca_issuer_urls",
+    "crl_urls",
+    "has_aia",
+    "has_cdp",
+    "sct_count",
+    "has_name_constraints",
+    "subject_key_id",
+    "authority_key_id",
+    "extensions",
+    "unknown_critical_extensions",
+    "unknown_extensions",
+    "wildcard",
+    "cn_in_san",
+    "parse_warnings",
+    "observation_count",
+    "spki_shared_count",
+    "key_hosts",
+    "duplicate_serial",
+    "issuer_in_bundle",
+    "chain_to_root",
+    "inventory_available",
+    "in_inventory",
+    "on_endpoint",
+    "revoked",
+    "revocation_reason",
+];
+
+/// A certificate with the bundle facts about it, as rules see it.
+pub struct CertificateView<'r> {
+    cert: &'r Certificate,
+    facts: CertificateFacts,
+    now: i64,
+}
+
+/// The lazily evaluated view of `cert`.
+pub fn certificate_record<'r>(
+    cert: &'r Certificate,
+    facts: CertificateFacts,
+    now: i64,
+) -> CertificateView<'r> {
+    CertificateView { cert, facts, now }
+}
+
+/// The certificate view as a complete map.
+pub fn certificate(cert: &Certificate, facts: &CertificateFacts, now: i64) -> Value {
+    expr::to_value(&certificate_record(cert, facts.clone(), now))
+}
+
+fn int<'r>(value: impl TryInto<i64>) -> Field<'r> {
+    Field::Int(value.try_into().unwrap_or(i64::MAX))
+}
+
+fn days_between(from: i64, to: i64) -> f64 {
+    (to - from) as f64 / DAY
+}
+
+fn has_san_match(cert: &Certificate, name: &str) -> bool {
+    let name = name.to_ascii_lowercase();
+    cert.san.dns.iter().any(|d| {
+        let d = d.to_ascii_lowercase();
+        d == name
+            || d.strip_prefix("*.")
+                .is_some_and(|rest| name.split_once('.').is_some_and(|(_, tail)| tail == rest))
+    }) || cert.san.ip.iter().any(|ip| ip == &name)
+}
+
+impl CertificateView<'_> {
+    fn is_tls_server(&self) -> bool {
+        let c = self.cert;
+        match &c.extended_key_usage {
+            Some(eku) => eku.iter().any(|e| e == "serverAuth"),
+            None => !c.is_ca() && !c.san.dns.is_empty(),
+        }
+    }
+}
+
+impl<'r> Record<'r> for CertificateView<'r> {
+    fn names(&self) -> &'static [&'static str] {
+        FIELDS
+    }
+
+    fn field(&self, name: &str) -> Option<Field<'r>> {
+        let c: &'r Certificate = self.cert;
+        let facts = &self.facts;
+        let not_before = c.not_before.unix();
+        let not_after = c.not_after.unix();
+        Some(match name {
+            "fingerprint" => Field::Str(&c.fingerprint_sha256),
+            "spki_sha256" => Field::Str(&c.spki_sha256),
+            "version" => int(c.version),
+            "serial" => Field::Str(&c.serial),
+            "serial_bits" => int(c.serial_bits),
+            "subject" => Field::Str(&c.subject),
+            "subject_cn" => Field::Strings(&c.subject_cn),
+            "issuer" => Field::Str(&c.issuer),
+            "not_before" => int(not_before),
+            "not_after" => int(not_after),
+            "validity_days" => Field::Float(c.validity_days),
+            "days_until_expiry" => Field::Float(days_between(self.now, not_after)),
+            "age_days" => Field::Float(days_between(not_before, self.now)),
+            "expired" => Field::Bool(not_after < self.now),
+            "not_yet_valid" => Field::Bool(not_before > self.now),
+            "key" => Field::Record(Arc::new(KeyView(&c.key))),
+            "signature" => Field::Record(Arc::new(SignatureView(&c.signature))),
+            "san" => Field::Record(Arc::new(SanView(&c.san))),
+            "has_san" => Field::Bool(c.has_san),
+            "key_usage" => Field::Strings(c.key_usage.as_deref().unwrap_or(&[])),
+            "has_key_usage" => Field::Bool(c.key_usage.is_some()),
+            "extended_key_usage" => Field::Strings(c.extended_key_usage.as_deref().unwrap_or(&[])),
+            "has_eku" => Field::Bool(c.extended_key_usage.is_some()),
+            "basic_constraints" => Field::Record(Arc::new(BasicConstraintsView(c))),
+            "is_ca" => Field::Bool(c.is_ca()),
+            "is_leaf" => Field::Bool(!c.is_ca()),
+            "is_root" => Field::Bool(c.is_ca() && c.self_signed),
+            "is_tls_server" => Field::Bool(self.is_tls_server()),
+            "self_issued" => Field::Bool(c.self_issued),
+            "self_signed" => Field::Bool(c.self_signed),
+            "policies" => Field::Strings(&c.policies),
+            "ocsp_urls" => Field::Strings(&c.ocsp_urls),
+            "ca_issuer_urls" => Field::Strings(&c.ca_issuer_urls),
+            "crl_urls" => Field::Strings(&c.crl_urls),
+            "has_aia" => Field::Bool(c.has_aia),
+            "has_cdp" => Field::Bool(c.has_cdp),
+            "sct_count" => int(c.sct_count),
+            "has_name_constraints" => Field::Bool(c.name_constraints.is_some()),
+            "subject_key_id" => Field::Str(c.subject_key_id.as_deref().unwrap_or("")),
+            "authority_key_id" => Field::Str(c.authority_key_id.as_deref().unwrap_or("")),
+            "extensions" => Field::Value(list(
+                c.extensions
+                    .iter()
+                    .map(|e| {
+                        map(vec![
+                            ("oid", string(&e.oid)),
+                            ("name", string(&e.name)),
+                            ("critical", Value::Bool(e.critical)),
+                            ("known", Value::Bool(e.known)),
+                        ])
+                    })
+                    .collect(),
+            )),
+            "unknown_critical_extensions" => Field::Strs(
+                c.extensions
+                    .iter()
+                    .filter(|e| e.critical && !e.known)
+                    .map(|e| e.name.as_ref())
+                    .collect(),
+            ),
+            "unknown_extensions" => Field::Strs(
+                c.extensions
+                    .iter()
+                    .filter(|e| !e.known)
+                    .map(|e| e.name.as_ref())
+                    .collect(),
+            ),
+            "wildcard" => Field::Bool(
+                c.san
+                    .dns
+                    .iter()
+                    .chain(&c.subject_cn)
+                    .any(|n| n.starts_with("*.")),
+            ),
+            "cn_in_san" => Field::Bool(c.subject_cn.iter().all(|cn| has_san_match(c, cn))),
+            "parse_warnings" => Field::Strings(&c.parse_warnings),
+            "observation_count" => int(c.observations.len()),
+            "spki_shared_count" => int(facts.spki_shared_count),
+            "key_hosts" => int(facts.key_hosts),
+            "duplicate_serial" => Field::Bool(facts.duplicate_serial),
+            "issuer_in_bundle" => Field::Bool(facts.issuer_in_bundle),
+            "chain_to_root" => Field::Bool(facts.chain_to_root),
+            "inventory_available" => Field::Bool(facts.inventory_available),
+            "in_inventory" => Field::Bool(facts.in_inventory),
+            "on_endpoint" => Field::Bool(facts.on_endpoint),
+            "revoked" => Field::Bool(facts.revocation_reason.is_some()),
+            "revocation_reason" => {
+                Field::String(facts.revocation_reason.clone().unwrap_or_default())
+            }
+            _ => return None,
+        })
+    }
+}
+
+/// `cert.key`.
+struct KeyView<'r>(&'r PublicKeyInfo);
+
+impl<'r> Record<'r> for KeyView<'r> {
+    fn names(&self) -> &'static [&'static str] {
+        &[
+            "algorithm",
+            "oid",
+            "bits",
+            "curve",
+            "rsa_exponent",
+            "quantum_vulnerable",
+        ]
+    }
+
+    fn field(&self, name: &str) -> Option<Field<'r>> {
+        let key = self.0;
+        Some(match name {
+            "algorithm" => Field::Str(key.algorithm.name()),
+            "oid" => Field::Str(&key.oid),
+            "bits" => int(key.bits),
+            "curve" => Field::Str(key.curve.as_deref().unwrap_or("")),
+            "rsa_exponent" => int(key.rsa_exponent.unwrap_or(0)),
+            "quantum_vulnerable" => Field::Bool(key.quantum_vulnerable),
+            _ => return None,
+        })
+    }
+}
+
+/// `cert.signature`.
+struct SignatureView<'r>(&'r SignatureInfo);
+
+impl<'r> Record<'r> for SignatureView<'r> {
+    fn names(&self) -> &'static [&'static str] {
+        &["name", "oid", "hash", "key_algorithm"]
+    }
+
+    fn field(&self, name: &str) -> Option<Field<'r>> {
+        let signature = self.0;
+        Some(match name {
+            "name" => Field::Str(&signature.name),
+            "oid" => Field::Str(&signature.oid),
+            "hash" => Field::Str(&signature.hash),
+            "key_algorithm" => Field::Str(&signature.key_algorithm),
+            _ => return None,
+        })
+    }
+}
+
+/// `cert.san`.
+struct SanView<'r>(&'r SubjectAltNames);
+
+impl<'r> Record<'r> for SanView<'r> {
+    fn names(&self) -> &'static [&'static str] {
+        &["dns", "ip", "email", "uri", "other"]
+    }
+
+    fn field(&self, name: &str) -> Option<Field<'r>> {
+        let san = self.0;
+        Some(Field::Strings(match name {
+            "dns" => &san.dns,
+            "ip" => &san.ip,
+            "email" => &san.email,
+            "uri" => &san.uri,
+            "other" => &san.other,
+            _ => return None,
+        }))
+    }
+}
+
+/// `cert.basic_constraints`.
+struct BasicConstraintsView<'r>(&'r Certificate);
+
+impl<'r> Record<'r> for BasicConstraintsView<'r> {
+    fn names(&self) -> &'static [&'static str] {
+        &["present", "ca", "path_len", "critical"]
+    }
+
+    fn field(&self, name: &str) -> Option<Field<'r>> {
+        let bc = self.0.basic_constraints;
+        Some(match name {
+            "present" => Field::Bool(bc.is_some()),
+            "ca" => Field::Bool(self.0.is_ca()),
+            "path_len" => int(bc.and_then(|b| b.path_len).map_or(-1, i64::from)),
+            "critical" => Field::Bool(bc.is_some_and(|b| b.critical)),
+            _ => return None,
+        })
+    }
+}
