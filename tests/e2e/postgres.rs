@@ -57,6 +57,12 @@ fn run_as_postgres(bin: &Path, tool: &str, args: &[&str]) {
 
 impl Postgres {
     fn start() -> Option<Self> {
+        Self::start_with_tls(None)
+    }
+
+    /// Starts PostgreSQL; with `tls`, it also accepts SSLRequest with the
+    /// certificate and key files at those paths (copied in for `postgres`).
+    fn start_with_tls(tls: Option<(&Path, &Path)>) -> Option<Self> {
         let bin = postgres_bin();
         let is_root = Command::new("id")
             .arg("-u")
@@ -84,7 +90,29 @@ impl Postgres {
             "initdb",
             &["-D", data.to_str().unwrap(), "-A", "trust", "-U", "pkimm"],
         );
-        let options = format!("-p {port} -k {} -h 127.0.0.1", dir.path().display());
+        let mut options = format!("-p {port} -k {} -h 127.0.0.1", dir.path().display());
+        if let Some((cert, key)) = tls {
+            let cert_copy = dir.path().join("server.pem");
+            let key_copy = dir.path().join("server.key");
+            std::fs::copy(cert, &cert_copy).unwrap();
+            std::fs::copy(key, &key_copy).unwrap();
+            std::fs::set_permissions(
+                &key_copy,
+                std::os::unix::fs::PermissionsExt::from_mode(0o600),
+            )
+            .unwrap();
+            let status = Command::new("chown")
+                .arg("postgres")
+                .args([&cert_copy, &key_copy])
+                .status()
+                .unwrap();
+            assert!(status.success());
+            options.push_str(&format!(
+                " -c ssl=on -c ssl_cert_file={} -c ssl_key_file={}",
+                cert_copy.display(),
+                key_copy.display()
+            ));
+        }
         let log = dir.path().join("log");
         run_as_postgres(
             &bin,
@@ -229,5 +257,90 @@ fn two_agents_write_at_once_and_one_assessment_merges_them() {
     assert!(
         records["inventory_record"].as_u64().unwrap() > 0,
         "{records}"
+    );
+}
+
+/// STARTTLS to PostgreSQL (SSLRequest) against a real server with TLS on, and
+/// the clear refusal of one without it.
+#[test]
+fn postgres_starttls_is_collected_and_a_refusal_is_a_failure() {
+    let pki = crate::servers::TestPki::new();
+    let Some(with_tls) = Postgres::start_with_tls(Some((&pki.path("ec.pem"), &pki.path("ec.key"))))
+    else {
+        return;
+    };
+    let Some(without_tls) = Postgres::start() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("bundle.json");
+    let root = pki.path("root.pem");
+    let run = pkimm(&[
+        "collect",
+        "tls",
+        "-o",
+        out.to_str().unwrap(),
+        "--trust",
+        root.to_str().unwrap(),
+        "--retries",
+        "0",
+        &format!("postgresql://127.0.0.1:{} sni=localhost", with_tls.port),
+        &format!("127.0.0.1:{} starttls=postgres", without_tls.port),
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let bundle: Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    let endpoints = bundle["tls_endpoints"].as_array().unwrap();
+    let endpoint = |port: u16| {
+        endpoints
+            .iter()
+            .find(|e| e["port"] == port)
+            .unwrap_or_else(|| panic!("no endpoint on {port}: {bundle}"))
+    };
+
+    let served = endpoint(with_tls.port);
+    assert_eq!(served["starttls"], "postgres", "{served}");
+    let versions: Vec<&str> = served["versions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert!(versions.contains(&"TLSv1.3"), "{versions:?}");
+    let chain = bundle["chains"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| {
+            c["provenance"]["source"]
+                .as_str()
+                .unwrap()
+                .ends_with(&format!(":{}", with_tls.port))
+        })
+        .expect("a chain from the TLS-enabled server");
+    assert_eq!(
+        chain["provenance"]["method"],
+        "starttls-postgres+tls-handshake"
+    );
+    assert_eq!(chain["validation"]["valid"], true, "{chain}");
+
+    let refused = endpoint(without_tls.port);
+    assert!(refused["versions"].as_array().unwrap().is_empty());
+    let failure = bundle["failures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| {
+            f["provenance"]["source"]
+                .as_str()
+                .unwrap()
+                .ends_with(&format!(":{}", without_tls.port))
+        })
+        .unwrap_or_else(|| panic!("no failure for the server without TLS: {bundle}"));
+    assert!(
+        failure["message"]
+            .as_str()
+            .unwrap()
+            .contains("does not accept SSL"),
+        "{failure}"
     );
 }
