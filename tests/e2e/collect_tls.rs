@@ -3,7 +3,8 @@
 use serde_json::Value;
 
 use crate::servers::{
-    garbage_server, rustls_server, smtp_starttls_server, stalling_server, OpensslServer, TestPki,
+    garbage_server, rustls_server, smtp_starttls_server, stalling_server, Dovecot, OpensslServer,
+    TestPki,
 };
 use crate::support::pkimm;
 
@@ -240,6 +241,42 @@ fn smtp_starttls() {
     let chain = chain_for(&bundle, addr.port());
     assert_eq!(chain["provenance"]["method"], "starttls-smtp+tls-handshake");
     assert_eq!(chain["validation"]["valid"], true);
+}
+
+/// IMAP and POP3 STARTTLS against a real Dovecot.
+#[test]
+fn imap_and_pop3_starttls_against_dovecot() {
+    let pki = TestPki::new();
+    let Some(dovecot) = Dovecot::start(&pki) else {
+        return;
+    };
+    let root = pki.path("root.pem");
+    let bundle = collect(&[
+        &format!("imap://127.0.0.1:{}", dovecot.imap_port),
+        &format!("127.0.0.1:{} starttls=pop3", dovecot.pop3_port),
+        "--sni",
+        "localhost",
+        "--trust",
+        root.to_str().unwrap(),
+    ]);
+    assert!(
+        bundle["failures"].as_array().unwrap().is_empty(),
+        "{bundle}"
+    );
+    for (port, protocol) in [(dovecot.imap_port, "imap"), (dovecot.pop3_port, "pop3")] {
+        let e = endpoint(&bundle, port);
+        assert_eq!(e["starttls"], protocol);
+        assert!(
+            strings(&e["versions"]).contains(&"TLSv1.3".to_string()),
+            "{e}"
+        );
+        let chain = chain_for(&bundle, port);
+        assert_eq!(
+            chain["provenance"]["method"],
+            format!("starttls-{protocol}+tls-handshake")
+        );
+        assert_eq!(chain["validation"]["valid"], true, "{chain}");
+    }
 }
 
 #[test]

@@ -519,3 +519,80 @@ impl Drop for OcspResponder {
         let _ = self.child.wait();
     }
 }
+
+/// Dovecot serving IMAP and POP3 with STARTTLS on loopback, with the PKI's
+/// ECDSA leaf; stopped on drop. `None` when Dovecot is not installed (and
+/// PKIMM_REQUIRE_DOVECOT is unset).
+pub struct Dovecot {
+    child: Child,
+    _dir: tempfile::TempDir,
+    pub imap_port: u16,
+    pub pop3_port: u16,
+}
+
+impl Dovecot {
+    pub fn start(pki: &TestPki) -> Option<Self> {
+        let binary = Path::new("/usr/sbin/dovecot");
+        if !binary.exists() {
+            assert!(
+                std::env::var_os("PKIMM_REQUIRE_DOVECOT").is_none(),
+                "PKIMM_REQUIRE_DOVECOT is set but /usr/sbin/dovecot is missing"
+            );
+            eprintln!("Dovecot not available; skipping");
+            return None;
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        for sub in ["run", "state", "home", "mail"] {
+            std::fs::create_dir(d.join(sub)).unwrap();
+        }
+        let (imap_port, pop3_port) = (free_port(), free_port());
+        let config = format!(
+            "base_dir = {d}/run\n\
+             state_dir = {d}/state\n\
+             log_path = {d}/log\n\
+             protocols = imap pop3\n\
+             listen = 127.0.0.1\n\
+             ssl = yes\n\
+             ssl_cert = <{cert}\n\
+             ssl_key = <{key}\n\
+             passdb {{\n  driver = static\n  args = password=unused\n}}\n\
+             userdb {{\n  driver = static\n  args = uid=nobody gid=nogroup home={d}/home\n}}\n\
+             mail_location = maildir:{d}/mail\n\
+             service imap-login {{\n  inet_listener imap {{\n    port = {imap_port}\n  }}\n  inet_listener imaps {{\n    port = 0\n  }}\n}}\n\
+             service pop3-login {{\n  inet_listener pop3 {{\n    port = {pop3_port}\n  }}\n  inet_listener pop3s {{\n    port = 0\n  }}\n}}\n",
+            d = d.display(),
+            cert = pki.path("ec.pem").display(),
+            key = pki.path("ec.key").display(),
+        );
+        let config_path = d.join("dovecot.conf");
+        std::fs::write(&config_path, config).unwrap();
+        let child = Command::new(binary)
+            .arg("-F")
+            .arg("-c")
+            .arg(&config_path)
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("dovecot starts");
+        let server = Self {
+            child,
+            _dir: dir,
+            imap_port,
+            pop3_port,
+        };
+        wait_for_port(imap_port);
+        wait_for_port(pop3_port);
+        Some(server)
+    }
+}
+
+impl Drop for Dovecot {
+    fn drop(&mut self) {
+        // SIGTERM lets the master stop its login processes too.
+        let _ = Command::new("kill")
+            .arg(self.child.id().to_string())
+            .status();
+        let _ = self.child.wait();
+    }
+}
