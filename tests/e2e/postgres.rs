@@ -275,7 +275,7 @@ fn postgres_starttls_is_collected_and_a_refusal_is_a_failure() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("bundle.json");
     let root = pki.path("root.pem");
-    let run = pkimm(&[
+    let run = pkimm([
         "collect",
         "tls",
         "-o",
