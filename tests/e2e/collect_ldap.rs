@@ -221,6 +221,8 @@ struct Tpl<'a> {
     min_key: u32,
     days: i64,
     sd: &'a str,
+    /// Issuance policy OIDs (msPKI-Certificate-Policy).
+    policies: &'a [&'a str],
 }
 
 fn template(t: &Tpl<'_>) -> String {
@@ -233,6 +235,7 @@ fn template(t: &Tpl<'_>) -> String {
         min_key,
         days,
         sd,
+        policies,
     } = *t;
     let pks = "cn=Public Key Services,cn=Services,cn=Configuration,dc=example,dc=test";
     let mut out = format!(
@@ -244,6 +247,9 @@ fn template(t: &Tpl<'_>) -> String {
     );
     for eku in ekus {
         out.push_str(&format!("pKIExtendedKeyUsage: {eku}\n"));
+    }
+    for policy in policies {
+        out.push_str(&format!("msPKI-Certificate-Policy: {policy}\n"));
     }
     out.push('\n');
     out
@@ -326,6 +332,7 @@ fn data_ldif() -> String {
         min_key: 2048,
         days: 365,
         sd: &enroll_users,
+        policies: &[],
     }));
     l.push_str(&template(&Tpl {
         name: "SafeUser",
@@ -336,6 +343,7 @@ fn data_ldif() -> String {
         min_key: 2048,
         days: 365,
         sd: &enroll_users,
+        policies: &[],
     }));
     l.push_str(&template(&Tpl {
         name: "NearMiss",
@@ -346,6 +354,7 @@ fn data_ldif() -> String {
         min_key: 2048,
         days: 365,
         sd: &enroll_users,
+        policies: &[],
     }));
     // More findings: writable template, weak and long-lived web server template.
     let writable = sd(&[(0x4000_0000, None, "S-1-5-11")]);
@@ -358,6 +367,7 @@ fn data_ldif() -> String {
         min_key: 2048,
         days: 365,
         sd: &writable,
+        policies: &[],
     }));
     let admins_only = sd(&[(0x100, Some(ENROLL), &format!("{DOMAIN}-512"))]);
     l.push_str(&template(&Tpl {
@@ -369,13 +379,63 @@ fn data_ldif() -> String {
         min_key: 1024,
         days: 1825,
         sd: &admins_only,
+        policies: &[],
     }));
+    // One template per remaining ESC rule, each vulnerable in that way only.
+    let linked_policy = "1.3.6.1.4.1.311.21.8.1.2.3";
+    for (name, name_flag, enrollment_flag, ekus, schema, policies) in [
+        ("ESC2AnyPurpose", 0, 0, &["2.5.29.37.0"][..], 2, &[][..]),
+        (
+            "ESC3Agent",
+            0,
+            0,
+            &["1.3.6.1.4.1.311.20.2.1"][..],
+            2,
+            &[][..],
+        ),
+        ("ESC9NoSecExt", 0, 0x80000, &[client_auth][..], 2, &[][..]),
+        (
+            "ESC13Linked",
+            0,
+            0,
+            &[client_auth][..],
+            2,
+            &[linked_policy][..],
+        ),
+        (
+            "ESC15Version1",
+            1,
+            0,
+            &["1.3.6.1.5.5.7.3.1"][..],
+            1,
+            &[][..],
+        ),
+    ] {
+        l.push_str(&template(&Tpl {
+            name,
+            name_flag,
+            enrollment_flag,
+            ekus,
+            schema,
+            min_key: 2048,
+            days: 365,
+            sd: &enroll_users,
+            policies,
+        }));
+    }
+    l.push_str(&format!(
+        "dn: cn=Linked Policy,cn=OID,{pks}\nobjectClass: msPKI-Enterprise-Oid\ncn: Linked Policy\n\
+         msPKI-Cert-Template-OID: {linked_policy}\nmsDS-OIDToGroupLink: cn=PKI Operators,{SUFFIX}\n\n"
+    ));
     let ca_der = fixture_b64("pki/ca/issuing-rsa2048.pem");
     l.push_str(&format!(
         "dn: cn=Example CA,cn=Enrollment Services,{pks}\nobjectClass: pKIEnrollmentService\ncn: Example CA\n\
          dNSHostName: ca1.example.test\ncACertificate;binary:: {ca_der}\n\
          certificateTemplates: ESC1Vuln\ncertificateTemplates: SafeUser\ncertificateTemplates: NearMiss\n\
-         certificateTemplates: ESC4Writable\ncertificateTemplates: WeakWeb\n\n"
+         certificateTemplates: ESC4Writable\ncertificateTemplates: WeakWeb\n\
+         certificateTemplates: ESC2AnyPurpose\ncertificateTemplates: ESC3Agent\n\
+         certificateTemplates: ESC9NoSecExt\ncertificateTemplates: ESC13Linked\n\
+         certificateTemplates: ESC15Version1\n\n"
     ));
     // NTAuth holds another CA, so the Example CA is missing from it; AIA has it.
     l.push_str(&format!(
@@ -412,10 +472,11 @@ fn finds_every_pki_object_and_decodes_templates() {
     let Some(slapd) = Slapd::start() else { return };
     let bundle = collect(&slapd, &[]);
     let objects = bundle["directory_objects"].as_array().unwrap();
-    // 4 CA/delta entries, 4 users, 5 templates, enrollment service, NTAuth, AIA.
+    // 4 CA/delta entries, 4 users, 10 templates, an issuance policy OID,
+    // enrollment service, NTAuth, AIA.
     assert_eq!(
         objects.len(),
-        16,
+        22,
         "{:#?}",
         objects.iter().map(|o| &o["dn"]).collect::<Vec<_>>()
     );
@@ -475,7 +536,7 @@ fn finds_every_pki_object_and_decodes_templates() {
 }
 
 #[test]
-fn esc_findings_on_the_three_templates() {
+fn esc_findings_on_every_template() {
     let Some(slapd) = Slapd::start() else { return };
     let secret = slapd.dir.path().join("bind-pw");
     std::fs::write(&secret, format!("{PASSWORD}\n")).unwrap();
@@ -518,6 +579,21 @@ fn esc_findings_on_the_three_templates() {
     assert!(failed("adcs.esc4")
         .iter()
         .any(|d| d.starts_with("cn=ESC4Writable")));
+    // Each remaining ESC rule fails on its own template and on no other.
+    for (rule, template) in [
+        ("adcs.esc2", "ESC2AnyPurpose"),
+        ("adcs.esc3", "ESC3Agent"),
+        ("adcs.esc9", "ESC9NoSecExt"),
+        ("adcs.esc13", "ESC13Linked"),
+        ("adcs.esc15", "ESC15Version1"),
+    ] {
+        let found = failed(rule);
+        assert_eq!(found.len(), 1, "{rule}: {found:?}");
+        assert!(
+            found[0].starts_with(&format!("cn={template},")),
+            "{rule}: {found:?}"
+        );
+    }
     assert!(failed("adcs.template-min-key-size")
         .iter()
         .any(|d| d.starts_with("cn=WeakWeb")));
