@@ -4,7 +4,7 @@ use serde_json::Value;
 
 use crate::servers::{
     garbage_server, rustls_server, smtp_starttls_server, stalling_server, Dovecot, OpensslServer,
-    TestPki,
+    TestPki, Vsftpd,
 };
 use crate::support::pkimm;
 
@@ -277,6 +277,33 @@ fn imap_and_pop3_starttls_against_dovecot() {
         );
         assert_eq!(chain["validation"]["valid"], true, "{chain}");
     }
+}
+
+/// FTP STARTTLS (`AUTH TLS`) against a real vsftpd.
+#[test]
+fn ftp_starttls_against_vsftpd() {
+    let pki = TestPki::new();
+    let Some(ftp) = Vsftpd::start(&pki) else {
+        return;
+    };
+    let root = pki.path("root.pem");
+    let bundle = collect(&[
+        &format!("ftp://127.0.0.1:{}", ftp.port),
+        "--sni",
+        "localhost",
+        "--trust",
+        root.to_str().unwrap(),
+    ]);
+    assert!(
+        bundle["failures"].as_array().unwrap().is_empty(),
+        "{bundle}"
+    );
+    let e = endpoint(&bundle, ftp.port);
+    assert_eq!(e["starttls"], "ftp");
+    assert_eq!(strings(&e["versions"]), ["TLSv1.3", "TLSv1.2"]);
+    let chain = chain_for(&bundle, ftp.port);
+    assert_eq!(chain["provenance"]["method"], "starttls-ftp+tls-handshake");
+    assert_eq!(chain["validation"]["valid"], true, "{chain}");
 }
 
 #[test]

@@ -596,3 +596,63 @@ impl Drop for Dovecot {
         let _ = self.child.wait();
     }
 }
+
+/// vsftpd offering explicit FTPS (`AUTH TLS`) on loopback with the PKI's ECDSA
+/// leaf; stopped on drop. `None` when vsftpd is not installed (and
+/// PKIMM_REQUIRE_VSFTPD is unset).
+pub struct Vsftpd {
+    child: Child,
+    _dir: tempfile::TempDir,
+    pub port: u16,
+}
+
+impl Vsftpd {
+    pub fn start(pki: &TestPki) -> Option<Self> {
+        let binary = Path::new("/usr/sbin/vsftpd");
+        if !binary.exists() {
+            assert!(
+                std::env::var_os("PKIMM_REQUIRE_VSFTPD").is_none(),
+                "PKIMM_REQUIRE_VSFTPD is set but /usr/sbin/vsftpd is missing"
+            );
+            eprintln!("vsftpd not available; skipping");
+            return None;
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let empty = dir.path().join("empty");
+        std::fs::create_dir(&empty).unwrap();
+        let port = free_port();
+        // vsftpd's default cipher list (DES-CBC3-SHA) rules TLS 1.2 out with
+        // today's OpenSSL; HIGH gives the usual 1.2 suites alongside 1.3.
+        let config = format!(
+            "listen=YES\nlisten_ipv6=NO\nlisten_address=127.0.0.1\nlisten_port={port}\n\
+             background=NO\nanonymous_enable=NO\nlocal_enable=YES\npasv_enable=NO\n\
+             seccomp_sandbox=NO\nssl_enable=YES\nssl_ciphers=HIGH\n\
+             rsa_cert_file={cert}\nrsa_private_key_file={key}\nsecure_chroot_dir={empty}\n",
+            cert = pki.path("ec.pem").display(),
+            key = pki.path("ec.key").display(),
+            empty = empty.display(),
+        );
+        let config_path = dir.path().join("vsftpd.conf");
+        std::fs::write(&config_path, config).unwrap();
+        let child = Command::new(binary)
+            .arg(&config_path)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("vsftpd starts");
+        let server = Self {
+            child,
+            _dir: dir,
+            port,
+        };
+        wait_for_port(port);
+        Some(server)
+    }
+}
+
+impl Drop for Vsftpd {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
