@@ -4,7 +4,7 @@ use serde_json::Value;
 
 use crate::servers::{
     garbage_server, rustls_server, smtp_starttls_server, stalling_server, Dovecot, OpensslServer,
-    TestPki, Vsftpd,
+    Prosody, TestPki, Vsftpd,
 };
 use crate::support::pkimm;
 
@@ -303,6 +303,34 @@ fn ftp_starttls_against_vsftpd() {
     assert_eq!(strings(&e["versions"]), ["TLSv1.3", "TLSv1.2"]);
     let chain = chain_for(&bundle, ftp.port);
     assert_eq!(chain["provenance"]["method"], "starttls-ftp+tls-handshake");
+    assert_eq!(chain["validation"]["valid"], true, "{chain}");
+}
+
+/// XMPP STARTTLS against a real Prosody: the stream is opened to the SNI name.
+#[test]
+fn xmpp_starttls_against_prosody() {
+    let pki = TestPki::new();
+    let Some(xmpp) = Prosody::start(&pki) else {
+        return;
+    };
+    let root = pki.path("root.pem");
+    let bundle = collect(&[
+        &format!("127.0.0.1:{} starttls=xmpp sni=localhost", xmpp.port),
+        "--trust",
+        root.to_str().unwrap(),
+    ]);
+    assert!(
+        bundle["failures"].as_array().unwrap().is_empty(),
+        "{bundle}"
+    );
+    let e = endpoint(&bundle, xmpp.port);
+    assert_eq!(e["starttls"], "xmpp");
+    assert!(
+        strings(&e["versions"]).contains(&"TLSv1.3".to_string()),
+        "{e}"
+    );
+    let chain = chain_for(&bundle, xmpp.port);
+    assert_eq!(chain["provenance"]["method"], "starttls-xmpp+tls-handshake");
     assert_eq!(chain["validation"]["valid"], true, "{chain}");
 }
 

@@ -656,3 +656,65 @@ impl Drop for Vsftpd {
         let _ = self.child.wait();
     }
 }
+
+/// Prosody accepting XMPP client streams with STARTTLS on loopback, for the
+/// virtual host `localhost`, with the PKI's ECDSA leaf; stopped on drop.
+/// `None` when Prosody is not installed (and PKIMM_REQUIRE_PROSODY is unset).
+pub struct Prosody {
+    child: Child,
+    _dir: tempfile::TempDir,
+    pub port: u16,
+}
+
+impl Prosody {
+    pub fn start(pki: &TestPki) -> Option<Self> {
+        let binary = Path::new("/usr/bin/prosody");
+        if !binary.exists() {
+            assert!(
+                std::env::var_os("PKIMM_REQUIRE_PROSODY").is_none(),
+                "PKIMM_REQUIRE_PROSODY is set but /usr/bin/prosody is missing"
+            );
+            eprintln!("Prosody not available; skipping");
+            return None;
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        std::fs::create_dir(d.join("data")).unwrap();
+        let port = free_port();
+        let config = format!(
+            "daemonize = false\nrun_as_root = true\npidfile = \"{d}/prosody.pid\"\n\
+             data_path = \"{d}/data\"\n\
+             log = {{ {{ levels = {{ min = \"warn\" }}, to = \"file\", filename = \"{d}/prosody.log\" }} }}\n\
+             interfaces = {{ \"127.0.0.1\" }}\nc2s_ports = {{ {port} }}\nc2s_direct_tls_ports = {{ }}\n\
+             s2s_ports = {{ }}\ncomponent_ports = {{ }}\nhttp_ports = {{ }}\nhttps_ports = {{ }}\n\
+             modules_enabled = {{ \"tls\", \"saslauth\", \"disco\" }}\n\
+             modules_disabled = {{ \"s2s\", \"posix\" }}\nc2s_require_encryption = true\n\
+             ssl = {{ certificate = \"{cert}\", key = \"{key}\" }}\nVirtualHost \"localhost\"\n",
+            d = d.display(),
+            cert = pki.path("ec.pem").display(),
+            key = pki.path("ec.key").display(),
+        );
+        let config_path = d.join("prosody.cfg.lua");
+        std::fs::write(&config_path, config).unwrap();
+        let child = Command::new(binary)
+            .env("PROSODY_CONFIG", &config_path)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("prosody starts");
+        let server = Self {
+            child,
+            _dir: dir,
+            port,
+        };
+        wait_for_port(port);
+        Some(server)
+    }
+}
+
+impl Drop for Prosody {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
