@@ -432,12 +432,14 @@ pub fn evaluate(
             .map(|c| {
                 let scope = Scope::new(&policy, now);
                 let mut tally = Tally::new(&rules);
+                // Shared `when` results of the current record, reused per record.
+                let mut when_results: Vec<Option<Result<bool, EvalError>>> =
+                    vec![None; when_sources.len()];
                 for i in (c * chunk)..((c + 1) * chunk).min(count) {
                     let bound = view(kind, i, bundle, &index, now).bind(&scope, kind.variable());
                     // Built on the first finding: most records have few.
                     let mut record: Option<Arc<RecordRef>> = None;
-                    let mut when_results: Vec<Option<Result<bool, EvalError>>> =
-                        vec![None; when_sources.len()];
+                    when_results.fill(None);
                     for (r, rule) in rules.iter().enumerate() {
                         let started = options.measure_cost.then(Instant::now);
                         let when = match (when_slots[r], &rule.when) {

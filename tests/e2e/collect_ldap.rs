@@ -748,25 +748,12 @@ fn revocation_collector_fetches_a_crl_over_ldap() {
 #[test]
 fn tls_collector_upgrades_ldap_with_starttls() {
     let Some(slapd) = Slapd::start() else { return };
-    let out = slapd.dir.path().join("tls.json");
     let root = slapd.pki.path("root.pem");
-    let run = pkimm([
-        "collect",
-        "tls",
+    let bundle = crate::collect_tls::collect(&[
         &format!("127.0.0.1:{} starttls=ldap sni=localhost", slapd.port),
         "--trust",
         root.to_str().unwrap(),
         "--no-ciphers",
-        "-o",
-        out.to_str().unwrap(),
     ]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
-    let bundle: Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
-    let endpoint = &bundle["tls_endpoints"][0];
-    assert_eq!(endpoint["starttls"], "ldap");
-    assert!(
-        !endpoint["versions"].as_array().unwrap().is_empty(),
-        "{endpoint}"
-    );
-    assert_eq!(bundle["chains"][0]["validation"]["valid"], true, "{bundle}");
+    crate::collect_tls::assert_starttls(&bundle, slapd.port, "ldap");
 }

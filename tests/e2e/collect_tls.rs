@@ -9,7 +9,7 @@ use crate::servers::{
 use crate::support::pkimm;
 
 /// Runs `pkimm collect tls` with `args` and returns the bundle.
-fn collect(args: &[&str]) -> Value {
+pub(crate) fn collect(args: &[&str]) -> Value {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("bundle.json");
     let mut all = vec!["collect", "tls", "-o", out.to_str().unwrap()];
@@ -19,7 +19,7 @@ fn collect(args: &[&str]) -> Value {
     serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap()
 }
 
-fn endpoint(bundle: &Value, port: u16) -> &Value {
+pub(crate) fn endpoint(bundle: &Value, port: u16) -> &Value {
     bundle["tls_endpoints"]
         .as_array()
         .unwrap()
@@ -28,14 +28,14 @@ fn endpoint(bundle: &Value, port: u16) -> &Value {
         .unwrap_or_else(|| panic!("no endpoint on port {port}: {bundle}"))
 }
 
-fn strings(value: &Value) -> Vec<String> {
+pub(crate) fn strings(value: &Value) -> Vec<String> {
     value
         .as_array()
         .map(|a| a.iter().map(|v| v.as_str().unwrap().to_string()).collect())
         .unwrap_or_default()
 }
 
-fn chain_for(bundle: &Value, port: u16) -> &Value {
+pub(crate) fn chain_for(bundle: &Value, port: u16) -> &Value {
     bundle["chains"]
         .as_array()
         .unwrap()
@@ -47,6 +47,33 @@ fn chain_for(bundle: &Value, port: u16) -> &Value {
                 .ends_with(&format!(":{port}"))
         })
         .unwrap_or_else(|| panic!("no chain for port {port}"))
+}
+
+/// Asserts that the endpoint on `port` was upgraded with `protocol` STARTTLS,
+/// offers TLS 1.3, and served a chain that validates; returns the endpoint.
+pub(crate) fn assert_starttls<'b>(bundle: &'b Value, port: u16, protocol: &str) -> &'b Value {
+    let e = endpoint(bundle, port);
+    assert_eq!(e["starttls"], protocol, "{e}");
+    assert!(
+        strings(&e["versions"]).contains(&"TLSv1.3".to_string()),
+        "{e}"
+    );
+    assert!(e["alpn"].is_null(), "no ALPN over STARTTLS: {e}");
+    let chain = chain_for(bundle, port);
+    assert_eq!(
+        chain["provenance"]["method"],
+        format!("starttls-{protocol}+tls-handshake")
+    );
+    assert_eq!(chain["validation"]["valid"], true, "{chain}");
+    e
+}
+
+/// Asserts that collecting produced no failure records.
+fn assert_no_failures(bundle: &Value) {
+    assert!(
+        bundle["failures"].as_array().unwrap().is_empty(),
+        "{bundle}"
+    );
 }
 
 #[test]
@@ -234,13 +261,8 @@ fn smtp_starttls() {
         "--trust",
         root.to_str().unwrap(),
     ]);
-    let e = endpoint(&bundle, addr.port());
-    assert_eq!(e["starttls"], "smtp");
+    let e = assert_starttls(&bundle, addr.port(), "smtp");
     assert_eq!(strings(&e["versions"]), ["TLSv1.3", "TLSv1.2"]);
-    assert!(e["alpn"].is_null(), "no ALPN over STARTTLS");
-    let chain = chain_for(&bundle, addr.port());
-    assert_eq!(chain["provenance"]["method"], "starttls-smtp+tls-handshake");
-    assert_eq!(chain["validation"]["valid"], true);
 }
 
 /// IMAP and POP3 STARTTLS against a real Dovecot.
@@ -259,24 +281,9 @@ fn imap_and_pop3_starttls_against_dovecot() {
         "--trust",
         root.to_str().unwrap(),
     ]);
-    assert!(
-        bundle["failures"].as_array().unwrap().is_empty(),
-        "{bundle}"
-    );
-    for (port, protocol) in [(dovecot.imap_port, "imap"), (dovecot.pop3_port, "pop3")] {
-        let e = endpoint(&bundle, port);
-        assert_eq!(e["starttls"], protocol);
-        assert!(
-            strings(&e["versions"]).contains(&"TLSv1.3".to_string()),
-            "{e}"
-        );
-        let chain = chain_for(&bundle, port);
-        assert_eq!(
-            chain["provenance"]["method"],
-            format!("starttls-{protocol}+tls-handshake")
-        );
-        assert_eq!(chain["validation"]["valid"], true, "{chain}");
-    }
+    assert_no_failures(&bundle);
+    assert_starttls(&bundle, dovecot.imap_port, "imap");
+    assert_starttls(&bundle, dovecot.pop3_port, "pop3");
 }
 
 /// FTP STARTTLS (`AUTH TLS`) against a real vsftpd.
@@ -294,16 +301,9 @@ fn ftp_starttls_against_vsftpd() {
         "--trust",
         root.to_str().unwrap(),
     ]);
-    assert!(
-        bundle["failures"].as_array().unwrap().is_empty(),
-        "{bundle}"
-    );
-    let e = endpoint(&bundle, ftp.port);
-    assert_eq!(e["starttls"], "ftp");
+    assert_no_failures(&bundle);
+    let e = assert_starttls(&bundle, ftp.port, "ftp");
     assert_eq!(strings(&e["versions"]), ["TLSv1.3", "TLSv1.2"]);
-    let chain = chain_for(&bundle, ftp.port);
-    assert_eq!(chain["provenance"]["method"], "starttls-ftp+tls-handshake");
-    assert_eq!(chain["validation"]["valid"], true, "{chain}");
 }
 
 /// XMPP STARTTLS against a real Prosody: the stream is opened to the SNI name.
@@ -319,19 +319,8 @@ fn xmpp_starttls_against_prosody() {
         "--trust",
         root.to_str().unwrap(),
     ]);
-    assert!(
-        bundle["failures"].as_array().unwrap().is_empty(),
-        "{bundle}"
-    );
-    let e = endpoint(&bundle, xmpp.port);
-    assert_eq!(e["starttls"], "xmpp");
-    assert!(
-        strings(&e["versions"]).contains(&"TLSv1.3".to_string()),
-        "{e}"
-    );
-    let chain = chain_for(&bundle, xmpp.port);
-    assert_eq!(chain["provenance"]["method"], "starttls-xmpp+tls-handshake");
-    assert_eq!(chain["validation"]["valid"], true, "{chain}");
+    assert_no_failures(&bundle);
+    assert_starttls(&bundle, xmpp.port, "xmpp");
 }
 
 #[test]

@@ -8,6 +8,7 @@ use std::process::{Command, Stdio};
 
 use serde_json::Value;
 
+use crate::collect_tls::{assert_starttls, collect, endpoint};
 use crate::servers::free_port;
 use crate::support::{fixture, pkimm};
 
@@ -272,14 +273,8 @@ fn postgres_starttls_is_collected_and_a_refusal_is_a_failure() {
     let Some(without_tls) = Postgres::start() else {
         return;
     };
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("bundle.json");
     let root = pki.path("root.pem");
-    let run = pkimm([
-        "collect",
-        "tls",
-        "-o",
-        out.to_str().unwrap(),
+    let bundle = collect(&[
         "--trust",
         root.to_str().unwrap(),
         "--retries",
@@ -287,43 +282,9 @@ fn postgres_starttls_is_collected_and_a_refusal_is_a_failure() {
         &format!("postgresql://127.0.0.1:{} sni=localhost", with_tls.port),
         &format!("127.0.0.1:{} starttls=postgres", without_tls.port),
     ]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
-    let bundle: Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
-    let endpoints = bundle["tls_endpoints"].as_array().unwrap();
-    let endpoint = |port: u16| {
-        endpoints
-            .iter()
-            .find(|e| e["port"] == port)
-            .unwrap_or_else(|| panic!("no endpoint on {port}: {bundle}"))
-    };
+    assert_starttls(&bundle, with_tls.port, "postgres");
 
-    let served = endpoint(with_tls.port);
-    assert_eq!(served["starttls"], "postgres", "{served}");
-    let versions: Vec<&str> = served["versions"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter_map(Value::as_str)
-        .collect();
-    assert!(versions.contains(&"TLSv1.3"), "{versions:?}");
-    let chain = bundle["chains"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| {
-            c["provenance"]["source"]
-                .as_str()
-                .unwrap()
-                .ends_with(&format!(":{}", with_tls.port))
-        })
-        .expect("a chain from the TLS-enabled server");
-    assert_eq!(
-        chain["provenance"]["method"],
-        "starttls-postgres+tls-handshake"
-    );
-    assert_eq!(chain["validation"]["valid"], true, "{chain}");
-
-    let refused = endpoint(without_tls.port);
+    let refused = endpoint(&bundle, without_tls.port);
     assert!(refused["versions"].as_array().unwrap().is_empty());
     let failure = bundle["failures"]
         .as_array()

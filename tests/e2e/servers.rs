@@ -520,29 +520,79 @@ impl Drop for OcspResponder {
     }
 }
 
-/// Dovecot serving IMAP and POP3 with STARTTLS on loopback, with the PKI's
-/// ECDSA leaf; stopped on drop. `None` when Dovecot is not installed (and
-/// PKIMM_REQUIRE_DOVECOT is unset).
-pub struct Dovecot {
+/// A server from a Debian package, run in the foreground from a config file
+/// in its own temp dir; stopped with SIGTERM (so it can stop its workers) on
+/// drop.
+struct Daemon {
     child: Child,
     _dir: tempfile::TempDir,
+}
+
+impl Daemon {
+    /// Whether `binary` is installed. When it is not, the test skips, unless
+    /// `require_var` is set (as `.ci/run` does), which fails it.
+    fn installed(binary: &str, require_var: &str) -> bool {
+        if Path::new(binary).exists() {
+            return true;
+        }
+        assert!(
+            std::env::var_os(require_var).is_none(),
+            "{require_var} is set but {binary} is missing"
+        );
+        eprintln!("{binary} not available; skipping");
+        false
+    }
+
+    /// Writes `config` to `name` in `dir`, runs the command `command` builds
+    /// from the config path, and waits for `ports`.
+    fn start(
+        dir: tempfile::TempDir,
+        name: &str,
+        config: &str,
+        command: impl FnOnce(&Path) -> Command,
+        ports: &[u16],
+    ) -> Self {
+        let config_path = dir.path().join(name);
+        std::fs::write(&config_path, config).unwrap();
+        let child = command(&config_path)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("the test server starts");
+        let daemon = Self { child, _dir: dir };
+        for port in ports {
+            wait_for_port(*port);
+        }
+        daemon
+    }
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .arg(self.child.id().to_string())
+            .status();
+        let _ = self.child.wait();
+    }
+}
+
+/// Dovecot serving IMAP and POP3 with STARTTLS on loopback, with the PKI's
+/// ECDSA leaf. `None` when Dovecot is not installed (and
+/// PKIMM_REQUIRE_DOVECOT is unset).
+pub struct Dovecot {
+    _daemon: Daemon,
     pub imap_port: u16,
     pub pop3_port: u16,
 }
 
 impl Dovecot {
     pub fn start(pki: &TestPki) -> Option<Self> {
-        let binary = Path::new("/usr/sbin/dovecot");
-        if !binary.exists() {
-            assert!(
-                std::env::var_os("PKIMM_REQUIRE_DOVECOT").is_none(),
-                "PKIMM_REQUIRE_DOVECOT is set but /usr/sbin/dovecot is missing"
-            );
-            eprintln!("Dovecot not available; skipping");
+        const BINARY: &str = "/usr/sbin/dovecot";
+        if !Daemon::installed(BINARY, "PKIMM_REQUIRE_DOVECOT") {
             return None;
         }
         let dir = tempfile::tempdir().unwrap();
-        let d = dir.path();
+        let d = dir.path().to_path_buf();
         for sub in ["run", "state", "home", "mail"] {
             std::fs::create_dir(d.join(sub)).unwrap();
         }
@@ -565,56 +615,37 @@ impl Dovecot {
             cert = pki.path("ec.pem").display(),
             key = pki.path("ec.key").display(),
         );
-        let config_path = d.join("dovecot.conf");
-        std::fs::write(&config_path, config).unwrap();
-        let child = Command::new(binary)
-            .arg("-F")
-            .arg("-c")
-            .arg(&config_path)
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("dovecot starts");
-        let server = Self {
-            child,
-            _dir: dir,
+        let daemon = Daemon::start(
+            dir,
+            "dovecot.conf",
+            &config,
+            |config| {
+                let mut command = Command::new(BINARY);
+                command.arg("-F").arg("-c").arg(config);
+                command
+            },
+            &[imap_port, pop3_port],
+        );
+        Some(Self {
+            _daemon: daemon,
             imap_port,
             pop3_port,
-        };
-        wait_for_port(imap_port);
-        wait_for_port(pop3_port);
-        Some(server)
-    }
-}
-
-impl Drop for Dovecot {
-    fn drop(&mut self) {
-        // SIGTERM lets the master stop its login processes too.
-        let _ = Command::new("kill")
-            .arg(self.child.id().to_string())
-            .status();
-        let _ = self.child.wait();
+        })
     }
 }
 
 /// vsftpd offering explicit FTPS (`AUTH TLS`) on loopback with the PKI's ECDSA
-/// leaf; stopped on drop. `None` when vsftpd is not installed (and
-/// PKIMM_REQUIRE_VSFTPD is unset).
+/// leaf. `None` when vsftpd is not installed (and PKIMM_REQUIRE_VSFTPD is
+/// unset).
 pub struct Vsftpd {
-    child: Child,
-    _dir: tempfile::TempDir,
+    _daemon: Daemon,
     pub port: u16,
 }
 
 impl Vsftpd {
     pub fn start(pki: &TestPki) -> Option<Self> {
-        let binary = Path::new("/usr/sbin/vsftpd");
-        if !binary.exists() {
-            assert!(
-                std::env::var_os("PKIMM_REQUIRE_VSFTPD").is_none(),
-                "PKIMM_REQUIRE_VSFTPD is set but /usr/sbin/vsftpd is missing"
-            );
-            eprintln!("vsftpd not available; skipping");
+        const BINARY: &str = "/usr/sbin/vsftpd";
+        if !Daemon::installed(BINARY, "PKIMM_REQUIRE_VSFTPD") {
             return None;
         }
         let dir = tempfile::tempdir().unwrap();
@@ -632,53 +663,40 @@ impl Vsftpd {
             key = pki.path("ec.key").display(),
             empty = empty.display(),
         );
-        let config_path = dir.path().join("vsftpd.conf");
-        std::fs::write(&config_path, config).unwrap();
-        let child = Command::new(binary)
-            .arg(&config_path)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("vsftpd starts");
-        let server = Self {
-            child,
-            _dir: dir,
+        let daemon = Daemon::start(
+            dir,
+            "vsftpd.conf",
+            &config,
+            |config| {
+                let mut command = Command::new(BINARY);
+                command.arg(config);
+                command
+            },
+            &[port],
+        );
+        Some(Self {
+            _daemon: daemon,
             port,
-        };
-        wait_for_port(port);
-        Some(server)
-    }
-}
-
-impl Drop for Vsftpd {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        })
     }
 }
 
 /// Prosody accepting XMPP client streams with STARTTLS on loopback, for the
-/// virtual host `localhost`, with the PKI's ECDSA leaf; stopped on drop.
-/// `None` when Prosody is not installed (and PKIMM_REQUIRE_PROSODY is unset).
+/// virtual host `localhost`, with the PKI's ECDSA leaf. `None` when Prosody
+/// is not installed (and PKIMM_REQUIRE_PROSODY is unset).
 pub struct Prosody {
-    child: Child,
-    _dir: tempfile::TempDir,
+    _daemon: Daemon,
     pub port: u16,
 }
 
 impl Prosody {
     pub fn start(pki: &TestPki) -> Option<Self> {
-        let binary = Path::new("/usr/bin/prosody");
-        if !binary.exists() {
-            assert!(
-                std::env::var_os("PKIMM_REQUIRE_PROSODY").is_none(),
-                "PKIMM_REQUIRE_PROSODY is set but /usr/bin/prosody is missing"
-            );
-            eprintln!("Prosody not available; skipping");
+        const BINARY: &str = "/usr/bin/prosody";
+        if !Daemon::installed(BINARY, "PKIMM_REQUIRE_PROSODY") {
             return None;
         }
         let dir = tempfile::tempdir().unwrap();
-        let d = dir.path();
+        let d = dir.path().to_path_buf();
         std::fs::create_dir(d.join("data")).unwrap();
         let port = free_port();
         let config = format!(
@@ -694,27 +712,20 @@ impl Prosody {
             cert = pki.path("ec.pem").display(),
             key = pki.path("ec.key").display(),
         );
-        let config_path = d.join("prosody.cfg.lua");
-        std::fs::write(&config_path, config).unwrap();
-        let child = Command::new(binary)
-            .env("PROSODY_CONFIG", &config_path)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("prosody starts");
-        let server = Self {
-            child,
-            _dir: dir,
+        let daemon = Daemon::start(
+            dir,
+            "prosody.cfg.lua",
+            &config,
+            |config| {
+                let mut command = Command::new(BINARY);
+                command.env("PROSODY_CONFIG", config);
+                command
+            },
+            &[port],
+        );
+        Some(Self {
+            _daemon: daemon,
             port,
-        };
-        wait_for_port(port);
-        Some(server)
-    }
-}
-
-impl Drop for Prosody {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        })
     }
 }

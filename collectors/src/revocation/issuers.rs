@@ -7,31 +7,29 @@ use std::collections::HashMap;
 use pkimm_model::evidence::Certificate;
 use x509_parser::prelude::{FromDer, X509Certificate};
 
-/// A certificate that may issue others, with its DER.
+/// A certificate that may issue others; its evidence record carries the DER.
 #[derive(Debug, Clone)]
 pub struct KnownCertificate {
     /// The evidence record.
     pub record: Certificate,
-    /// The DER.
-    pub der: Vec<u8>,
 }
 
 impl KnownCertificate {
     /// From an evidence record; `None` when it carries no DER.
     pub fn from_record(record: &Certificate) -> Option<Self> {
-        if record.der.is_empty() {
-            return None;
-        }
-        let der = record.der.0.clone();
-        Some(Self {
+        (!record.der.is_empty()).then(|| Self {
             record: record.clone(),
-            der,
         })
+    }
+
+    /// The DER.
+    pub fn der(&self) -> &[u8] {
+        self.record.der.as_bytes()
     }
 
     /// The parsed certificate.
     pub fn parsed(&self) -> Option<X509Certificate<'_>> {
-        X509Certificate::from_der(&self.der).ok().map(|(_, c)| c)
+        X509Certificate::from_der(self.der()).ok().map(|(_, c)| c)
     }
 
     /// The SubjectPublicKeyInfo DER.

@@ -345,7 +345,7 @@ async fn ocsp_job(
         &run.fetcher,
         &url,
         cert,
-        &known.der,
+        known.der(),
         issuer,
         options,
         provenance,
