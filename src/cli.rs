@@ -1,10 +1,16 @@
-//! Command-line definitions (clap). Each subcommand's arguments live here; the
-//! code that runs it lives in `commands/`.
+//! Command-line definitions (clap). Each subcommand's arguments live here,
+//! except the collectors', which are their config structs
+//! ([`pkimm_collectors::CollectorConfig`]); the code that runs a command
+//! lives in `commands/`. `main` adds the exit codes to every command's help.
 
 use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use pkimm_collectors::CollectorConfig;
+use pkimm_model::units::parse_duration;
+use pkimm_pipeline::RuleInputs;
+use pkimm_rules::Severity;
 
 /// Exit codes, shared by every command.
 pub const EXIT_CODES_HELP: &str = "\
@@ -42,69 +48,57 @@ pub struct GlobalArgs {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Inspect the PKIMM model.
-    #[command(subcommand, after_help = EXIT_CODES_HELP)]
+    #[command(subcommand)]
     Model(ModelCommand),
     /// Score an assessment file: category, module, overall and extension results.
-    #[command(after_help = EXIT_CODES_HELP)]
     Score(ScoreArgs),
     /// Check an assessment file against the model and report the first mistake
     /// with its file, line and field.
-    #[command(after_help = EXIT_CODES_HELP)]
     Validate(ValidateArgs),
     /// Collect evidence into an evidence bundle (JSON).
-    #[command(subcommand, after_help = EXIT_CODES_HELP)]
-    Collect(CollectCommand),
+    Collect(CollectArgs),
     /// Evaluate rules over evidence bundles: findings grouped by PKIMM
     /// requirement, with per-requirement metrics.
-    #[command(after_help = EXIT_CODES_HELP)]
     Evaluate(EvaluateArgs),
     /// List or test rule packs.
-    #[command(subcommand, after_help = EXIT_CODES_HELP)]
+    #[command(subcommand)]
     Rules(RulesCommand),
     /// Write or check the organisation policy file.
-    #[command(subcommand, after_help = EXIT_CODES_HELP)]
+    #[command(subcommand)]
     Policy(PolicyCommand),
     /// Pre-fill an assessment from evidence: rules run over the bundles and the
     /// level mappings turn their metrics into suggested levels. Merges into an
     /// existing assessment without touching assessor fields; confirmations
     /// whose suggestion moved are marked stale.
-    #[command(after_help = EXIT_CODES_HELP)]
     Assess(AssessArgs),
     /// Record an assessor decision: a level, the suggested level, or not
     /// applicable, for a requirement, a category, or every high-confidence
     /// suggestion.
-    #[command(after_help = EXIT_CODES_HELP)]
     Confirm(ConfirmArgs),
     /// Write a report of an assessment: json (stable, versioned), html (one
     /// self-contained page), markdown, csv (one row per requirement) or
     /// prometheus (textfile collector).
-    #[command(after_help = EXIT_CODES_HELP)]
     Report(Box<ReportArgs>),
     /// Print the JSON Schema of `pkimm report --format json`.
-    #[command(after_help = EXIT_CODES_HELP)]
     Schema,
     /// Run every job of a scan config once: collect, evaluate, store in the
     /// history. Exit 1 when findings reach --fail-on, 2 on errors.
-    #[command(after_help = EXIT_CODES_HELP)]
     Scan(ScanArgs),
     /// Run the jobs of a scan config on their cron schedules, never
     /// overlapping, and serve /metrics, /healthz and /api/latest. Stops
     /// cleanly on SIGTERM after the scan in flight.
-    #[command(after_help = EXIT_CODES_HELP)]
     Agent(AgentArgs),
     /// Check a scan config.
-    #[command(subcommand, after_help = EXIT_CODES_HELP)]
+    #[command(subcommand)]
     Config(ConfigCommand),
     /// List stored scans.
-    #[command(subcommand, after_help = EXIT_CODES_HELP)]
+    #[command(subcommand)]
     History(HistoryCommand),
     /// Compare two stored scans: certificates, endpoints, findings, levels.
-    #[command(after_help = EXIT_CODES_HELP)]
     Diff(DiffArgs),
     /// Run the whole pipeline on built-in demo data: loopback TLS endpoints
     /// and an OCSP/CRL server made from fixtures, collect, evaluate, assess,
     /// report. Works offline.
-    #[command(after_help = EXIT_CODES_HELP)]
     Demo(DemoArgs),
 }
 
@@ -115,11 +109,11 @@ pub struct ReportArgs {
     #[arg(value_name = "ASSESSMENT")]
     pub assessment: PathBuf,
     /// Output format.
-    #[arg(long, value_enum, default_value_t = crate::report::Format::Json)]
-    pub format: crate::report::Format,
+    #[arg(long, value_enum, default_value_t = pkimm_report::Format::Json)]
+    pub format: pkimm_report::Format,
     /// Report type (default: self-assessment for self mode, else assessment).
     #[arg(long = "type", value_enum, value_name = "TYPE")]
-    pub report_type: Option<crate::report::document::ReportType>,
+    pub report_type: Option<pkimm_report::ReportType>,
     /// Evidence bundles, for evidence tables, findings and per-record metrics.
     #[arg(long = "evidence", value_name = "BUNDLE")]
     pub evidence: Vec<PathBuf>,
@@ -167,7 +161,6 @@ pub struct AgentArgs {
 pub enum ConfigCommand {
     /// Check a scan config: syntax (with line numbers), job names, collectors
     /// and cron schedules.
-    #[command(after_help = EXIT_CODES_HELP)]
     Check {
         /// The scan config.
         #[arg(value_name = "FILE")]
@@ -191,7 +184,6 @@ pub struct StoreArgs {
 #[derive(Debug, Subcommand)]
 pub enum HistoryCommand {
     /// The newest scans first.
-    #[command(after_help = EXIT_CODES_HELP)]
     List {
         /// Where the history is.
         #[command(flatten)]
@@ -236,8 +228,8 @@ pub struct AssessArgs {
     pub from_store: bool,
     /// With --from-store: only scans that finished within this time (such as
     /// 24h, 90m, 7d).
-    #[arg(long, value_name = "AGE", default_value = "24h")]
-    pub since: String,
+    #[arg(long, value_name = "AGE", default_value = "24h", value_parser = parse_duration)]
+    pub since: Duration,
     /// Where the history is (with --from-store).
     #[command(flatten)]
     pub store: StoreArgs,
@@ -314,6 +306,17 @@ pub struct RuleSource {
     pub no_builtin: bool,
 }
 
+impl RuleSource {
+    /// These rules as pipeline inputs (built-in policy, no waivers).
+    pub fn rule_inputs(&self) -> RuleInputs {
+        RuleInputs {
+            rules: self.rules.clone(),
+            no_builtin: self.no_builtin,
+            ..RuleInputs::default()
+        }
+    }
+}
+
 /// Severity threshold values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum SeverityArg {
@@ -327,6 +330,19 @@ pub enum SeverityArg {
     High,
     /// critical only.
     Critical,
+}
+
+impl SeverityArg {
+    /// The severity named.
+    pub fn severity(self) -> Severity {
+        match self {
+            Self::Info => Severity::Info,
+            Self::Low => Severity::Low,
+            Self::Medium => Severity::Medium,
+            Self::High => Severity::High,
+            Self::Critical => Severity::Critical,
+        }
+    }
 }
 
 /// Arguments of `pkimm evaluate`.
@@ -366,15 +382,24 @@ pub struct EvaluationInputs {
     pub source: RuleSource,
 }
 
+impl EvaluationInputs {
+    /// Where the pipeline's rules, policy and waivers come from.
+    pub fn rule_inputs(&self) -> RuleInputs {
+        RuleInputs {
+            policy: self.policy.clone(),
+            waivers: self.waivers.clone(),
+            ..self.source.rule_inputs()
+        }
+    }
+}
+
 /// `pkimm rules ...`
 #[derive(Debug, Subcommand)]
 pub enum RulesCommand {
     /// List the rules: id, severity, PKIMM requirements, evidence kind, title.
-    #[command(after_help = EXIT_CODES_HELP)]
     List(RulesListArgs),
     /// Run the test cases declared in rule files (evidence in, expected result
     /// out). Without --rules, tests the built-in pack. Exit code 1 when a case fails.
-    #[command(after_help = EXIT_CODES_HELP)]
     Test(RulesTestArgs),
 }
 
@@ -404,10 +429,8 @@ pub struct RulesTestArgs {
 #[derive(Debug, Subcommand)]
 pub enum PolicyCommand {
     /// Write the default policy, with comments, to a file or stdout.
-    #[command(after_help = EXIT_CODES_HELP)]
     Init(PolicyInitArgs),
     /// Check a policy file and report the first mistake with its line.
-    #[command(after_help = EXIT_CODES_HELP)]
     Check(PolicyCheckArgs),
 }
 
@@ -430,344 +453,28 @@ pub struct PolicyCheckArgs {
     pub file: PathBuf,
 }
 
-/// `pkimm collect ...`
-#[derive(Debug, Subcommand)]
-pub enum CollectCommand {
-    /// Parse certificate and CRL files (PEM, DER, PKCS#7, PKCS#12) found under
-    /// the given paths. Unparseable files become failure records; the exit code
-    /// stays 0.
-    #[command(after_help = EXIT_CODES_HELP)]
-    Files(CollectFilesArgs),
-    /// Import a CSV export of issued certificates (needs a serial column and an
-    /// issuer or SHA-256 fingerprint column).
-    #[command(after_help = EXIT_CODES_HELP)]
-    Inventory(CollectInventoryArgs),
-    /// Scan TLS endpoints: served chain and its validation, protocol versions
-    /// (including SSLv3, TLS 1.0 and 1.1 by a legacy probe), accepted cipher
-    /// suites, ALPN, OCSP staple, SCTs and handshake time. Unreachable or
-    /// broken endpoints become failure records; the exit code stays 0.
-    #[command(after_help = TLS_HELP)]
-    Tls(Box<CollectTlsArgs>),
-    /// Follow the CDP, OCSP and AIA URLs of the certificates in bundles: fetch
-    /// CRLs (HTTP, HTTPS, LDAP) and check them against their issuers, query
-    /// OCSP responders and check their answers, and fetch missing issuers.
-    /// Failed fetches become failure records; the exit code stays 0.
-    #[command(after_help = EXIT_CODES_HELP)]
-    Revocation(Box<CollectRevocationArgs>),
-    /// Read PKI objects from an LDAP directory: CA certificates, CRLs, user
-    /// certificates, and Active Directory Certificate Services objects
-    /// (templates with decoded flags and enrollment rights, enrollment
-    /// services, NTAuth, AIA, OID group links).
-    #[command(after_help = EXIT_CODES_HELP)]
-    Ldap(Box<CollectLdapArgs>),
-}
-
-/// Arguments of `pkimm collect ldap`.
+/// `pkimm collect COLLECTOR ...`
 #[derive(Debug, Args)]
-pub struct CollectLdapArgs {
-    /// `ldap://host[:port]` or `ldaps://host[:port]`.
-    #[arg(value_name = "URL")]
-    pub url: String,
-    /// Upgrade ldap:// with StartTLS.
-    #[arg(long)]
-    pub starttls: bool,
-    /// PEM file of trust anchors for ldaps and StartTLS (default: the system store).
-    #[arg(long, value_name = "FILE")]
-    pub ca: Option<PathBuf>,
-    /// Bind DN (anonymous when absent).
-    #[arg(long, value_name = "DN")]
-    pub bind_dn: Option<String>,
-    /// Environment variable holding the bind password.
-    #[arg(long, value_name = "VAR")]
-    pub password_env: Option<String>,
-    /// File whose first line is the bind password.
-    #[arg(long, value_name = "FILE")]
-    pub password_file: Option<PathBuf>,
-    /// Search base; repeatable (default: the root DSE's naming contexts, with
-    /// the Configuration naming context on AD).
-    #[arg(long = "base", value_name = "DN")]
-    pub bases: Vec<String>,
-    /// Connect and operation time-out.
-    #[arg(long, value_name = "TIME", default_value = "30s", value_parser = parse_duration)]
-    pub timeout: Duration,
-    /// Paged results page size.
-    #[arg(long, default_value_t = 500)]
-    pub page_size: i32,
-    /// Most PKI entries read per base.
-    #[arg(long, default_value_t = 100_000)]
-    pub max_entries: usize,
-    /// Record at most this many revoked entries per CRL (all are counted).
-    #[arg(long, value_name = "N", default_value_t = 10_000)]
-    pub crl_entries: usize,
-    /// Output options.
-    #[command(flatten)]
-    pub out: CollectOutput,
-}
-
-/// Arguments of `pkimm collect revocation`.
-#[derive(Debug, Args)]
-pub struct CollectRevocationArgs {
-    /// Bundles whose certificates to follow; repeatable.
-    #[arg(long = "from", value_name = "BUNDLE")]
-    pub from: Vec<PathBuf>,
-    /// Extra CRL URLs (http, https or ldap).
-    #[arg(value_name = "CRL_URL")]
-    pub crl_urls: Vec<String>,
-    /// Ask this OCSP responder about every certificate instead of the URLs in
-    /// the certificates.
-    #[arg(long, value_name = "URL")]
-    pub ocsp_url: Option<String>,
-    /// An earlier revocation bundle: CRL numbers are compared with it.
-    #[arg(long, value_name = "BUNDLE")]
-    pub previous: Option<PathBuf>,
-    /// Fetches in flight.
-    #[arg(long, default_value_t = 32)]
-    pub concurrency: usize,
-    /// Fetches in flight per host (politeness).
-    #[arg(long, default_value_t = 4)]
-    pub per_host: usize,
-    /// Connect time-out.
-    #[arg(long, value_name = "TIME", default_value = "5s", value_parser = parse_duration)]
-    pub connect_timeout: Duration,
-    /// Whole-request time-out.
-    #[arg(long, value_name = "TIME", default_value = "30s", value_parser = parse_duration)]
-    pub timeout: Duration,
-    /// Largest CRL fetched (bytes; K, M and G suffixes allowed).
-    #[arg(long, value_name = "SIZE", default_value = "200M", value_parser = parse_size)]
-    pub max_crl_size: u64,
-    /// Record at most this many revoked entries per CRL (all are counted).
-    #[arg(long, value_name = "N", default_value_t = 10_000)]
-    pub crl_entries: usize,
-    /// Do not fetch CRLs.
-    #[arg(long)]
-    pub no_crl: bool,
-    /// Do not query OCSP responders.
-    #[arg(long)]
-    pub no_ocsp: bool,
-    /// Do not fetch issuers through AIA.
-    #[arg(long)]
-    pub no_aia: bool,
-    /// Most AIA hops from a certificate.
-    #[arg(long, default_value_t = 4)]
-    pub aia_depth: usize,
-    /// Send OCSP requests without a nonce.
-    #[arg(long)]
-    pub no_nonce: bool,
-    /// Use GET for small OCSP requests (RFC 6960 appendix A).
-    #[arg(long)]
-    pub ocsp_get: bool,
-    /// Use SHA-256 in the OCSP CertID instead of SHA-1.
-    #[arg(long)]
-    pub ocsp_sha256: bool,
-    /// Refuse URLs that resolve to private, loopback or link-local addresses
-    /// (default: allowed, since internal PKI lives there).
-    #[arg(long)]
-    pub deny_private: bool,
-    /// Extra trust anchors for HTTPS URLs (PEM file, such as private roots);
-    /// repeatable.
-    #[arg(long = "trust", value_name = "FILE")]
-    pub trust: Vec<PathBuf>,
-    /// Output options.
-    #[command(flatten)]
-    pub out: CollectOutput,
-}
-
-const TLS_HELP: &str = "\
-Targets:
-  host[:port]                 default port 443 (or --port)
-  https://host[:port]/path    also smtp://, imap://, pop3://, ftp://, ldap://,
-                              postgres://, xmpp:// (STARTTLS) and smtps://,
-                              imaps://, pop3s://, ftps://, ldaps:// (implicit TLS)
-  [2001:db8::1]:8443, ::1     IPv6
-  10.0.0.0/24                 every host of a range, on --ports
-A target may carry options, separated by spaces (quote the argument):
-  \"10.0.0.5:443 sni=a.example,b.example\"   one scan per SNI name
-  \"10.0.0.0/28 ports=443,8443\"
-  \"mail.example:2525 starttls=smtp\"        smtp, imap, pop3, ftp, ldap, postgres,
-                                            xmpp, or none
-Settings can also come from the [tls] section of --config FILE (TOML; keys as
-the long flags with _ for -, plus targets = [...] and targets_files = [...]);
-flags override it.
-
-STARTTLS is inferred on ports 21, 25, 110, 143, 389, 587, 5222, 5269 and 5432
-unless starttls=none is given. Target files (-f) hold one target per line;
-# starts a comment.
-
-Exit codes:
-  0  success
-  1  a result is below a threshold you set (not used by this command)
-  2  error (bad arguments, unreadable target file or trust store)";
-
-/// Options shared by collectors.
-#[derive(Debug, Args)]
-pub struct CollectOutput {
+pub struct CollectArgs {
+    /// The collector and its settings.
+    #[command(subcommand)]
+    pub collector: CollectorConfig,
     /// Write the bundle here (atomically) instead of stdout.
-    #[arg(short, long, value_name = "FILE")]
+    #[arg(short, long, value_name = "FILE", global = true)]
     pub output: Option<PathBuf>,
     /// Agent name recorded in every record's provenance (default: the host name).
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, value_name = "NAME", global = true)]
     pub agent: Option<String>,
-}
-
-/// Arguments of `pkimm collect files`.
-#[derive(Debug, Args)]
-pub struct CollectFilesArgs {
-    /// Files or directories to scan.
-    #[arg(value_name = "PATH", required = true)]
-    pub paths: Vec<PathBuf>,
-    /// Skip files larger than this (bytes; K, M and G suffixes allowed).
-    #[arg(long, value_name = "SIZE", default_value = "256M", value_parser = parse_size)]
-    pub max_file_size: u64,
-    /// Do not follow symbolic links.
-    #[arg(long)]
-    pub no_follow_symlinks: bool,
-    /// Name of an environment variable holding a PKCS#12 password to try after
-    /// the empty one.
-    #[arg(long, value_name = "VAR")]
-    pub pkcs12_password_env: Option<String>,
-    /// File whose first line is a PKCS#12 password to try after the empty one.
-    #[arg(long, value_name = "FILE")]
-    pub pkcs12_password_file: Option<PathBuf>,
-    /// Record at most this many revoked entries per CRL (all are counted).
-    #[arg(long, value_name = "N", default_value_t = 10_000)]
-    pub crl_entries: usize,
-    /// Output options.
-    #[command(flatten)]
-    pub out: CollectOutput,
-}
-
-/// Arguments of `pkimm collect inventory`.
-#[derive(Debug, Args)]
-pub struct CollectInventoryArgs {
-    /// The CSV file.
-    #[arg(value_name = "FILE.csv")]
-    pub file: PathBuf,
-    /// Map a field to a column header, for example --map serial="Serial Number".
-    /// Fields: serial, issuer, fingerprint, subject, not_after, status, owner.
-    #[arg(long = "map", value_name = "FIELD=HEADER")]
-    pub map: Vec<String>,
-    /// Field delimiter.
-    #[arg(long, default_value_t = ',')]
-    pub delimiter: char,
-    /// Output options.
-    #[command(flatten)]
-    pub out: CollectOutput,
-}
-
-/// Arguments of `pkimm collect tls`.
-#[derive(Debug, Args)]
-pub struct CollectTlsArgs {
-    /// Targets (see below).
-    #[arg(value_name = "TARGET")]
-    pub targets: Vec<String>,
-    /// Read more targets from a file, one per line; repeatable.
-    #[arg(short = 'f', long = "targets-file", value_name = "FILE")]
-    pub targets_files: Vec<PathBuf>,
-    /// Settings file: its `[tls]` section gives defaults that flags override.
-    #[arg(long, value_name = "FILE")]
+    /// Settings file: its `[tls]` section gives `collect tls` defaults that
+    /// flags override.
+    #[arg(long, value_name = "FILE", global = true)]
     pub config: Option<PathBuf>,
-    /// Port for targets without one [default: 443].
-    #[arg(long)]
-    pub port: Option<u16>,
-    /// Ports scanned on every address of a CIDR range (comma-separated)
-    /// [default: 443].
-    #[arg(long, value_name = "PORTS", value_delimiter = ',')]
-    pub ports: Vec<u16>,
-    /// SNI name for targets without sni=; repeatable (one scan per name).
-    #[arg(long, value_name = "NAME")]
-    pub sni: Vec<String>,
-    /// STARTTLS protocol for targets without starttls=, or `none` to turn off
-    /// inference from well-known ports.
-    #[arg(long, value_name = "PROTO")]
-    pub starttls: Option<String>,
-    /// Trust anchors for chain validation: `system` or a PEM file; repeatable
-    /// (default: system).
-    #[arg(long = "trust", value_name = "system|FILE")]
-    pub trust: Vec<String>,
-    /// Endpoints scanned at once [default: 100].
-    #[arg(long)]
-    pub concurrency: Option<usize>,
-    /// TCP connect time-out (ms, s or m suffix) [default: 5s].
-    #[arg(long, value_name = "TIME", value_parser = parse_duration)]
-    pub connect_timeout: Option<Duration>,
-    /// Time-out for each STARTTLS exchange and handshake [default: 10s].
-    #[arg(long, value_name = "TIME", value_parser = parse_duration)]
-    pub handshake_timeout: Option<Duration>,
-    /// Time-out for everything done to one endpoint [default: 120s].
-    #[arg(long, value_name = "TIME", value_parser = parse_duration)]
-    pub timeout: Option<Duration>,
-    /// Retries of the first connection to an endpoint, with backoff
-    /// [default: 1].
-    #[arg(long)]
-    pub retries: Option<u32>,
-    /// At most this many new connections per second, across the scan.
-    #[arg(long, value_name = "N")]
-    pub rate: Option<f64>,
-    /// Skip the SSLv3, TLS 1.0 and TLS 1.1 probes.
-    #[arg(long)]
-    pub no_legacy: bool,
-    /// Skip cipher suite enumeration.
-    #[arg(long)]
-    pub no_ciphers: bool,
-    /// ALPN protocols offered (comma-separated; none for STARTTLS targets)
-    /// [default: h2,http/1.1].
-    #[arg(long, value_delimiter = ',')]
-    pub alpn: Vec<String>,
-    /// Most certificates accepted in a served chain [default: 16].
-    #[arg(long)]
-    pub max_chain: Option<usize>,
-    /// Largest certificate accepted (bytes; K and M suffixes allowed)
-    /// [default: 64K].
-    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
-    pub max_cert_size: Option<u64>,
-    /// Output options.
-    #[command(flatten)]
-    pub out: CollectOutput,
-}
-
-/// Parses a duration such as `500ms`, `5s`, `2m` or a bare number of seconds.
-pub fn parse_duration(text: &str) -> Result<Duration, String> {
-    let text = text.trim();
-    let bad = || format!("{text:?} is not a duration such as 500ms, 5s or 2m");
-    let (number, scale_ms) = if let Some(n) = text.strip_suffix("ms") {
-        (n, 1)
-    } else if let Some(n) = text.strip_suffix('s') {
-        (n, 1000)
-    } else if let Some(n) = text.strip_suffix('m') {
-        (n, 60_000)
-    } else {
-        (text, 1000)
-    };
-    let number: u64 = number.trim().parse().map_err(|_| bad())?;
-    number
-        .checked_mul(scale_ms)
-        .map(Duration::from_millis)
-        .filter(|d| !d.is_zero())
-        .ok_or_else(bad)
-}
-
-/// Parses a byte size with an optional K, M or G (binary) suffix.
-pub fn parse_size(text: &str) -> Result<u64, String> {
-    let text = text.trim();
-    let (number, multiplier) = match text.char_indices().last() {
-        Some((i, 'k' | 'K')) => (&text[..i], 1024),
-        Some((i, 'm' | 'M')) => (&text[..i], 1024 * 1024),
-        Some((i, 'g' | 'G')) => (&text[..i], 1024 * 1024 * 1024),
-        _ => (text, 1),
-    };
-    number
-        .trim()
-        .parse::<u64>()
-        .ok()
-        .and_then(|n| n.checked_mul(multiplier))
-        .ok_or_else(|| format!("{text:?} is not a size such as 1048576, 512K, 64M or 1G"))
 }
 
 /// `pkimm model ...`
 #[derive(Debug, Subcommand)]
 pub enum ModelCommand {
     /// Print the model: modules, categories, requirements and weights.
-    #[command(after_help = EXIT_CODES_HELP)]
     Show(ModelShowArgs),
 }
 
@@ -848,13 +555,6 @@ mod tests {
     #[test]
     fn cli_definition_is_consistent() {
         Cli::command().debug_assert();
-    }
-
-    #[test]
-    fn sizes_parse() {
-        assert_eq!(parse_size("64M"), Ok(64 * 1024 * 1024));
-        assert_eq!(parse_size("100"), Ok(100));
-        assert!(parse_size("lots").is_err());
     }
 
     #[test]

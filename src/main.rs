@@ -1,24 +1,21 @@
-//! The `pkimm` command-line tool.
+//! The `pkimm` command-line tool: clap definitions ([`cli`]) and one short
+//! module per command ([`commands`]) that parses its arguments, calls the
+//! library crates and prints. Commands never import each other; what they
+//! share is in [`output`].
 
 #![forbid(unsafe_code)]
 
 mod cli;
 mod commands;
-mod config;
-mod context;
-mod history;
-mod history_pg;
 mod output;
-mod report;
-mod write;
 
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches};
 
 use crate::cli::{
-    Cli, CollectCommand, Command, ConfigCommand, HistoryCommand, ModelCommand, PolicyCommand,
-    RulesCommand,
+    Cli, Command, ConfigCommand, HistoryCommand, ModelCommand, PolicyCommand, RulesCommand,
+    EXIT_CODES_HELP,
 };
 
 /// mimalloc: evidence records are many small strings, and the system allocator
@@ -35,36 +32,32 @@ fn main() -> ExitCode {
     // The only crypto provider compiled in; installing it first means every
     // rustls configuration in the process uses ring.
     let _ = rustls::crypto::ring::default_provider().install_default();
-    let cli = Cli::parse();
+    let matches = with_exit_codes(Cli::command()).get_matches();
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
     init_logging(cli.global.verbose);
+    let global = &cli.global;
     let result = match &cli.command {
-        Command::Model(ModelCommand::Show(args)) => commands::model_show::run(&cli.global, args),
-        Command::Score(args) => commands::score::run(&cli.global, args),
-        Command::Validate(args) => commands::validate::run(&cli.global, args),
-        Command::Collect(CollectCommand::Files(args)) => commands::collect_files::run(args),
-        Command::Collect(CollectCommand::Inventory(args)) => commands::collect_inventory::run(args),
-        Command::Collect(CollectCommand::Tls(args)) => commands::collect_tls::run(args),
-        Command::Collect(CollectCommand::Revocation(args)) => {
-            commands::collect_revocation::run(args)
-        }
-        Command::Collect(CollectCommand::Ldap(args)) => commands::collect_ldap::run(args),
-        Command::Evaluate(args) => commands::evaluate::run(&cli.global, args),
-        Command::Rules(RulesCommand::List(args)) => commands::rules_list::run(&cli.global, args),
-        Command::Rules(RulesCommand::Test(args)) => commands::rules_test::run(&cli.global, args),
+        Command::Model(ModelCommand::Show(args)) => commands::model_show::run(global, args),
+        Command::Score(args) => commands::score::run(global, args),
+        Command::Validate(args) => commands::validate::run(global, args),
+        Command::Collect(args) => commands::collect::run(args),
+        Command::Evaluate(args) => commands::evaluate::run(global, args),
+        Command::Rules(RulesCommand::List(args)) => commands::rules_list::run(global, args),
+        Command::Rules(RulesCommand::Test(args)) => commands::rules_test::run(global, args),
         Command::Policy(PolicyCommand::Init(args)) => commands::policy::init(args),
         Command::Policy(PolicyCommand::Check(args)) => commands::policy::check(args),
-        Command::Assess(args) => commands::assess::run(&cli.global, args),
-        Command::Confirm(args) => commands::confirm::run(&cli.global, args),
-        Command::Report(args) => commands::report::run(&cli.global, args),
-        Command::Schema => commands::report::schema(),
-        Command::Demo(args) => commands::demo::run(&cli.global, args),
-        Command::Scan(args) => commands::scan::run(&cli.global, args),
-        Command::Agent(args) => commands::agent::run(&cli.global, args),
-        Command::Config(ConfigCommand::Check { file }) => commands::scan::check(file),
+        Command::Assess(args) => commands::assess::run(global, args),
+        Command::Confirm(args) => commands::confirm::run(global, args),
+        Command::Report(args) => commands::report::run(global, args),
+        Command::Schema => commands::schema::run(),
+        Command::Demo(args) => commands::demo::run(global, args),
+        Command::Scan(args) => commands::scan::run(global, args),
+        Command::Agent(args) => commands::agent::run(global, args),
+        Command::Config(ConfigCommand::Check { file }) => commands::config_check::run(file),
         Command::History(HistoryCommand::List { store, limit }) => {
-            commands::scan::list(store, *limit)
+            commands::history_list::run(store, *limit)
         }
-        Command::Diff(args) => commands::scan::diff(args),
+        Command::Diff(args) => commands::diff::run(args),
     };
     match result {
         Ok(code) => code,
@@ -73,6 +66,23 @@ fn main() -> ExitCode {
             ExitCode::from(EXIT_ERROR)
         }
     }
+}
+
+/// `command` and every subcommand with the exit codes under their help,
+/// where they have no other text there.
+fn with_exit_codes(command: clap::Command) -> clap::Command {
+    let command = if command.get_after_help().is_none() {
+        command.after_help(EXIT_CODES_HELP)
+    } else {
+        command
+    };
+    let names: Vec<String> = command
+        .get_subcommands()
+        .map(|s| s.get_name().to_string())
+        .collect();
+    names.iter().fold(command, |command, name| {
+        command.mut_subcommand(name, with_exit_codes)
+    })
 }
 
 /// Logs go to stderr; stdout carries only the command's output.

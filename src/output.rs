@@ -1,51 +1,70 @@
-//! Shared output helpers: tables for people, JSON for machines.
+//! What commands share: printing to stdout, writing outputs, and the
+//! pipeline loaded from the usual flags.
 
+use std::borrow::Cow;
 use std::io::Write;
+use std::path::Path;
 
 use anyhow::Result;
-use comfy_table::{presets, ContentArrangement, Table};
+use pkimm_model::write::{write_atomically, write_json_file};
+use pkimm_model::Model;
 use serde::Serialize;
 
-/// A plain ASCII table with a header row, sized to its content so output is the
-/// same on a terminal and in a pipe.
-pub fn new_table<const N: usize>(header: [&str; N]) -> Table {
-    let mut table = Table::new();
-    table
-        .load_preset(presets::ASCII_BORDERS_ONLY_CONDENSED)
-        .set_content_arrangement(ContentArrangement::Disabled)
-        .set_header(header);
-    table
+use crate::cli::GlobalArgs;
+
+/// The model `--model` names, or the embedded one.
+pub fn model(global: &GlobalArgs) -> Result<Cow<'static, Model>> {
+    Ok(pkimm_pipeline::setup::load_model(global.model.as_deref())?)
 }
 
-/// Prints a value as pretty JSON on stdout. A reader that closes the pipe early
-/// (`| head`) is not an error.
+/// Prints a value as pretty JSON on stdout. A reader that closes the pipe
+/// early (`| head`) is not an error.
 pub fn print_json<T: Serialize + ?Sized>(value: &T) -> Result<()> {
-    let mut stdout = std::io::stdout().lock();
+    let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
     let result = serde_json::to_writer_pretty(&mut stdout, value)
         .map_err(std::io::Error::from)
-        .and_then(|()| writeln!(stdout));
+        .and_then(|()| writeln!(stdout))
+        .and_then(|()| stdout.flush());
     match result {
         Err(err) if err.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
         other => Ok(other?),
     }
 }
 
-/// Prints text on stdout; a reader that closes the pipe early is not an error.
+/// Prints text on stdout; a reader that closes the pipe early is not an
+/// error.
 pub fn print_text(text: &str) -> Result<()> {
     let mut stdout = std::io::stdout().lock();
-    match stdout.write_all(text.as_bytes()) {
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
         Err(err) if err.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
         other => Ok(other?),
     }
 }
 
-/// A level value shown to 2 decimals (half away from zero, as the workbook
-/// rounds), or `n/a`.
-pub fn show_value(value: Option<f64>) -> String {
-    value.map_or_else(|| "n/a".to_string(), two_decimals)
+/// Writes `value` as pretty JSON to `path` (atomically) or stdout.
+pub fn write_json<T: Serialize>(path: Option<&Path>, value: &T) -> Result<()> {
+    match path {
+        Some(path) => Ok(write_json_file(path, value)?),
+        None => print_json(value),
+    }
 }
 
-/// A value shown to 2 decimals, half away from zero.
-pub fn two_decimals(value: f64) -> String {
-    format!("{:.2}", pkimm_scoring::arith::round2(value))
+/// Writes `text` to `path` (atomically) or stdout.
+pub fn write_text(path: Option<&Path>, text: &str) -> Result<()> {
+    match path {
+        Some(path) => Ok(write_atomically(path, text.as_bytes(), false)?),
+        None => print_text(text),
+    }
+}
+
+/// The history store `--store` or `--config` names.
+pub fn store_location(args: &crate::cli::StoreArgs) -> Result<String> {
+    match (&args.store, &args.config) {
+        (Some(location), _) => Ok(location.clone()),
+        (None, Some(config)) => Ok(pkimm_pipeline::ScanConfig::load(config)?.store_location()),
+        (None, None) => anyhow::bail!("give --config FILE or --store LOCATION"),
+    }
 }

@@ -304,7 +304,10 @@ fn pkcs12_password_from_options() {
     assert!(!without.failures[0].message.contains("fixture-password"));
     let options = FilesOptions {
         container: ContainerOptions {
-            pkcs12_passwords: vec!["wrong".into(), "fixture-password".into()],
+            pkcs12_passwords: vec![
+                pkimm_model::secret::Secret::new("wrong"),
+                pkimm_model::secret::Secret::new("fixture-password"),
+            ],
         },
         ..FilesOptions::default()
     };

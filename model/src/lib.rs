@@ -20,6 +20,9 @@ pub mod level;
 pub mod load;
 pub mod model;
 pub mod read;
+pub mod secret;
+pub mod units;
+pub mod write;
 
 pub use diag::DocumentError;
 pub use embedded::{embedded_model, EMBEDDED_MODEL_VERSION};

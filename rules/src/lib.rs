@@ -10,6 +10,7 @@
 //! [`waiver`] suppresses accepted findings until they expire.
 
 #![forbid(unsafe_code)]
+#![warn(missing_docs)]
 // Rule errors carry file, position, rule and field for the user; they occur once
 // per load, so their size does not matter.
 #![allow(clippy::result_large_err)]

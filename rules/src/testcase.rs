@@ -13,21 +13,44 @@ use crate::view;
 /// The evaluation time of rule test cases: 2027-01-15T08:00:00Z.
 pub const TEST_NOW: i64 = 1_800_000_000;
 
-/// Turns a `fixture:` path into evidence (the binary parses certificate and CRL
-/// files with the collectors).
+/// A fixture that could not be turned into evidence.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("fixture {path}: {message}")]
+pub struct FixtureError {
+    /// The fixture path as the test case gives it.
+    pub path: String,
+    /// What went wrong.
+    pub message: String,
+}
+
+/// Why a test case could not run.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum CaseError {
+    /// The fixture could not be loaded.
+    #[error(transparent)]
+    Fixture(#[from] FixtureError),
+    /// The record or policy of the case is unusable.
+    #[error("{0}")]
+    Case(String),
+}
+
+/// Turns a `fixture:` path into evidence (the pipeline parses certificate and
+/// CRL files with the collectors).
 pub trait FixtureLoader {
     /// Loads the fixture at `path` (relative to the fixtures directory).
-    fn load(&self, path: &str) -> Result<EvidenceBundle, String>;
+    fn load(&self, path: &str) -> Result<EvidenceBundle, FixtureError>;
 }
 
 /// A loader for packs whose tests use only inline records.
 pub struct NoFixtures;
 
 impl FixtureLoader for NoFixtures {
-    fn load(&self, path: &str) -> Result<EvidenceBundle, String> {
-        Err(format!(
-            "fixture {path:?} cannot be loaded here: no fixtures directory was given"
-        ))
+    fn load(&self, path: &str) -> Result<EvidenceBundle, FixtureError> {
+        Err(FixtureError {
+            path: path.to_string(),
+            message: "cannot be loaded here: no fixtures directory was given".to_string(),
+        })
     }
 }
 
@@ -41,7 +64,7 @@ pub struct CaseResult {
     /// Expected outcome.
     pub expected: Outcome,
     /// Actual outcome, or why the case could not run.
-    pub actual: Result<Outcome, String>,
+    pub actual: Result<Outcome, CaseError>,
     /// The evaluation message, for errors.
     pub detail: Option<String>,
 }
@@ -53,7 +76,11 @@ impl CaseResult {
     }
 }
 
-fn fixture_view(rule: &Rule, bundle: &EvidenceBundle) -> Result<Value, String> {
+fn fixture_view(rule: &Rule, bundle: &EvidenceBundle) -> Result<Value, CaseError> {
+    fixture_record(rule, bundle).map_err(CaseError::Case)
+}
+
+fn fixture_record(rule: &Rule, bundle: &EvidenceBundle) -> Result<Value, String> {
     let index = BundleIndex::new(bundle);
     let kind = rule.def.applies_to;
     match kind {
@@ -81,24 +108,27 @@ pub fn run_tests(pack: &RulePack, fixtures: &dyn FixtureLoader) -> Vec<CaseResul
     for rule in pack.rules() {
         for case in &rule.def.tests {
             let record = match (&case.record, &case.fixture) {
-                (Some(_), Some(_)) => {
-                    Err("a test case gives either record or fixture, not both".to_string())
-                }
-                (None, Some(path)) => fixtures.load(path).and_then(|b| fixture_view(rule, &b)),
+                (Some(_), Some(_)) => Err(CaseError::Case(
+                    "a test case gives either record or fixture, not both".to_string(),
+                )),
+                (None, Some(path)) => fixtures
+                    .load(path)
+                    .map_err(CaseError::from)
+                    .and_then(|b| fixture_view(rule, &b)),
                 (record, None) => {
                     let sample = view::sample(rule.def.applies_to, TEST_NOW);
                     match record {
-                        Some(json) => {
-                            expr::from_serde(json).map(|over| expr::merge(&sample, &over))
-                        }
+                        Some(json) => expr::from_serde(json)
+                            .map(|over| expr::merge(&sample, &over))
+                            .map_err(|e| CaseError::Case(format!("record: {e}"))),
                         None => Ok(sample),
                     }
                 }
             };
             let policy = match &case.policy {
-                Some(json) => {
-                    expr::from_serde(json).map(|over| expr::merge(&default_policy, &over))
-                }
+                Some(json) => expr::from_serde(json)
+                    .map(|over| expr::merge(&default_policy, &over))
+                    .map_err(|e| CaseError::Case(format!("policy: {e}"))),
                 None => Ok(default_policy.clone()),
             };
             let (actual, detail) = match (record, policy) {

@@ -46,9 +46,10 @@ pub enum LevelSource {
     NotApplicable,
 }
 
-/// A requirement's contribution.
-#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
-pub struct RequirementScore {
+/// Which requirement a row is about: the part every per-requirement output
+/// shares (scores, reports), flattened into each.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct RequirementRef {
     /// Full id, for example `7.3`.
     pub id: String,
     /// Category id.
@@ -57,6 +58,26 @@ pub struct RequirementScore {
     pub name: String,
     /// Model weight.
     pub weight: u32,
+}
+
+impl RequirementRef {
+    /// The reference of `requirement` in `category`.
+    pub fn of(category: &Category, requirement: &pkimm_model::Requirement) -> Self {
+        Self {
+            id: requirement.id.clone(),
+            category_id: category.id.clone(),
+            name: requirement.name.clone(),
+            weight: requirement.weight,
+        }
+    }
+}
+
+/// A requirement's contribution.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+pub struct RequirementScore {
+    /// The requirement.
+    #[serde(flatten)]
+    pub requirement: RequirementRef,
     /// The assessor status.
     pub status: Status,
     /// The level that counts (0 when not evaluated); absent when not applicable.
@@ -195,7 +216,7 @@ impl Scorecard {
 
     /// The result of one requirement.
     pub fn requirement(&self, id: &str) -> Option<&RequirementScore> {
-        self.requirements.iter().find(|r| r.id == id)
+        self.requirements.iter().find(|r| r.requirement.id == id)
     }
 
     /// The result of one module.
@@ -333,10 +354,7 @@ fn score_category_full(
             weighted.push((f64::from(level), f64::from(requirement.weight)));
         }
         requirement_scores.push(RequirementScore {
-            id: requirement.id.clone(),
-            category_id: category.id.clone(),
-            name: requirement.name.clone(),
-            weight: requirement.weight,
+            requirement: RequirementRef::of(category, requirement),
             status: entry.map_or(Status::Pending, RequirementEntry::effective_status),
             level,
             source,

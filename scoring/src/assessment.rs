@@ -80,6 +80,19 @@ pub enum Status {
     NotApplicable,
 }
 
+impl Status {
+    /// The name used in files and reports: `pending`, `confirmed`,
+    /// `overridden` or `not_applicable`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Confirmed => "confirmed",
+            Self::Overridden => "overridden",
+            Self::NotApplicable => "not_applicable",
+        }
+    }
+}
+
 /// How sure pkimm is about a suggested level.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
@@ -90,6 +103,17 @@ pub enum Confidence {
     Medium,
     /// Broad coverage.
     High,
+}
+
+impl Confidence {
+    /// The name used in files and reports: `low`, `medium` or `high`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Low => "low",
+            Self::Medium => "medium",
+            Self::High => "high",
+        }
+    }
 }
 
 /// A level suggested from evidence.

@@ -11,7 +11,9 @@
 pub mod aggregate;
 pub mod arith;
 pub mod assessment;
+pub mod decision;
 pub mod extension;
+pub mod file;
 pub mod merge;
 pub mod prefill;
 pub mod report;
@@ -23,4 +25,5 @@ pub use assessment::{
     Status,
 };
 pub use extension::{score_extension, ExtensionScore};
+pub use file::{save_assessment, SaveError};
 pub use report::{ScoreReport, SCORE_REPORT_SCHEMA_VERSION};

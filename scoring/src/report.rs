@@ -31,6 +31,16 @@ pub struct ToolRef {
     pub version: String,
 }
 
+impl ToolRef {
+    /// This version of pkimm.
+    pub fn pkimm() -> Self {
+        Self {
+            name: "pkimm".to_string(),
+            version: env!("CARGO_PKG_VERSION").to_string(),
+        }
+    }
+}
+
 /// A complete scoring result.
 #[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 pub struct ScoreReport {

@@ -1,21 +1,21 @@
-//! One module per command.
+//! One module per command. Each parses its arguments, calls the library
+//! crates and prints; none imports another.
 
 pub mod agent;
 pub mod assess;
-pub mod collect_common;
-pub mod collect_files;
-pub mod collect_inventory;
-pub mod collect_ldap;
-pub mod collect_revocation;
-pub mod collect_tls;
+pub mod collect;
+pub mod config_check;
 pub mod confirm;
 pub mod demo;
+pub mod diff;
 pub mod evaluate;
+pub mod history_list;
 pub mod model_show;
 pub mod policy;
 pub mod report;
 pub mod rules_list;
 pub mod rules_test;
 pub mod scan;
+pub mod schema;
 pub mod score;
 pub mod validate;

@@ -6,12 +6,13 @@ use anyhow::{Context, Result};
 use pkimm_model::{Level, Model};
 
 use crate::cli::{GlobalArgs, ModelShowArgs, OutputFormat};
-use crate::context;
-use crate::output::{new_table, print_json};
+use pkimm_report::text::new_table;
+
+use crate::output::{model, print_json, print_text};
 
 /// Runs the command.
 pub fn run(global: &GlobalArgs, args: &ModelShowArgs) -> Result<ExitCode> {
-    let model = context::model(global)?;
+    let model = model(global)?;
     let only = match &args.category {
         Some(wanted) => Some(
             model
@@ -24,7 +25,7 @@ pub fn run(global: &GlobalArgs, args: &ModelShowArgs) -> Result<ExitCode> {
     };
     match args.format {
         OutputFormat::Json => print_json(&*model)?,
-        OutputFormat::Text => print!("{}", render(&model, only.as_deref())),
+        OutputFormat::Text => print_text(&render(&model, only.as_deref()))?,
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -3,10 +3,10 @@
 use std::process::ExitCode;
 
 use anyhow::{bail, Result};
+use pkimm_model::write::write_atomically;
 use pkimm_rules::policy::DEFAULT_POLICY_YAML;
 
 use crate::cli::{PolicyCheckArgs, PolicyInitArgs};
-use crate::write::write_atomically;
 
 /// Writes the default policy.
 pub fn init(args: &PolicyInitArgs) -> Result<ExitCode> {
@@ -18,7 +18,7 @@ pub fn init(args: &PolicyInitArgs) -> Result<ExitCode> {
             write_atomically(path, DEFAULT_POLICY_YAML.as_bytes(), true)?;
             eprintln!("wrote the default policy to {}", path.display());
         }
-        None => print!("{DEFAULT_POLICY_YAML}"),
+        None => crate::output::print_text(DEFAULT_POLICY_YAML)?,
     }
     Ok(ExitCode::SUCCESS)
 }

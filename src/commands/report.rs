@@ -1,21 +1,22 @@
-//! `pkimm report` and `pkimm schema`.
+//! `pkimm report`: render an assessment, with its evidence, in a format.
 
 use std::process::ExitCode;
 
 use anyhow::Result;
+use pkimm_model::evidence::load_bundles;
+use pkimm_pipeline::setup::{evaluation_time, load_extensions};
+use pkimm_pipeline::Pipeline;
+use pkimm_report::{render, ReportDocument, ReportInputs, ReportType};
 use pkimm_scoring::{load_assessment_file, Mode};
 
 use crate::cli::{GlobalArgs, ReportArgs};
-use crate::context;
-use crate::report::document::{ReportDocument, ReportInputs, ReportType};
-use crate::report::render;
-use crate::write::write_atomically;
+use crate::output::{model, write_text};
 
-/// Runs `pkimm report`.
+/// Runs the command.
 pub fn run(global: &GlobalArgs, args: &ReportArgs) -> Result<ExitCode> {
-    let model = context::model(global)?;
+    let model = model(global)?;
     let assessment = load_assessment_file(&args.assessment, &model)?;
-    let extensions = context::extensions(&args.extensions, &model)?;
+    let extensions = load_extensions(&args.extensions, &model)?;
     let previous = match &args.previous {
         Some(path) => Some(load_assessment_file(path, &model)?),
         None => None,
@@ -23,8 +24,9 @@ pub fn run(global: &GlobalArgs, args: &ReportArgs) -> Result<ExitCode> {
     let evidence = if args.evidence.is_empty() {
         None
     } else {
-        let bundle = context::load_bundles(&args.evidence)?;
-        let (evaluation, _) = context::evaluate_loaded(&model, &bundle, &args.inputs)?;
+        let bundle = load_bundles(&args.evidence)?;
+        let pipeline = Pipeline::load(model.clone(), &args.inputs.rule_inputs())?;
+        let evaluation = pipeline.evaluate(&bundle, evaluation_time(args.inputs.now.as_deref())?);
         Some((bundle, evaluation))
     };
     let report_type = args.report_type.unwrap_or(match assessment.mode {
@@ -39,17 +41,6 @@ pub fn run(global: &GlobalArgs, args: &ReportArgs) -> Result<ExitCode> {
         previous: previous.as_ref(),
         report_type,
     });
-    let text = render(args.format, &document, evidence.as_ref().map(|(b, _)| b))?;
-    match &args.output {
-        Some(path) => write_atomically(path, text.as_bytes(), false)?,
-        None => crate::output::print_text(&text)?,
-    }
-    Ok(ExitCode::SUCCESS)
-}
-
-/// Runs `pkimm schema`.
-pub fn schema() -> Result<ExitCode> {
-    let schema = schemars::schema_for!(ReportDocument);
-    crate::output::print_json(&schema)?;
+    write_text(args.output.as_deref(), &render(args.format, &document)?)?;
     Ok(ExitCode::SUCCESS)
 }

@@ -3,15 +3,16 @@
 use std::process::ExitCode;
 
 use anyhow::Result;
+use pkimm_pipeline::setup::load_rule_pack;
+use pkimm_report::text::new_table;
 
 use crate::cli::{GlobalArgs, OutputFormat, RulesListArgs};
-use crate::context;
-use crate::output::{new_table, print_json};
+use crate::output::{model, print_json};
 
 /// Runs the command.
 pub fn run(global: &GlobalArgs, args: &RulesListArgs) -> Result<ExitCode> {
-    let model = context::model(global)?;
-    let pack = context::rule_pack(&model, &args.source)?;
+    let model = model(global)?;
+    let pack = load_rule_pack(&model, &args.source.rule_inputs())?;
     match args.format {
         OutputFormat::Json => {
             let defs: Vec<_> = pack.rules().iter().map(|r| &r.def).collect();

@@ -1,38 +1,19 @@
 //! `pkimm rules test`: run the test cases declared in rule files.
 
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Result;
-use pkimm_collectors::files::{collect_files, FilesOptions};
-use pkimm_model::evidence::EvidenceBundle;
-use pkimm_rules::testcase::{run_tests, FixtureLoader};
+use pkimm_pipeline::fixtures::FileFixtures;
+use pkimm_rules::testcase::run_tests;
 use pkimm_rules::RulePack;
 
 use crate::cli::{GlobalArgs, RulesTestArgs};
-use crate::context;
+use crate::output::model;
 use crate::EXIT_THRESHOLD;
-
-/// Loads `fixture:` files with the files collector.
-struct FileFixtures {
-    root: PathBuf,
-}
-
-impl FixtureLoader for FileFixtures {
-    fn load(&self, path: &str) -> Result<EvidenceBundle, String> {
-        let full = self.root.join(path);
-        let (bundle, _) =
-            collect_files(&[full], &FilesOptions::default()).map_err(|e| format!("{e}"))?;
-        if let Some(failure) = bundle.failures.first() {
-            return Err(format!("fixture {path}: {}", failure.message));
-        }
-        Ok(bundle)
-    }
-}
 
 /// Runs the command.
 pub fn run(global: &GlobalArgs, args: &RulesTestArgs) -> Result<ExitCode> {
-    let model = context::model(global)?;
+    let model = model(global)?;
     let pack = if args.paths.is_empty() {
         RulePack::builtin(&model)?
     } else {
@@ -47,25 +28,23 @@ pub fn run(global: &GlobalArgs, args: &RulesTestArgs) -> Result<ExitCode> {
     };
     let results = run_tests(&pack, &fixtures);
     let mut failed = 0;
-    for result in &results {
-        if !result.ok() {
-            failed += 1;
-            let actual = match &result.actual {
-                Ok(outcome) => format!("{outcome:?}"),
-                Err(error) => format!("not run: {error}"),
-            };
-            println!(
-                "FAIL {} / {}: expected {:?}, got {actual}{}",
-                result.rule,
-                result.name,
-                result.expected,
-                result
-                    .detail
-                    .as_deref()
-                    .map(|d| format!(" ({d})"))
-                    .unwrap_or_default()
-            );
-        }
+    for result in results.iter().filter(|r| !r.ok()) {
+        failed += 1;
+        let actual = match &result.actual {
+            Ok(outcome) => format!("{outcome:?}"),
+            Err(error) => format!("not run: {error}"),
+        };
+        println!(
+            "FAIL {} / {}: expected {:?}, got {actual}{}",
+            result.rule,
+            result.name,
+            result.expected,
+            result
+                .detail
+                .as_deref()
+                .map(|d| format!(" ({d})"))
+                .unwrap_or_default()
+        );
     }
     let untested: Vec<&str> = pack
         .rules()

@@ -1,31 +1,30 @@
 //! `pkimm score`: score an assessment file.
 
-use std::fmt::Write as _;
 use std::process::ExitCode;
 
 use anyhow::Result;
-use pkimm_scoring::aggregate::OverallScore;
+use pkimm_pipeline::setup::load_extensions;
+use pkimm_report::text::score;
 use pkimm_scoring::report::ToolRef;
-use pkimm_scoring::{load_assessment_file, Basis, LevelScore, Mode, ScoreReport};
+use pkimm_scoring::{load_assessment_file, Basis, ScoreReport};
 
 use crate::cli::{BasisArg, GlobalArgs, OutputFormat, ScoreArgs};
-use crate::context;
-use crate::output::{new_table, print_json, show_value, two_decimals};
+use crate::output::{model, print_json, print_text};
 use crate::EXIT_THRESHOLD;
 
 /// Runs the command.
 pub fn run(global: &GlobalArgs, args: &ScoreArgs) -> Result<ExitCode> {
-    let model = context::model(global)?;
-    let extensions = context::extensions(&args.extensions, &model)?;
+    let model = model(global)?;
+    let extensions = load_extensions(&args.extensions, &model)?;
     let assessment = load_assessment_file(&args.assessment, &model)?;
     let basis = match args.basis {
         BasisArg::Assessed => Basis::Assessed,
         BasisArg::Prefilled => Basis::Prefilled,
     };
-    let report = ScoreReport::build(tool(), &model, &assessment, &extensions, basis);
+    let report = ScoreReport::build(ToolRef::pkimm(), &model, &assessment, &extensions, basis);
     match args.format {
         OutputFormat::Json => print_json(&report)?,
-        OutputFormat::Text => print!("{}", render(&report)),
+        OutputFormat::Text => print_text(&score::render(&report))?,
     }
     if let Some(threshold) = args.fail_below {
         let overall = report.overall.score.as_ref().map_or(0.0, |s| s.value);
@@ -35,170 +34,4 @@ pub fn run(global: &GlobalArgs, args: &ScoreArgs) -> Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// This tool's name and version, for reports.
-pub fn tool() -> ToolRef {
-    ToolRef {
-        name: env!("CARGO_PKG_NAME").to_string(),
-        version: env!("CARGO_PKG_VERSION").to_string(),
-    }
-}
-
-fn level_cells(score: Option<&LevelScore>) -> (String, String) {
-    match score {
-        Some(s) => (two_decimals(s.value), s.name.clone()),
-        None => ("n/a".to_string(), "Not applicable".to_string()),
-    }
-}
-
-fn progress_bar(score: &LevelScore) -> String {
-    let filled = (score.value / 5.0 * 20.0).round() as usize;
-    format!(
-        "[{}{}]",
-        "#".repeat(filled.min(20)),
-        ".".repeat(20 - filled.min(20))
-    )
-}
-
-fn overall_line(overall: &OverallScore) -> String {
-    match &overall.score {
-        Some(s) => {
-            let towards = match pkimm_model::Level::from_number(s.level + 1) {
-                Some(next) => format!(
-                    ", {:.0}% of the way to {}",
-                    (s.value - f64::from(s.level)) * 100.0,
-                    next.name()
-                ),
-                None => String::new(),
-            };
-            format!(
-                "Overall PKI maturity: {} {}{towards} {}",
-                two_decimals(s.value),
-                s.name,
-                progress_bar(s)
-            )
-        }
-        None => "Overall PKI maturity: n/a (nothing applicable)".to_string(),
-    }
-}
-
-fn render(report: &ScoreReport) -> String {
-    let mut out = String::new();
-    let basis = match report.basis {
-        Basis::Assessed => "assessed: confirmed and overridden levels only",
-        Basis::Prefilled => "PRE-FILLED: includes suggested levels not yet confirmed",
-    };
-    let mode = match report.mode {
-        Mode::Full => "full assessment",
-        Mode::SelfAssessment => "self-assessment",
-    };
-    let _ = writeln!(out, "PKIMM {} {mode} ({basis})", report.model.version);
-    let meta = &report.meta;
-    for (label, value) in [
-        ("Organisation", &meta.organisation),
-        ("Use case", &meta.use_case),
-        ("Scope", &meta.scope),
-        ("Assessor", &meta.assessor),
-        ("Date", &meta.date),
-        ("Period", &meta.period),
-    ] {
-        if let Some(value) = value {
-            let _ = writeln!(out, "{label}: {value}");
-        }
-    }
-    out.push('\n');
-
-    let mut categories = new_table([
-        "Id",
-        "Category",
-        "Module",
-        "Weight",
-        "Level",
-        "Achieved",
-        "N/A",
-        "Not eval.",
-        "Assessed",
-    ]);
-    for category in &report.categories {
-        let (value, name) = level_cells(category.score.as_ref());
-        let stats = &category.statistics;
-        let evaluated = stats.total_applicable() - stats.not_evaluated;
-        categories.add_row([
-            category.id.clone(),
-            category.name.clone(),
-            category.module_id.clone(),
-            category.weight.to_string(),
-            value,
-            name,
-            stats.not_applicable.to_string(),
-            stats.not_evaluated.to_string(),
-            format!("{evaluated}/{}", stats.total_applicable()),
-        ]);
-    }
-    let _ = writeln!(out, "Categories\n{categories}\n");
-
-    let mut modules = new_table(["Id", "Module", "Level", "Achieved"]);
-    for module in &report.modules {
-        let (value, name) = level_cells(module.score.as_ref());
-        modules.add_row([module.id.clone(), module.name.clone(), value, name]);
-    }
-    let _ = writeln!(out, "Modules\n{modules}\n");
-    let _ = writeln!(out, "{}", overall_line(&report.overall));
-
-    for extension in &report.extensions {
-        let _ = writeln!(
-            out,
-            "\nExtension {} {} ({})",
-            extension.id, extension.version, extension.name
-        );
-        let mut table = new_table([
-            "Id",
-            "Category",
-            "Level_C",
-            "WeightSum_C",
-            "Relevance",
-            "RelWeight_C",
-            "Ext. level",
-            "Eff. weight",
-        ]);
-        for category in &extension.categories {
-            let (relevance, relevance_weight) = match &category.relevance {
-                Some(r) if r.level == 0 => ("not evaluated".to_string(), format!("{}", r.weight)),
-                Some(r) => (r.level.to_string(), format!("{}", r.weight)),
-                None => ("-".to_string(), "-".to_string()),
-            };
-            table.add_row([
-                category.id.clone(),
-                category.name.clone(),
-                show_value(category.level),
-                format!("{}", category.weight_sum),
-                relevance,
-                relevance_weight,
-                show_value(category.extension_level.as_ref().map(|l| l.value)),
-                format!("{}", category.effective_weight),
-            ]);
-        }
-        let _ = writeln!(out, "{table}");
-        let describe = |s: Option<&LevelScore>| {
-            s.map_or_else(
-                || "n/a".to_string(),
-                |s| format!("{} {}", two_decimals(s.value), s.name),
-            )
-        };
-        let _ = writeln!(
-            out,
-            "Extension score: {}",
-            describe(extension.score.as_ref())
-        );
-        if extension.floor.is_some() {
-            let _ = writeln!(out, "Floor score: {}", describe(extension.floor.as_ref()));
-        }
-        let _ = writeln!(
-            out,
-            "Extension-weighted PKIMM score: {}",
-            describe(extension.weighted_pkimm.as_ref())
-        );
-    }
-    out
 }

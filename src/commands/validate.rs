@@ -6,11 +6,11 @@ use anyhow::Result;
 use pkimm_scoring::load_assessment_file;
 
 use crate::cli::{GlobalArgs, ValidateArgs};
-use crate::context;
+use crate::output::model;
 
 /// Runs the command.
 pub fn run(global: &GlobalArgs, args: &ValidateArgs) -> Result<ExitCode> {
-    let model = context::model(global)?;
+    let model = model(global)?;
     let assessment = load_assessment_file(&args.assessment, &model)?;
     println!(
         "{}: valid PKIMM {} assessment ({} requirement entries, {} category entries)",

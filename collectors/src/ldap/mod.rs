@@ -8,8 +8,11 @@
 //! Certificates and CRLs found in attributes go through the same parsers as
 //! the files collector. The bind password is never logged or written.
 
+mod config;
 pub mod sd;
 pub mod template;
+
+pub use config::LdapConfig;
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -82,7 +85,7 @@ pub struct LdapOptions {
     /// Bind DN; anonymous when absent.
     pub bind_dn: Option<String>,
     /// Bind password (from an environment variable or a file; never logged).
-    pub password: Option<String>,
+    pub password: Option<pkimm_model::secret::Secret>,
     /// Search bases; the root DSE's naming contexts when empty.
     pub bases: Vec<String>,
     /// Connect and operation time-out.
@@ -111,6 +114,7 @@ impl std::fmt::Debug for LdapOptions {
 
 /// Why the directory could not be read at all.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum LdapError {
     /// Connecting or the TLS upgrade failed.
     #[error("cannot connect to {url}: {message}")]
@@ -237,7 +241,10 @@ pub async fn collect_ldap(options: &LdapOptions) -> Result<EvidenceBundle, LdapE
     ldap3::drive!(conn);
     ldap.with_timeout(options.timeout);
     if let Some(dn) = &options.bind_dn {
-        let password = options.password.as_deref().unwrap_or("");
+        let password = options
+            .password
+            .as_ref()
+            .map_or("", pkimm_model::secret::Secret::expose);
         let result = ldap
             .simple_bind(dn, password)
             .await
@@ -688,7 +695,7 @@ mod tests {
             starttls: false,
             tls: None,
             bind_dn: Some("cn=admin".into()),
-            password: Some("hunter2".into()),
+            password: Some(pkimm_model::secret::Secret::new("hunter2")),
             bases: Vec::new(),
             timeout: Duration::from_secs(1),
             page_size: 500,

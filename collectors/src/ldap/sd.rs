@@ -55,8 +55,17 @@ fn u32_le(b: &[u8], at: usize) -> Result<u32, String> {
         .ok_or_else(|| format!("truncated at byte {at}"))
 }
 
+/// A security descriptor or SID that does not decode.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct SdError(String);
+
 /// Parses a binary SID at `at`.
-pub fn parse_sid(b: &[u8], at: usize) -> Result<String, String> {
+pub fn parse_sid(b: &[u8], at: usize) -> Result<String, SdError> {
+    sid_from(b, at).map_err(SdError)
+}
+
+fn sid_from(b: &[u8], at: usize) -> Result<String, String> {
     let revision = *b.get(at).ok_or("truncated SID")?;
     let count = usize::from(*b.get(at + 1).ok_or("truncated SID")?);
     if count > 15 {
@@ -90,15 +99,17 @@ fn guid(b: &[u8], at: usize) -> Result<String, String> {
 }
 
 /// Parses a self-relative security descriptor.
-pub fn parse(b: &[u8]) -> Result<SecurityDescriptor, String> {
+pub fn parse(b: &[u8]) -> Result<SecurityDescriptor, SdError> {
+    descriptor(b).map_err(SdError)
+}
+
+fn descriptor(b: &[u8]) -> Result<SecurityDescriptor, String> {
     if b.len() < 20 || b[0] != 1 {
         return Err("not a self-relative security descriptor (revision 1)".to_string());
     }
     let owner_at = u32_le(b, 4)? as usize;
     let dacl_at = u32_le(b, 16)? as usize;
-    let owner = (owner_at != 0)
-        .then(|| parse_sid(b, owner_at))
-        .transpose()?;
+    let owner = (owner_at != 0).then(|| sid_from(b, owner_at)).transpose()?;
     let mut dacl = Vec::new();
     if dacl_at != 0 {
         let count = usize::from(u16_le(b, dacl_at + 4)?);
@@ -137,7 +148,7 @@ pub fn parse(b: &[u8]) -> Result<SecurityDescriptor, String> {
                 allow,
                 mask,
                 object_type,
-                sid: parse_sid(b, sid_at)?,
+                sid: sid_from(b, sid_at)?,
             });
             at += size;
         }

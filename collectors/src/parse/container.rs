@@ -64,7 +64,7 @@ impl Split<'_> {
 #[derive(Clone, Default)]
 pub struct ContainerOptions {
     /// Passwords to try on PKCS#12 files after the empty password. Never logged.
-    pub pkcs12_passwords: Vec<String>,
+    pub pkcs12_passwords: Vec<pkimm_model::secret::Secret>,
 }
 
 impl std::fmt::Debug for ContainerOptions {
@@ -355,7 +355,12 @@ fn split_pkcs7(bytes: &[u8], location: &str, out: &mut Split<'_>) -> bool {
 
 fn split_pkcs12(bytes: &[u8], location: &str, options: &ContainerOptions, out: &mut Split<'_>) {
     use p12_keystore::{KeyStore, KeyStoreEntry, Pkcs12ImportPolicy};
-    let passwords = std::iter::once("").chain(options.pkcs12_passwords.iter().map(String::as_str));
+    let passwords = std::iter::once("").chain(
+        options
+            .pkcs12_passwords
+            .iter()
+            .map(pkimm_model::secret::Secret::expose),
+    );
     let mut last_error = None;
     for password in passwords {
         match KeyStore::from_pkcs12(bytes, password, Pkcs12ImportPolicy::Raw) {

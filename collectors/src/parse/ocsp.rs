@@ -69,8 +69,17 @@ pub struct SingleFacts {
     pub next_update: Option<i64>,
 }
 
+/// An OCSP response that does not decode.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct OcspParseError(String);
+
 /// Decodes a DER OCSPResponse. Errors are in words, never panics.
-pub fn parse_ocsp_response(der: &[u8]) -> Result<OcspResponseFacts, String> {
+pub fn parse_ocsp_response(der: &[u8]) -> Result<OcspResponseFacts, OcspParseError> {
+    decode_response(der).map_err(OcspParseError)
+}
+
+fn decode_response(der: &[u8]) -> Result<OcspResponseFacts, String> {
     let response = OcspResponse::from_der(der).map_err(|e| format!("not an OCSP response: {e}"))?;
     let response_status = match response.response_status {
         OcspResponseStatus::Successful => "successful",

@@ -12,7 +12,8 @@ use pkimm_model::evidence::{FailureKind, HttpFetch};
 use tokio::sync::Semaphore;
 
 /// A failed fetch.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
 pub struct FetchError {
     /// Failure class for evidence.
     pub kind: FailureKind,
@@ -50,7 +51,7 @@ pub struct FetchOptions {
     /// Refuse URLs whose host is a private, loopback or link-local address.
     pub deny_private: bool,
     /// Extra trust anchors (PEM) for HTTPS, such as the organisation's roots.
-    pub extra_roots_pem: Vec<Vec<u8>>,
+    pub extra_roots: Vec<rustls::pki_types::CertificateDer<'static>>,
 }
 
 impl Default for FetchOptions {
@@ -60,7 +61,7 @@ impl Default for FetchOptions {
             timeout: Duration::from_secs(30),
             per_host: 4,
             deny_private: false,
-            extra_roots_pem: Vec::new(),
+            extra_roots: Vec::new(),
         }
     }
 }
@@ -77,12 +78,10 @@ impl Fetcher {
     /// Builds the client (rustls with the process's ring provider).
     pub fn new(options: FetchOptions) -> Result<Self, FetchError> {
         let mut builder = reqwest::Client::builder();
-        for pem in &options.extra_roots_pem {
-            let roots = reqwest::Certificate::from_pem_bundle(pem)
+        for der in &options.extra_roots {
+            let root = reqwest::Certificate::from_der(der)
                 .map_err(|e| FetchError::new(FailureKind::Parse, format!("trust anchors: {e}")))?;
-            for root in roots {
-                builder = builder.add_root_certificate(root);
-            }
+            builder = builder.add_root_certificate(root);
         }
         let client = builder
             .connect_timeout(options.connect_timeout)

@@ -19,8 +19,17 @@ pub struct LdapUrl {
     pub attribute: String,
 }
 
+/// An LDAP URL pkimm cannot use.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct LdapUrlError(String);
+
 /// Parses an LDAP URL; the attribute defaults to `certificateRevocationList`.
-pub fn parse_ldap_url(url: &str) -> Result<LdapUrl, String> {
+pub fn parse_ldap_url(url: &str) -> Result<LdapUrl, LdapUrlError> {
+    split_ldap_url(url).map_err(LdapUrlError)
+}
+
+fn split_ldap_url(url: &str) -> Result<LdapUrl, String> {
     let rest = url
         .strip_prefix("ldap://")
         .or_else(|| url.strip_prefix("ldaps://"))
@@ -78,7 +87,7 @@ pub async fn fetch_ldap(
         kind,
         message: format!("{url}: {message}"),
     };
-    let target = parse_ldap_url(url).map_err(|m| fail(FailureKind::Parse, m))?;
+    let target = parse_ldap_url(url).map_err(|e| fail(FailureKind::Parse, e.to_string()))?;
     let started = Instant::now();
     let settings = LdapConnSettings::new().set_conn_timeout(timeout);
     let (conn, mut ldap) = LdapConnAsync::with_settings(settings, &target.server)

@@ -9,10 +9,13 @@
 //! CRLs are parsed by the same bounded-memory parser as the files collector.
 //! Every failed fetch becomes a failure record; nothing aborts the run.
 
+mod config;
 pub mod http;
 pub mod issuers;
 pub mod ldap;
 pub mod ocsp;
+
+pub use config::RevocationConfig;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;

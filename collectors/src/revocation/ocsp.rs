@@ -183,7 +183,7 @@ pub async fn check(
     let facts = match parse_ocsp_response(&body) {
         Ok(facts) => facts,
         Err(e) => {
-            check.errors.push(e);
+            check.errors.push(e.to_string());
             return check;
         }
     };

@@ -102,10 +102,10 @@ impl Dialer {
             .await
             {
                 Ok(Ok(())) => {}
-                Ok(Err(message)) => {
+                Ok(Err(error)) => {
                     return Err(DialError {
                         kind: FailureKind::Protocol,
-                        message,
+                        message: error.to_string(),
                     })
                 }
                 Err(_) => {

@@ -1,6 +1,6 @@
 //! A full TLS 1.2/1.3 handshake with rustls that records what the server
 //! presents and accepts it, whatever it is. Trust is judged separately, by
-//! [`super::trust::TrustStore`], so an untrusted or broken chain is still
+//! [`crate::trust::TrustStore`], so an untrusted or broken chain is still
 //! captured as evidence.
 
 use std::sync::{Arc, Mutex};
@@ -50,9 +50,32 @@ fn client_config(
     Ok(config)
 }
 
+/// A handshake that did not complete.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct HandshakeError(String);
+
+impl HandshakeError {
+    /// An error with this message.
+    pub fn new(message: impl Into<String>) -> Self {
+        Self(message.into())
+    }
+}
+
 /// Runs a handshake on `stream` (already connected, and upgraded when
 /// STARTTLS applies). The caller bounds the time.
 pub async fn handshake(
+    stream: TcpStream,
+    server_name: ServerName<'static>,
+    provider: &Arc<CryptoProvider>,
+    alpn: &[String],
+) -> Result<Handshake, HandshakeError> {
+    run_handshake(stream, server_name, provider, alpn)
+        .await
+        .map_err(HandshakeError)
+}
+
+async fn run_handshake(
     stream: TcpStream,
     server_name: ServerName<'static>,
     provider: &Arc<CryptoProvider>,

@@ -18,13 +18,13 @@ use tokio::time::timeout;
 
 use super::ciphers::{client_preference_order, suite_name};
 use super::dial::{DialError, Dialer, RateLimiter};
-use super::handshake::{handshake, Handshake};
+use super::handshake::{handshake, Handshake, HandshakeError};
 use super::hello::{FlightLimits, LegacyVersion};
 use super::probe::{enumerate, offer, Accepted, ProbeError, ProbeSettings, Reply};
 use super::target::{Host, Target};
-use super::trust::TrustStore;
 use crate::parse::certificate::certificate_from_der;
 use crate::parse::ocsp::parse_ocsp_response;
+use crate::trust::TrustStore;
 
 /// Scan settings.
 #[derive(Debug, Clone)]
@@ -309,15 +309,15 @@ impl EndpointScan<'_> {
         )
         .await
         .unwrap_or_else(|_| {
-            Err(format!(
+            Err(HandshakeError::new(format!(
                 "TLS handshake timed out after {} ms",
                 options.handshake_timeout.as_millis()
-            ))
+            )))
         });
         let handshake = match handshake_result {
             Ok(h) => Some(h),
-            Err(message) => {
-                self.endpoint.errors.push(message);
+            Err(error) => {
+                self.endpoint.errors.push(error.to_string());
                 None
             }
         };

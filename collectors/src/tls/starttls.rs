@@ -16,9 +16,25 @@ const MAX_PREAMBLE: usize = 64 * 1024;
 /// The LDAP StartTLS extended operation OID.
 const LDAP_STARTTLS_OID: &[u8] = b"1.3.6.1.4.1.1466.20037";
 
+/// A STARTTLS upgrade that failed: the server refused, closed, or said
+/// something else.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct StarttlsError(String);
+
 /// Runs the protocol's upgrade on a fresh connection. On success the next
 /// bytes on `stream` are TLS.
-pub async fn upgrade(stream: &mut TcpStream, protocol: Starttls, host: &str) -> Result<(), String> {
+pub async fn upgrade(
+    stream: &mut TcpStream,
+    protocol: Starttls,
+    host: &str,
+) -> Result<(), StarttlsError> {
+    run_upgrade(stream, protocol, host)
+        .await
+        .map_err(StarttlsError)
+}
+
+async fn run_upgrade(stream: &mut TcpStream, protocol: Starttls, host: &str) -> Result<(), String> {
     let mut conn = Preamble {
         stream,
         read: 0,

@@ -84,20 +84,22 @@ impl Starttls {
     }
 }
 
+/// A STARTTLS protocol name pkimm does not speak.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "unknown STARTTLS protocol {0:?}; expected one of smtp, imap, pop3, ftp, ldap, postgres, xmpp"
+)]
+pub struct UnknownStarttls(pub String);
+
 impl FromStr for Starttls {
-    type Err = String;
+    type Err = UnknownStarttls;
 
     fn from_str(text: &str) -> Result<Self, Self::Err> {
         let lower = text.to_ascii_lowercase();
         Self::ALL
             .into_iter()
             .find(|p| p.name() == lower || (lower == "postgresql" && *p == Self::Postgres))
-            .ok_or_else(|| {
-                format!(
-                    "unknown STARTTLS protocol {text:?}; expected one of {}",
-                    Self::ALL.map(Self::name).join(", ")
-                )
-            })
+            .ok_or_else(|| UnknownStarttls(text.to_string()))
     }
 }
 
@@ -183,8 +185,16 @@ pub struct TargetError {
     pub message: String,
 }
 
-/// Parses one target line (see the module documentation).
-pub fn parse_target(line: &str, defaults: &TargetDefaults) -> Result<Vec<Target>, String> {
+/// Parses one target line (see the module documentation). Errors name the
+/// target as it was given.
+pub fn parse_target(line: &str, defaults: &TargetDefaults) -> Result<Vec<Target>, TargetError> {
+    parse_line(line, defaults).map_err(|message| TargetError {
+        origin: format!("target {line:?}"),
+        message,
+    })
+}
+
+fn parse_line(line: &str, defaults: &TargetDefaults) -> Result<Vec<Target>, String> {
     let mut words = line.split_whitespace();
     let Some(spec) = words.next() else {
         return Err("empty target".to_string());
@@ -199,7 +209,9 @@ pub fn parse_target(line: &str, defaults: &TargetDefaults) -> Result<Vec<Target>
         match key {
             "sni" => sni = split_list(value),
             "starttls" if value.eq_ignore_ascii_case("none") => starttls = Explicit::Off,
-            "starttls" => starttls = Explicit::On(value.parse()?),
+            "starttls" => {
+                starttls = Explicit::On(value.parse().map_err(|e: UnknownStarttls| e.to_string())?)
+            }
             "ports" => {
                 ports = Some(
                     split_list(value)
@@ -259,7 +271,7 @@ pub fn read_target_file(
         if line.is_empty() {
             continue;
         }
-        targets.extend(parse_target(line, defaults).map_err(|message| TargetError {
+        targets.extend(parse_line(line, defaults).map_err(|message| TargetError {
             origin: format!("{}:{}", path.display(), number + 1),
             message,
         })?);
@@ -440,21 +452,27 @@ mod tests {
         let d = TargetDefaults::default();
         assert!(parse_target("host:99999", &d)
             .unwrap_err()
+            .to_string()
             .contains("99999"));
         assert!(parse_target("bad!host", &d)
             .unwrap_err()
+            .to_string()
             .contains("bad!host"));
         assert!(parse_target("host extra", &d)
             .unwrap_err()
+            .to_string()
             .contains("extra"));
         assert!(parse_target("gopher://x", &d)
             .unwrap_err()
+            .to_string()
             .contains("gopher"));
         assert!(parse_target("x starttls=foo", &d)
             .unwrap_err()
+            .to_string()
             .contains("foo"));
         assert!(parse_target("10.0.0.0/8", &d)
             .unwrap_err()
+            .to_string()
             .contains("split"));
     }
 }

@@ -237,13 +237,18 @@ pub fn display(value: &Value) -> String {
     }
 }
 
+/// A value that has no CEL form.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("cannot be a CEL value: {0}")]
+pub struct ConversionError(String);
+
 /// Converts any serialisable value (a policy, a test record) into a [`Value`].
 /// Unsigned integers become signed ones, as in the evidence views, so that
 /// arithmetic between them type-checks.
-pub fn from_serde<T: serde::Serialize>(value: &T) -> Result<Value, String> {
+pub fn from_serde<T: serde::Serialize>(value: &T) -> Result<Value, ConversionError> {
     cel::to_value(value)
         .map(signed_ints)
-        .map_err(|e| e.to_string())
+        .map_err(|e| ConversionError(e.to_string()))
 }
 
 fn signed_ints(value: Value) -> Value {
@@ -292,6 +297,29 @@ pub fn opt_string(text: Option<&str>) -> Value {
 /// real runtime errors.
 pub fn is_map(value: &Value) -> bool {
     matches!(value, cel::Value::Map(_))
+}
+
+/// The entries of a map value with their keys as text, sorted by key;
+/// `None` when the value is not a map.
+pub fn entries(value: &Value) -> Option<Vec<(String, Value)>> {
+    let cel::Value::Map(m) = value else {
+        return None;
+    };
+    let mut out: Vec<(String, Value)> = m
+        .map
+        .iter()
+        .map(|(k, v)| {
+            let key = match k {
+                cel::objects::Key::String(s) => s.to_string(),
+                cel::objects::Key::Int(i) => i.to_string(),
+                cel::objects::Key::Uint(u) => u.to_string(),
+                cel::objects::Key::Bool(b) => b.to_string(),
+            };
+            (key, v.clone())
+        })
+        .collect();
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    Some(out)
 }
 
 /// Merges `overrides` (a map) over `base` (a map), recursively, for test

@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use pkimm_model::evidence::{Certificate, PublicKeyInfo, SignatureInfo, SubjectAltNames};
 
+use super::{fd, FieldDoc};
 use crate::context::CertificateFacts;
 use crate::expr::{self, list, map, string, Field, Record, Value};
 
@@ -73,6 +74,168 @@ const FIELDS: &[&str] = &[
     "on_endpoint",
     "revoked",
     "revocation_reason",
+];
+
+/// What each field of `cert` holds.
+pub const FIELD_DOCS: &[FieldDoc] = &[
+    fd(
+        "fingerprint",
+        "SHA-256 of the DER, hex: the certificate's identity",
+    ),
+    fd(
+        "spki_sha256",
+        "SHA-256 of the SubjectPublicKeyInfo, hex: the key's identity",
+    ),
+    fd("version", "X.509 version: 1, 2 or 3"),
+    fd("serial", "serial number, hex"),
+    fd("serial_bits", "serial number size in bits"),
+    fd("subject", "subject DN"),
+    fd("subject_cn", "subject common names"),
+    fd("issuer", "issuer DN"),
+    fd("not_before", "notBefore, Unix seconds"),
+    fd("not_after", "notAfter, Unix seconds"),
+    fd("validity_days", "days from notBefore to notAfter"),
+    fd(
+        "days_until_expiry",
+        "days from now to notAfter (negative once expired)",
+    ),
+    fd("age_days", "days since notBefore"),
+    fd("expired", "notAfter is in the past"),
+    fd("not_yet_valid", "notBefore is in the future"),
+    fd("key", "the subject public key"),
+    fd(
+        "key.algorithm",
+        "rsa, rsa-pss, dsa, ec, ed25519, ed448, x25519, x448, ml-dsa, slh-dsa, ml-kem or unknown",
+    ),
+    fd("key.oid", "algorithm OID"),
+    fd("key.bits", "key size in bits (RSA modulus, curve size)"),
+    fd("key.curve", "named curve such as P-256 (\"\" when none)"),
+    fd("key.rsa_exponent", "RSA public exponent (0 when not RSA)"),
+    fd(
+        "key.quantum_vulnerable",
+        "broken by a cryptographically relevant quantum computer (RSA, DSA, EC)",
+    ),
+    fd("signature", "the certificate's signature algorithm"),
+    fd(
+        "signature.name",
+        "algorithm name such as sha256WithRSAEncryption",
+    ),
+    fd("signature.oid", "algorithm OID"),
+    fd("signature.hash", "digest: sha256, sha384, sha1, md5, …"),
+    fd(
+        "signature.key_algorithm",
+        "signing key type: rsa, ec, ed25519, …",
+    ),
+    fd("san", "subjectAltName entries by type"),
+    fd("san.dns", "DNS names"),
+    fd("san.ip", "IP addresses"),
+    fd("san.email", "RFC 822 names"),
+    fd("san.uri", "URIs"),
+    fd("san.other", "other name forms, as text"),
+    fd("has_san", "a subjectAltName extension is present"),
+    fd("key_usage", "keyUsage bits by name ([] when absent)"),
+    fd("has_key_usage", "a keyUsage extension is present"),
+    fd(
+        "extended_key_usage",
+        "extendedKeyUsage purposes: serverAuth, clientAuth, … or OIDs ([] when absent)",
+    ),
+    fd("has_eku", "an extendedKeyUsage extension is present"),
+    fd("basic_constraints", "the basicConstraints extension"),
+    fd("basic_constraints.present", "the extension is present"),
+    fd("basic_constraints.ca", "cA is true"),
+    fd(
+        "basic_constraints.path_len",
+        "pathLenConstraint (-1 when none)",
+    ),
+    fd("basic_constraints.critical", "the extension is critical"),
+    fd("is_ca", "a CA certificate (basicConstraints cA)"),
+    fd("is_leaf", "not a CA certificate"),
+    fd("is_root", "a self-signed CA certificate"),
+    fd(
+        "is_tls_server",
+        "serverAuth EKU, or no EKU with DNS names on a non-CA certificate",
+    ),
+    fd("self_issued", "subject and issuer are the same"),
+    fd(
+        "self_signed",
+        "the signature verifies with the certificate's own key",
+    ),
+    fd("policies", "certificate policy OIDs"),
+    fd("ocsp_urls", "OCSP responder URLs from AIA"),
+    fd("ca_issuer_urls", "caIssuers URLs from AIA"),
+    fd("crl_urls", "CRL distribution point URLs"),
+    fd("has_aia", "an authorityInfoAccess extension is present"),
+    fd("has_cdp", "a cRLDistributionPoints extension is present"),
+    fd("sct_count", "embedded signed certificate timestamps"),
+    fd(
+        "has_name_constraints",
+        "a nameConstraints extension is present",
+    ),
+    fd(
+        "subject_key_id",
+        "subjectKeyIdentifier, hex (\"\" when absent)",
+    ),
+    fd(
+        "authority_key_id",
+        "authorityKeyIdentifier keyIdentifier, hex (\"\" when absent)",
+    ),
+    fd("extensions", "every extension, in certificate order"),
+    fd("extensions[].oid", "extension OID"),
+    fd("extensions[].name", "extension name (the OID when unknown)"),
+    fd("extensions[].critical", "marked critical"),
+    fd("extensions[].known", "pkimm knows the extension"),
+    fd(
+        "unknown_critical_extensions",
+        "names of critical extensions pkimm does not know",
+    ),
+    fd(
+        "unknown_extensions",
+        "names of extensions pkimm does not know",
+    ),
+    fd("wildcard", "a DNS name or CN starts with `*.`"),
+    fd(
+        "cn_in_san",
+        "every CN matches a DNS name (wildcards included) or IP address of the SAN",
+    ),
+    fd("parse_warnings", "what the parser tolerated"),
+    fd("observation_count", "places the certificate was seen"),
+    fd(
+        "spki_shared_count",
+        "bundle: certificates (this one included) with the same key",
+    ),
+    fd(
+        "key_hosts",
+        "bundle: distinct host names across the certificates sharing this key",
+    ),
+    fd(
+        "duplicate_serial",
+        "bundle: another certificate of the same issuer has this serial",
+    ),
+    fd(
+        "issuer_in_bundle",
+        "bundle: the issuer's certificate is present (or the certificate is self-issued)",
+    ),
+    fd(
+        "chain_to_root",
+        "bundle: issuers lead to a self-signed root",
+    ),
+    fd(
+        "inventory_available",
+        "bundle: there are inventory rows at all",
+    ),
+    fd(
+        "in_inventory",
+        "bundle: an inventory row matches the certificate",
+    ),
+    fd(
+        "on_endpoint",
+        "bundle: a TLS endpoint served the certificate",
+    ),
+    fd("revoked", "bundle: a CRL lists the certificate"),
+    fd(
+        "revocation_reason",
+        "bundle: the CRL's reason (\"\" when not revoked)",
+    ),
 ];
 
 /// A certificate with the bundle facts about it, as rules see it.

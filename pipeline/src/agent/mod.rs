@@ -1,0 +1,194 @@
+//! `pkimm agent`: runs the jobs of a scan config on their cron schedules,
+//! one at a time (a job never overlaps itself or another), and serves
+//! `/metrics` (Prometheus), `/healthz` and `/api/latest` ([`http`]). SIGTERM
+//! or SIGINT lets the scan in flight finish and be stored, then it returns.
+
+pub mod http;
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use pkimm_collectors::runtime::new_runtime;
+use pkimm_model::evidence::UtcTime;
+use pkimm_report::document::EvidenceTables;
+use serde::Serialize;
+
+use crate::config::{parse_schedule, ScanConfig};
+use crate::history::Store;
+use crate::job::{run_job, JobFailure, JobOutcome};
+use crate::run::{findings_by_severity, Pipeline};
+use crate::PipelineError;
+
+/// The latest scan of one job, as `/api/latest` shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct LatestScan {
+    scan_id: i64,
+    started: UtcTime,
+    finished: UtcTime,
+    duration_seconds: f64,
+    certificates: usize,
+    tls_endpoints: usize,
+    crls: usize,
+    ocsp_checks: usize,
+    failures: usize,
+    findings_by_severity: BTreeMap<String, u64>,
+    /// The evidence tables `/metrics` exposes.
+    #[serde(skip)]
+    tables: Arc<EvidenceTables>,
+}
+
+impl LatestScan {
+    fn of(outcome: &JobOutcome) -> Self {
+        let bundle = &outcome.bundle;
+        Self {
+            scan_id: outcome.scan_id,
+            started: outcome.started,
+            finished: outcome.finished,
+            duration_seconds: outcome.duration_seconds,
+            certificates: bundle.certificates.len(),
+            tls_endpoints: bundle.tls_endpoints.len(),
+            crls: bundle.crls.len(),
+            ocsp_checks: bundle.ocsp_checks.len(),
+            failures: bundle.failures.len(),
+            findings_by_severity: findings_by_severity(&outcome.evaluation),
+            tables: Arc::new(EvidenceTables::from_bundle(
+                bundle,
+                outcome.evaluation.evaluated_at.unix(),
+            )),
+        }
+    }
+}
+
+/// What the HTTP endpoints read.
+#[derive(Debug, Default)]
+pub struct AgentState {
+    agent: String,
+    latest: BTreeMap<String, LatestScan>,
+    scans_total: BTreeMap<String, u64>,
+    errors_total: BTreeMap<String, u64>,
+}
+
+/// The state shared between the scheduler and the HTTP server.
+pub type Shared = Arc<Mutex<AgentState>>;
+
+fn lock(state: &Shared) -> std::sync::MutexGuard<'_, AgentState> {
+    state
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Runs the agent until a termination signal. `announce` is told the
+/// address the HTTP server listens on.
+pub fn run(
+    pipeline: &Pipeline,
+    config: &ScanConfig,
+    agent: &str,
+    listen: &str,
+    announce: impl FnOnce(std::net::SocketAddr),
+) -> Result<(), PipelineError> {
+    let schedules: Vec<(String, croner::Cron)> = config
+        .jobs
+        .iter()
+        .map(|job| {
+            let text = job.schedule.as_deref().ok_or_else(|| {
+                PipelineError::Agent(format!("job {}: the agent needs a schedule", job.name))
+            })?;
+            let cron = parse_schedule(text)
+                .map_err(|e| PipelineError::Agent(format!("job {}: {e}", job.name)))?;
+            Ok((job.name.clone(), cron))
+        })
+        .collect::<Result<_, PipelineError>>()?;
+    if schedules.is_empty() {
+        return Err(PipelineError::Agent(format!(
+            "{}: no jobs",
+            config.path.display()
+        )));
+    }
+    let mut store = Store::open_location(&config.store_location())?;
+    let state: Shared = Arc::new(Mutex::new(AgentState {
+        agent: agent.to_string(),
+        ..AgentState::default()
+    }));
+    let stop = Arc::new(AtomicBool::new(false));
+    let runtime = new_runtime().map_err(|source| PipelineError::Io {
+        what: "cannot start the async runtime".to_string(),
+        source,
+    })?;
+    let listener = runtime
+        .block_on(tokio::net::TcpListener::bind(listen))
+        .map_err(|source| PipelineError::Io {
+            what: format!("cannot listen on {listen}"),
+            source,
+        })?;
+    let address = listener.local_addr().map_err(|source| PipelineError::Io {
+        what: format!("cannot listen on {listen}"),
+        source,
+    })?;
+    announce(address);
+    runtime.spawn(http::serve(listener, state.clone()));
+    runtime.spawn(watch_signals(stop.clone()));
+
+    while !stop.load(Ordering::SeqCst) {
+        let now = chrono::Utc::now();
+        let next = schedules
+            .iter()
+            .filter_map(|(name, cron)| {
+                cron.find_next_occurrence(&now, false)
+                    .ok()
+                    .map(|t| (t, name.clone()))
+            })
+            .min();
+        let Some((at, job_name)) = next else {
+            return Err(PipelineError::Agent(
+                "no schedule has a next run".to_string(),
+            ));
+        };
+        // Sleep in short steps so a signal is noticed quickly.
+        while chrono::Utc::now() < at && !stop.load(Ordering::SeqCst) {
+            let left = (at - chrono::Utc::now()).to_std().unwrap_or_default();
+            std::thread::sleep(left.min(Duration::from_millis(200)));
+        }
+        if stop.load(Ordering::SeqCst) {
+            break;
+        }
+        let Some(job) = config.jobs.iter().find(|j| j.name == job_name) else {
+            continue;
+        };
+        match run_job(pipeline, config, job, agent, &mut store, &runtime) {
+            Ok(outcome) => {
+                let mut s = lock(&state);
+                *s.scans_total.entry(job.name.clone()).or_default() += 1;
+                s.latest.insert(job.name.clone(), LatestScan::of(&outcome));
+                tracing::info!("job {}: scan {} stored", job.name, outcome.scan_id);
+            }
+            Err(JobFailure::Collect { job: name, source }) => {
+                eprintln!("job {name}: error: {}", crate::error_chain(&source));
+                *lock(&state).errors_total.entry(name).or_default() += 1;
+            }
+            Err(JobFailure::Fatal(e)) => return Err(e),
+        }
+        if let Some(days) = config.retention_days {
+            store.retain(days)?;
+        }
+    }
+    drop(runtime);
+    Ok(())
+}
+
+async fn watch_signals(stop: Arc<AtomicBool>) {
+    use tokio::signal::unix::{signal, SignalKind};
+    let (Ok(mut term), Ok(mut int)) = (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::interrupt()),
+    ) else {
+        return;
+    };
+    tokio::select! {
+        _ = term.recv() => {}
+        _ = int.recv() => {}
+    }
+    eprintln!("pkimm agent: stopping after the scan in flight");
+    stop.store(true, Ordering::SeqCst);
+}

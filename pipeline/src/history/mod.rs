@@ -1,0 +1,138 @@
+//! The scan history: an embedded SQLite database by default ([`sqlite`]), or
+//! a shared PostgreSQL database for many agents ([`postgres`]), behind one
+//! [`Store`]. It keeps scan metadata, the evidence bundle, the certificates,
+//! endpoints and findings of each scan, and the suggested levels, for
+//! `history list`, [`diff`], [`trends`] and merged assessments. Shared types
+//! are in [`record`]; the backends depend on it and on [`trends`], never on
+//! each other.
+
+pub mod diff;
+pub mod postgres;
+pub mod record;
+pub mod sqlite;
+pub mod trends;
+
+use std::path::Path;
+
+use pkimm_model::evidence::{EvidenceBundle, Trends, UtcTime};
+
+pub use diff::diff;
+pub use record::{ScanInput, ScanRow, Snapshot, StoredLevel};
+use trends::EndpointRow;
+
+/// A history store that failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum HistoryError {
+    /// The store could not be opened or reached.
+    #[error("cannot open the history store {location}")]
+    Open {
+        /// Where (passwords removed).
+        location: String,
+        /// Why.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    /// A schema migration failed.
+    #[error("{location}: migration {version} failed")]
+    Migration {
+        /// Where (passwords removed).
+        location: String,
+        /// The migration.
+        version: usize,
+        /// Why.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    /// There is no store at this location yet.
+    #[error("{0}: no history store (run pkimm scan first)")]
+    Missing(String),
+    /// SQLite failed.
+    #[error("history store: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    /// PostgreSQL failed.
+    #[error("history store: {0}")]
+    Postgres(#[from] ::postgres::Error),
+    /// A stored bundle could not be written or read back.
+    #[error("history store: a stored bundle: {0}")]
+    Bundle(#[from] serde_json::Error),
+}
+
+/// What each backend does.
+trait Backend: Send {
+    fn record(&mut self, scan: &ScanInput<'_>) -> Result<i64, HistoryError>;
+    fn retain(&mut self, days: u32) -> Result<usize, HistoryError>;
+    fn list(&mut self, limit: usize) -> Result<Vec<ScanRow>, HistoryError>;
+    fn snapshot(&mut self, id: i64) -> Result<Option<Snapshot>, HistoryError>;
+    fn endpoint_history(
+        &mut self,
+        job: &str,
+        agent: &str,
+    ) -> Result<Vec<EndpointRow>, HistoryError>;
+    fn latest_bundles(&mut self, since: UtcTime) -> Result<Vec<EvidenceBundle>, HistoryError>;
+}
+
+/// A history store.
+pub struct Store {
+    backend: Box<dyn Backend>,
+}
+
+impl Store {
+    /// Opens (creating or migrating) a SQLite file, or PostgreSQL for
+    /// `postgres://` locations.
+    pub fn open_location(location: &str) -> Result<Self, HistoryError> {
+        let backend: Box<dyn Backend> =
+            if location.starts_with("postgres://") || location.starts_with("postgresql://") {
+                Box::new(postgres::PgStore::open(location)?)
+            } else {
+                Box::new(sqlite::SqliteStore::open(Path::new(location))?)
+            };
+        Ok(Self { backend })
+    }
+
+    /// Opens a store that must exist already (a SQLite file is not created).
+    pub fn open_existing(location: &str) -> Result<Self, HistoryError> {
+        if !location.contains("://") && !Path::new(location).exists() {
+            return Err(HistoryError::Missing(location.to_string()));
+        }
+        Self::open_location(location)
+    }
+
+    /// Records one complete scan atomically; returns its id.
+    pub fn record(&mut self, scan: &ScanInput<'_>) -> Result<i64, HistoryError> {
+        self.backend.record(scan)
+    }
+
+    /// Deletes scans that finished more than `days` ago; returns how many.
+    pub fn retain(&mut self, days: u32) -> Result<usize, HistoryError> {
+        self.backend.retain(days)
+    }
+
+    /// The newest scans first.
+    pub fn list(&mut self, limit: usize) -> Result<Vec<ScanRow>, HistoryError> {
+        self.backend.list(limit)
+    }
+
+    /// What a scan saw; `None` when there is no such scan.
+    pub fn snapshot(&mut self, id: i64) -> Result<Option<Snapshot>, HistoryError> {
+        self.backend.snapshot(id)
+    }
+
+    /// Renewal trends for a job and agent: the stored scans plus `current`.
+    pub fn trends(
+        &mut self,
+        job: &str,
+        agent: &str,
+        current: &EvidenceBundle,
+    ) -> Result<Trends, HistoryError> {
+        let mut rows = self.backend.endpoint_history(job, agent)?;
+        rows.extend(trends::current_rows(current));
+        Ok(trends::renewal_trends(&rows))
+    }
+
+    /// The bundles of the latest scan of every (job, agent) that finished
+    /// after `since`.
+    pub fn latest_bundles(&mut self, since: UtcTime) -> Result<Vec<EvidenceBundle>, HistoryError> {
+        self.backend.latest_bundles(since)
+    }
+}

@@ -1,0 +1,128 @@
+//! Loading what every command shares: the model, extensions, rules, policy,
+//! waivers, level mappings and the evaluation time.
+
+use std::borrow::Cow;
+use std::path::{Path, PathBuf};
+
+use pkimm_model::evidence::UtcTime;
+use pkimm_model::read::{read_text_file, MAX_DOCUMENT_BYTES};
+use pkimm_model::{embedded_model, load_extension_file, load_model_file, Extension, Model};
+use pkimm_rules::waiver::{load_waiver_file, Waiver};
+use pkimm_rules::{load_policy_file, Policy, RulePack};
+use pkimm_scoring::prefill::LevelMappings;
+
+use crate::PipelineError;
+
+/// The model in `path` (an official model YAML), or the embedded one.
+pub fn load_model(path: Option<&Path>) -> Result<Cow<'static, Model>, PipelineError> {
+    match path {
+        Some(path) => {
+            let model = load_model_file(path)?;
+            tracing::info!(path = %path.display(), version = %model.version, "Loaded model file.");
+            Ok(Cow::Owned(model))
+        }
+        None => Ok(Cow::Borrowed(embedded_model())),
+    }
+}
+
+/// Loads every extension file against `model`; an id given twice is an error.
+pub fn load_extensions(paths: &[PathBuf], model: &Model) -> Result<Vec<Extension>, PipelineError> {
+    let mut extensions: Vec<Extension> = Vec::with_capacity(paths.len());
+    for path in paths {
+        let extension = load_extension_file(path, model)?;
+        if let Some(first) = extensions.iter().find(|e| e.id == extension.id) {
+            return Err(PipelineError::DuplicateExtension {
+                id: extension.id.clone(),
+                first: first.origin.to_string(),
+                second: extension.origin.to_string(),
+            });
+        }
+        tracing::info!(id = %extension.id, version = %extension.version, "Loaded extension.");
+        extensions.push(extension);
+    }
+    Ok(extensions)
+}
+
+/// The evaluation time: `now` (RFC 3339) or the current time, Unix seconds.
+pub fn evaluation_time(now: Option<&str>) -> Result<i64, PipelineError> {
+    match now {
+        Some(text) => UtcTime::parse(text)
+            .map(UtcTime::unix)
+            .ok_or_else(|| PipelineError::Time(text.to_string())),
+        None => Ok(UtcTime::now().unix()),
+    }
+}
+
+/// Where rules, the policy, waivers and level mappings come from.
+#[derive(Debug, Clone, Default)]
+pub struct RuleInputs {
+    /// Extra rule files or directories.
+    pub rules: Vec<PathBuf>,
+    /// Leave the built-in pack out.
+    pub no_builtin: bool,
+    /// The organisation policy (default: the built-in one).
+    pub policy: Option<PathBuf>,
+    /// Waivers.
+    pub waivers: Option<PathBuf>,
+    /// Extra level mapping files.
+    pub levels: Vec<PathBuf>,
+}
+
+/// The rule pack: built-in (unless left out) plus every extra path.
+pub fn load_rule_pack(model: &Model, inputs: &RuleInputs) -> Result<RulePack, PipelineError> {
+    let mut pack = if inputs.no_builtin {
+        RulePack::new()
+    } else {
+        RulePack::builtin(model)?
+    };
+    for path in &inputs.rules {
+        pack.add_path(path, model)?;
+    }
+    if pack.is_empty() {
+        return Err(PipelineError::NoRules);
+    }
+    Ok(pack)
+}
+
+/// The policy in `path`, or the built-in one.
+pub fn load_policy(path: Option<&Path>) -> Result<Policy, PipelineError> {
+    Ok(match path {
+        Some(path) => load_policy_file(path)?,
+        None => Policy::default(),
+    })
+}
+
+/// The waivers in `path`, or none.
+pub fn load_waivers(path: Option<&Path>) -> Result<Vec<Waiver>, PipelineError> {
+    Ok(match path {
+        Some(path) => load_waiver_file(path)?,
+        None => Vec::new(),
+    })
+}
+
+/// The built-in level mappings plus `paths`, which replace them per
+/// requirement.
+pub fn load_level_mappings(
+    model: &Model,
+    paths: &[PathBuf],
+) -> Result<LevelMappings, PipelineError> {
+    let mut mappings = LevelMappings::builtin(model)?;
+    for path in paths {
+        let text = read_text_file(path, MAX_DOCUMENT_BYTES)?;
+        mappings.add_text(&path.display().to_string(), &text, model)?;
+    }
+    Ok(mappings)
+}
+
+/// The agent name: `given`, or the host name, or `unknown`.
+pub fn agent_name(given: Option<&str>) -> String {
+    if let Some(name) = given {
+        return name.to_string();
+    }
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .map(|h| h.trim().to_string())
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "unknown".to_string())
+}

@@ -1,0 +1,393 @@
+//! The report document: the stable, versioned JSON that dashboards read, and
+//! the data every other format renders. `pkimm schema` prints its JSON Schema.
+//!
+//! [`evidence`] builds the evidence tables, [`findings`] the finding rows and
+//! [`advice`] the recommendations and the comparison with a previous
+//! assessment.
+
+pub mod advice;
+pub mod evidence;
+pub mod findings;
+
+use std::collections::BTreeMap;
+
+use pkimm_model::evidence::{EvidenceBundle, UtcTime};
+use pkimm_model::Model;
+use pkimm_rules::Evaluation;
+use pkimm_scoring::aggregate::{Basis, CategoryScore, ModuleScore, OverallScore, RequirementRef};
+use pkimm_scoring::assessment::{Confidence, Meta, Suggestion};
+use pkimm_scoring::report::{ModelRef, ToolRef};
+use pkimm_scoring::{Assessment, ExtensionScore, ScoreReport, Status};
+use schemars::JsonSchema;
+use serde::Serialize;
+
+pub use advice::{CategoryChange, Comparison, Recommendation, RequirementChange};
+pub use evidence::{
+    CertificateExpiry, CertificateRow, CrlRow, EndpointRow, EvidenceTables, OcspRow,
+};
+pub use findings::FindingRow;
+
+/// Version of the report layout. Bump the major version on breaking changes.
+pub const REPORT_SCHEMA_VERSION: &str = "1.0.0";
+
+/// Days ahead that count as "expiring soon".
+pub const EXPIRING_DAYS: i64 = 30;
+
+/// The report types of the PKIMM reporting guidance.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum ReportType {
+    /// The organisation assessed itself.
+    SelfAssessment,
+    /// An assessor assessed the organisation.
+    Assessment,
+    /// Every requirement with its evidence and findings.
+    Detailed,
+    /// A signed-off statement of the achieved levels.
+    Attestation,
+}
+
+/// Which parts a report type shows (PKIMM reporting guidance).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Sections {
+    /// Category chart and module bars.
+    pub chart: bool,
+    /// Technology requirements with suggested and confirmed levels.
+    pub technology_requirements: bool,
+    /// Every requirement with justification and evidence.
+    pub all_requirements: bool,
+    /// Evidence tables.
+    pub evidence: bool,
+    /// Findings by severity.
+    pub findings: bool,
+    /// Recommendations or action plans for the next level.
+    pub recommendations: bool,
+    /// Scoping (not applicable items) and sampling (evidence counts).
+    pub scoping: bool,
+    /// Comparison with a previous assessment.
+    pub comparison: bool,
+    /// The attestation statement.
+    pub attestation: bool,
+}
+
+impl ReportType {
+    /// The sections this type shows.
+    pub fn sections(self) -> Sections {
+        let none = Sections {
+            chart: false,
+            technology_requirements: false,
+            all_requirements: false,
+            evidence: false,
+            findings: false,
+            recommendations: false,
+            scoping: false,
+            comparison: false,
+            attestation: false,
+        };
+        match self {
+            Self::SelfAssessment => Sections {
+                chart: true,
+                ..none
+            },
+            Self::Assessment => Sections {
+                chart: true,
+                technology_requirements: true,
+                evidence: true,
+                findings: true,
+                recommendations: true,
+                comparison: true,
+                ..none
+            },
+            Self::Detailed => Sections {
+                chart: true,
+                all_requirements: true,
+                evidence: true,
+                findings: true,
+                recommendations: true,
+                scoping: true,
+                comparison: true,
+                ..none
+            },
+            Self::Attestation => Sections {
+                attestation: true,
+                ..none
+            },
+        }
+    }
+
+    /// The title used in human reports.
+    pub fn title(self) -> &'static str {
+        match self {
+            Self::SelfAssessment => "PKIMM self-assessment report",
+            Self::Assessment => "PKIMM assessment report",
+            Self::Detailed => "PKIMM detailed assessment report",
+            Self::Attestation => "PKIMM attestation",
+        }
+    }
+}
+
+/// The whole report.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct ReportDocument {
+    /// Layout version of this document.
+    pub schema_version: String,
+    /// The report type.
+    pub report_type: ReportType,
+    /// When the report was generated.
+    pub generated_at: UtcTime,
+    /// The producing tool.
+    pub tool: ToolRef,
+    /// The model used.
+    pub model: ModelRef,
+    /// The scan the evidence came from, when evidence was given.
+    pub scan: Option<ScanInfo>,
+    /// Organisation, scope, assessor and date from the assessment.
+    pub meta: Meta,
+    /// Counts at a glance.
+    pub summary: Summary,
+    /// Evidence tables, when evidence was given.
+    pub evidence: Option<EvidenceTables>,
+    /// Unwaived failing findings, most severe first.
+    pub findings: Vec<FindingRow>,
+    /// Every requirement with the assessor's and pkimm's levels.
+    pub requirements: Vec<RequirementRow>,
+    /// Category results (assessed levels only).
+    pub categories: Vec<CategoryScore>,
+    /// Module results.
+    pub modules: Vec<ModuleScore>,
+    /// The overall result (assessed levels only).
+    pub overall: OverallScore,
+    /// What the achieved overall level means, in words.
+    pub overall_description: Option<String>,
+    /// The overall result if every suggestion were accepted; labelled
+    /// pre-filled, never the assessed score.
+    pub prefilled_overall: OverallScore,
+    /// Extension results.
+    pub extensions: Vec<ExtensionScore>,
+    /// What to do to reach the next level, per category.
+    pub recommendations: Vec<Recommendation>,
+    /// Changes since a previous assessment, when one was given.
+    pub comparison: Option<Comparison>,
+}
+
+/// The scan behind the evidence.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct ScanInfo {
+    /// A stable id: the bundle creation time and tool.
+    pub id: String,
+    /// Earliest collection start.
+    pub started: Option<UtcTime>,
+    /// Latest collection end.
+    pub finished: Option<UtcTime>,
+    /// Agents that collected.
+    pub agents: Vec<String>,
+    /// Collection targets.
+    pub targets: Vec<String>,
+    /// When the rules were evaluated.
+    pub evaluated_at: UtcTime,
+}
+
+/// Counts at a glance.
+#[derive(Debug, Clone, Default, Serialize, JsonSchema)]
+pub struct Summary {
+    /// Requirements by assessor status.
+    pub requirements_by_status: BTreeMap<String, u32>,
+    /// Requirements with a suggestion.
+    pub suggested: u32,
+    /// Confirmations marked stale.
+    pub stale: u32,
+    /// Evidence records by kind.
+    pub records: BTreeMap<String, u64>,
+    /// Certificates that expire within 30 days (not yet expired).
+    pub expiring_soon: u32,
+    /// Certificates already expired.
+    pub expired: u32,
+    /// Unwaived failing findings by severity.
+    pub findings_by_severity: BTreeMap<String, u64>,
+    /// Failed observations (unreachable endpoints, unparseable files).
+    pub collection_failures: u32,
+}
+
+/// One requirement.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct RequirementRow {
+    /// The requirement: id, category, title and weight, as in the score
+    /// report's rows.
+    #[serde(flatten)]
+    pub requirement: RequirementRef,
+    /// Assessor status.
+    pub status: Status,
+    /// The assessor's level.
+    pub level: Option<u8>,
+    /// pkimm's suggestion.
+    pub suggested: Option<Suggestion>,
+    /// Why a confirmation is stale.
+    pub stale: Option<String>,
+    /// pkimm's note ("needs assessor").
+    pub note: Option<String>,
+    /// Assessor justification.
+    pub justification: Option<String>,
+    /// Not-applicable reason.
+    pub reason: Option<String>,
+    /// Who decided.
+    pub assessor: Option<String>,
+    /// When.
+    pub at: Option<String>,
+}
+
+/// Everything a report is built from.
+pub struct ReportInputs<'a> {
+    /// The model.
+    pub model: &'a Model,
+    /// The assessment.
+    pub assessment: &'a Assessment,
+    /// Loaded extensions.
+    pub extensions: &'a [pkimm_model::Extension],
+    /// Evidence and its evaluation, when given.
+    pub evidence: Option<(&'a EvidenceBundle, &'a Evaluation)>,
+    /// A previous assessment to compare with.
+    pub previous: Option<&'a Assessment>,
+    /// The report type.
+    pub report_type: ReportType,
+}
+
+impl ReportDocument {
+    /// Builds the document.
+    pub fn build(inputs: &ReportInputs<'_>) -> Self {
+        let model = inputs.model;
+        let assessment = inputs.assessment;
+        let assessed = ScoreReport::build(
+            ToolRef::pkimm(),
+            model,
+            assessment,
+            inputs.extensions,
+            Basis::Assessed,
+        );
+        let prefilled =
+            ScoreReport::build(ToolRef::pkimm(), model, assessment, &[], Basis::Prefilled);
+        let requirements = requirement_rows(model, assessment);
+        let mut summary = Summary::default();
+        for row in &requirements {
+            *summary
+                .requirements_by_status
+                .entry(row.status.name().to_string())
+                .or_default() += 1;
+            summary.suggested += u32::from(row.suggested.is_some());
+            summary.stale += u32::from(row.stale.is_some());
+        }
+        let (scan, evidence, findings) = match inputs.evidence {
+            Some((bundle, evaluation)) => {
+                summary.records = evaluation
+                    .records
+                    .iter()
+                    .filter(|(_, n)| **n > 0)
+                    .map(|(k, n)| (k.clone(), *n))
+                    .collect();
+                summary.collection_failures =
+                    u32::try_from(bundle.failures.len()).unwrap_or(u32::MAX);
+                let tables = EvidenceTables::from_bundle(bundle, evaluation.evaluated_at.unix());
+                summary.expired = count(tables.expiring.iter().filter(|c| c.days_left < 0));
+                summary.expiring_soon = count(tables.expiring.iter().filter(|c| c.days_left >= 0));
+                let findings = findings::finding_rows(evaluation);
+                for f in &findings {
+                    *summary
+                        .findings_by_severity
+                        .entry(f.severity.name().to_string())
+                        .or_default() += 1;
+                }
+                (Some(scan_info(bundle, evaluation)), Some(tables), findings)
+            }
+            None => (None, None, Vec::new()),
+        };
+        let recommendations = advice::recommendations(model, &assessed, &requirements, &findings);
+        let comparison = inputs
+            .previous
+            .map(|previous| advice::compare(model, previous, &assessed, inputs.extensions));
+        Self {
+            schema_version: REPORT_SCHEMA_VERSION.to_string(),
+            report_type: inputs.report_type,
+            generated_at: UtcTime::now(),
+            tool: ToolRef::pkimm(),
+            model: assessed.model.clone(),
+            scan,
+            meta: assessment.meta.clone(),
+            summary,
+            evidence,
+            findings,
+            requirements,
+            categories: assessed.categories,
+            modules: assessed.modules,
+            overall_description: assessed
+                .overall
+                .score
+                .as_ref()
+                .and_then(|s| pkimm_model::Level::from_number(s.level))
+                .map(|l| format!("{} ({}): {}", l.number(), l.name(), l.summary())),
+            overall: assessed.overall,
+            prefilled_overall: prefilled.overall,
+            extensions: assessed.extensions,
+            recommendations,
+            comparison,
+        }
+    }
+}
+
+fn count<'a>(rows: impl Iterator<Item = &'a CertificateRow>) -> u32 {
+    u32::try_from(rows.count()).unwrap_or(u32::MAX)
+}
+
+/// The snake_case name of a status.
+pub fn status_name(status: Status) -> &'static str {
+    status.name()
+}
+
+/// The lowercase name of a confidence.
+pub fn confidence_name(confidence: Confidence) -> &'static str {
+    confidence.name()
+}
+
+fn requirement_rows(model: &Model, assessment: &Assessment) -> Vec<RequirementRow> {
+    model
+        .categories()
+        .flat_map(|category| {
+            category.requirements.iter().map(move |r| {
+                let entry = assessment
+                    .requirements
+                    .get(&r.id)
+                    .cloned()
+                    .unwrap_or_default();
+                RequirementRow {
+                    requirement: RequirementRef::of(category, r),
+                    status: entry.effective_status(),
+                    level: entry.level.map(u8::from),
+                    suggested: entry.suggested,
+                    stale: entry.stale,
+                    note: entry.note,
+                    justification: entry.justification,
+                    reason: entry.reason,
+                    assessor: entry.assessor,
+                    at: entry.at,
+                }
+            })
+        })
+        .collect()
+}
+
+fn scan_info(bundle: &EvidenceBundle, evaluation: &Evaluation) -> ScanInfo {
+    let started = bundle.runs.iter().map(|r| r.started_at).min();
+    let finished = bundle.runs.iter().map(|r| r.finished_at).max();
+    let mut agents: Vec<String> = bundle.runs.iter().filter_map(|r| r.agent.clone()).collect();
+    agents.sort();
+    agents.dedup();
+    let mut targets: Vec<String> = bundle.runs.iter().flat_map(|r| r.targets.clone()).collect();
+    targets.sort();
+    targets.dedup();
+    ScanInfo {
+        id: format!("{}@{}", bundle.tool, bundle.created_at),
+        started,
+        finished,
+        agents,
+        targets,
+        evaluated_at: evaluation.evaluated_at,
+    }
+}

@@ -1,0 +1,206 @@
+//! One self-contained HTML page: inline CSS and SVG, no external assets.
+
+use minijinja::{context, Environment};
+use serde::Serialize;
+
+use crate::document::{confidence_name, status_name, ReportDocument};
+use crate::RenderError;
+
+const TEMPLATE: &str = include_str!("templates/report.html");
+/// Findings listed in the page; the JSON report has them all.
+const MAX_FINDINGS: usize = 500;
+/// Technology categories, whose requirements evidence can touch.
+const TECHNOLOGY_CATEGORIES: &[&str] = &["5", "6", "7", "8", "10", "11", "12", "13"];
+
+#[derive(Serialize)]
+struct Bar {
+    label: String,
+    y: u32,
+    width: Option<f64>,
+    value: String,
+}
+
+#[derive(Serialize)]
+struct Tick {
+    x: f64,
+    level: u8,
+}
+
+#[derive(Serialize)]
+struct ModuleRow {
+    id: String,
+    name: String,
+    text: String,
+    percent: f64,
+}
+
+#[derive(Serialize)]
+struct SuggestionView {
+    level: u8,
+    confidence: &'static str,
+    rationale: String,
+    evidence: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct ScopedOut {
+    id: String,
+    name: String,
+    reason: String,
+}
+
+#[derive(Serialize)]
+struct RequirementView {
+    id: String,
+    name: String,
+    status: &'static str,
+    level: Option<u8>,
+    suggested: Option<SuggestionView>,
+    stale: Option<String>,
+    justification: Option<String>,
+}
+
+#[derive(Serialize)]
+struct FindingView {
+    severity: &'static str,
+    rule: String,
+    title: String,
+    pkimm: Vec<String>,
+    label: String,
+    message: String,
+}
+
+fn score_text(score: Option<&pkimm_scoring::LevelScore>) -> (String, String) {
+    score.map_or_else(
+        || ("–".to_string(), "not applicable".to_string()),
+        |s| (format!("{:.2}", s.value), s.name.clone()),
+    )
+}
+
+/// Renders the page.
+pub fn render(d: &ReportDocument) -> Result<String, RenderError> {
+    const BAR_MAX: f64 = 560.0;
+    let chart: Vec<Bar> = d
+        .categories
+        .iter()
+        .enumerate()
+        .map(|(i, c)| Bar {
+            label: format!("{} {}", c.id, c.name),
+            y: 4 + 24 * u32::try_from(i).unwrap_or(0),
+            width: c
+                .score
+                .as_ref()
+                .map(|s| (s.value / 5.0 * BAR_MAX * 10.0).round() / 10.0),
+            value: c
+                .score
+                .as_ref()
+                .map(|s| format!("{:.2}", s.value))
+                .unwrap_or_default(),
+        })
+        .collect();
+    let chart_height = 24 * u32::try_from(chart.len()).unwrap_or(0) + 28;
+    let grid: Vec<Tick> = (0..=5u8)
+        .map(|l| Tick {
+            x: 300.0 + f64::from(l) / 5.0 * BAR_MAX,
+            level: l,
+        })
+        .collect();
+    let modules: Vec<ModuleRow> = d
+        .modules
+        .iter()
+        .map(|m| ModuleRow {
+            id: m.id.clone(),
+            name: m.name.clone(),
+            text: score_text(m.score.as_ref()).0,
+            percent: m.score.as_ref().map_or(0.0, |s| s.percent),
+        })
+        .collect();
+    let show = d.report_type.sections();
+    let tech: Vec<RequirementView> = d
+        .requirements
+        .iter()
+        .filter(|r| {
+            show.all_requirements
+                || TECHNOLOGY_CATEGORIES.contains(&r.requirement.category_id.as_str())
+        })
+        .map(|r| RequirementView {
+            id: r.requirement.id.clone(),
+            name: r.requirement.name.clone(),
+            status: status_name(r.status),
+            level: r.level,
+            suggested: r.suggested.as_ref().map(|s| SuggestionView {
+                level: s.level.number(),
+                confidence: confidence_name(s.confidence),
+                rationale: s.rationale.clone(),
+                evidence: s.evidence.clone(),
+            }),
+            stale: r.stale.clone(),
+            justification: r.justification.clone(),
+        })
+        .collect();
+    let findings: Vec<FindingView> = d
+        .findings
+        .iter()
+        .take(MAX_FINDINGS)
+        .map(|f| FindingView {
+            severity: f.severity.name(),
+            rule: f.rule.clone(),
+            title: f.title.clone(),
+            pkimm: f.pkimm.clone(),
+            label: f.label.clone(),
+            message: f.message.clone(),
+        })
+        .collect();
+    let severities: Vec<(String, u64)> = ["critical", "high", "medium", "low"]
+        .iter()
+        .filter_map(|s| {
+            d.summary
+                .findings_by_severity
+                .get(*s)
+                .map(|n| ((*s).to_string(), *n))
+        })
+        .collect();
+    let (overall_text, overall_name) = score_text(d.overall.score.as_ref());
+    let (prefilled_text, _) = score_text(d.prefilled_overall.score.as_ref());
+    let mut document = serde_json::to_value(d)?;
+    if let Some(map) = document.as_object_mut() {
+        map.insert("report_type_title".into(), d.report_type.title().into());
+        map.insert("overall_text".into(), overall_text.into());
+        map.insert("overall_name".into(), overall_name.into());
+        map.insert("prefilled_text".into(), prefilled_text.into());
+    }
+    let mut scoped_out: Vec<ScopedOut> = d
+        .categories
+        .iter()
+        .filter_map(|c| {
+            c.not_applicable_reason.as_ref().map(|reason| ScopedOut {
+                id: c.id.clone(),
+                name: c.name.clone(),
+                reason: reason.clone(),
+            })
+        })
+        .collect();
+    scoped_out.extend(d.requirements.iter().filter_map(|r| {
+        r.reason.as_ref().map(|reason| ScopedOut {
+            id: r.requirement.id.clone(),
+            name: r.requirement.name.clone(),
+            reason: reason.clone(),
+        })
+    }));
+    let mut env = Environment::new();
+    env.add_template("report.html", TEMPLATE)?;
+    let page = env.get_template("report.html")?.render(context! {
+        d => document,
+        show,
+        scoped_out,
+        chart,
+        chart_height,
+        grid,
+        modules,
+        tech,
+        findings,
+        severities,
+        more_findings => d.findings.len().saturating_sub(MAX_FINDINGS),
+    })?;
+    Ok(page)
+}

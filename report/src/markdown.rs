@@ -1,0 +1,197 @@
+//! Markdown, for tickets and wikis.
+
+use std::fmt::Write as _;
+
+use crate::document::{confidence_name, status_name, ReportDocument};
+
+fn cell(text: &str) -> String {
+    text.replace('|', "\\|").replace('\n', " ")
+}
+
+fn value(score: Option<&pkimm_scoring::LevelScore>) -> String {
+    score.map_or_else(
+        || "not applicable".to_string(),
+        |s| format!("{:.2} ({})", s.value, s.name),
+    )
+}
+
+/// Renders the report.
+pub fn render(d: &ReportDocument) -> String {
+    let show = d.report_type.sections();
+    let mut o = String::new();
+    let _ = writeln!(o, "# {}\n", d.report_type.title());
+    let meta = [
+        ("Organisation", d.meta.organisation.as_deref()),
+        ("Scope", d.meta.scope.as_deref()),
+        ("Use case", d.meta.use_case.as_deref()),
+        ("Assessor", d.meta.assessor.as_deref()),
+        ("Date", d.meta.date.as_deref()),
+        ("Period", d.meta.period.as_deref()),
+    ];
+    let _ = writeln!(o, "| | |\n| --- | --- |");
+    let _ = writeln!(o, "| Model | PKIMM {} |", d.model.version);
+    for (name, text) in meta {
+        if let Some(text) = text {
+            let _ = writeln!(o, "| {name} | {} |", cell(text));
+        }
+    }
+    let _ = writeln!(
+        o,
+        "| Generated | {} by pkimm {} |",
+        d.generated_at, d.tool.version
+    );
+    if let Some(scan) = &d.scan {
+        let _ = writeln!(
+            o,
+            "| Evidence | {} (evaluated {}) |",
+            cell(&scan.id),
+            scan.evaluated_at
+        );
+    }
+    if show.attestation {
+        let _ = writeln!(o, "\n**Overall: {}**\n", value(d.overall.score.as_ref()));
+    } else {
+        let _ = writeln!(
+            o,
+            "\n**Overall (assessed): {}** · pre-filled from evidence: {}\n",
+            value(d.overall.score.as_ref()),
+            value(d.prefilled_overall.score.as_ref())
+        );
+    }
+    if let Some(description) = &d.overall_description {
+        let _ = writeln!(o, "Achieved level {description}\n");
+    }
+    if !show.attestation {
+        let _ = writeln!(o, "The pre-filled figure counts pkimm's suggestions as if accepted; only confirmed or overridden levels count in the assessed score.\n");
+    }
+    if show.attestation {
+        let _ = writeln!(
+            o,
+            "## Attestation\n\nThis attests that {}achieved PKI maturity level **{}** against PKIMM {}, as assessed{}{}. Only levels confirmed or overridden by the assessor count.\n\nSignature: ______________________ Date: ______________",
+            d.meta.organisation.as_deref().map(|n| format!("{n} ")).unwrap_or_default(),
+            value(d.overall.score.as_ref()),
+            d.model.version,
+            d.meta.assessor.as_deref().map(|a| format!(" by {a}")).unwrap_or_default(),
+            d.meta.date.as_deref().map(|a| format!(" on {a}")).unwrap_or_default(),
+        );
+        return o;
+    }
+    if let Some(c) = d.comparison.as_ref().filter(|_| show.comparison) {
+        if let (Some(p), Some(delta)) = (c.previous_overall, c.overall_delta) {
+            let _ = writeln!(
+                o,
+                "Compared with the previous assessment: {p:.2} → {:+.2}.\n",
+                delta
+            );
+        }
+    }
+    let _ = writeln!(o, "## Modules\n\n| Module | Level |\n| --- | --- |");
+    for m in &d.modules {
+        let _ = writeln!(
+            o,
+            "| {} {} | {} |",
+            m.id,
+            cell(&m.name),
+            value(m.score.as_ref())
+        );
+    }
+    let _ = writeln!(
+        o,
+        "\n## Categories\n\n| Category | Weight | Level |\n| --- | --- | --- |"
+    );
+    for c in &d.categories {
+        let _ = writeln!(
+            o,
+            "| {} {} | {} | {} |",
+            c.id,
+            cell(&c.name),
+            c.weight,
+            value(c.score.as_ref())
+        );
+    }
+    if !(show.technology_requirements || show.all_requirements) {
+        return o;
+    }
+    let _ = writeln!(
+        o,
+        "\n## Requirements\n\n| Id | Requirement | Status | Level | Suggested | Notes |\n| --- | --- | --- | --- | --- | --- |"
+    );
+    const TECHNOLOGY: &[&str] = &["5", "6", "7", "8", "10", "11", "12", "13"];
+    for r in d.requirements.iter().filter(|r| {
+        show.all_requirements || TECHNOLOGY.contains(&r.requirement.category_id.as_str())
+    }) {
+        let suggested = r.suggested.as_ref().map_or_else(String::new, |s| {
+            format!("{} ({})", s.level.number(), confidence_name(s.confidence))
+        });
+        let mut notes = Vec::new();
+        if let Some(stale) = &r.stale {
+            notes.push(format!("**stale:** {stale}"));
+        }
+        if let Some(s) = &r.suggested {
+            notes.push(s.rationale.clone());
+        }
+        if let Some(j) = &r.justification {
+            notes.push(format!("justification: {j}"));
+        }
+        if let Some(reason) = &r.reason {
+            notes.push(format!("not applicable: {reason}"));
+        }
+        if notes.is_empty() {
+            if let Some(n) = &r.note {
+                notes.push(n.clone());
+            }
+        }
+        let _ = writeln!(
+            o,
+            "| {} | {} | {} | {} | {} | {} |",
+            r.requirement.id,
+            cell(&r.requirement.name),
+            status_name(r.status),
+            r.level.map(|l| l.to_string()).unwrap_or_default(),
+            suggested,
+            cell(&notes.join(" · "))
+        );
+    }
+    if show.findings && !d.findings.is_empty() {
+        let _ = writeln!(o, "\n## Findings\n");
+        for (severity, n) in d.summary.findings_by_severity.iter().rev() {
+            let _ = writeln!(o, "- {severity}: {n}");
+        }
+        let _ = writeln!(
+            o,
+            "\n| Severity | Rule | Record | Message |\n| --- | --- | --- | --- |"
+        );
+        for f in d.findings.iter().take(200) {
+            let _ = writeln!(
+                o,
+                "| {} | {} | {} | {} |",
+                f.severity.name(),
+                cell(&f.title),
+                cell(&f.label),
+                cell(&f.message)
+            );
+        }
+        if d.findings.len() > 200 {
+            let _ = writeln!(
+                o,
+                "\n{} more findings in the JSON report.",
+                d.findings.len() - 200
+            );
+        }
+    }
+    if show.recommendations && !d.recommendations.is_empty() {
+        let _ = writeln!(o, "\n## Reaching the next level\n");
+        for r in &d.recommendations {
+            let _ = writeln!(
+                o,
+                "### {} {} (level {} → {})\n",
+                r.category_id, r.category, r.current_level, r.target_level
+            );
+            for a in &r.actions {
+                let _ = writeln!(o, "- {}", a);
+            }
+            let _ = writeln!(o);
+        }
+    }
+    o
+}

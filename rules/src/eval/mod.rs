@@ -1,0 +1,232 @@
+//! Evaluating a rule pack over an evidence bundle.
+//!
+//! [`evaluate`] runs each evidence kind in turn ([`kind`]): records are
+//! processed in parallel chunks (rayon), each record's view is built once
+//! ([`records`]) and every rule of its kind runs on it; only counts and the
+//! failing or erroring records are kept, so memory does not grow with
+//! `records × rules`. [`metrics`] then orders the findings and sums them per
+//! PKIMM requirement.
+
+mod kind;
+mod metrics;
+mod records;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use pkimm_model::evidence::{EvidenceBundle, UtcTime};
+use pkimm_model::Model;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::context::BundleIndex;
+use crate::kind::EvidenceKind;
+use crate::pack::RulePack;
+use crate::policy::Policy;
+use crate::rule::{Outcome, Severity};
+use crate::waiver::Waiver;
+
+/// Layout version of evaluation output.
+pub const EVALUATION_SCHEMA_VERSION: &str = "1.0.0";
+
+/// Inputs of an evaluation besides the bundle and the pack.
+#[derive(Debug, Clone)]
+pub struct EvalOptions {
+    /// The policy rules read.
+    pub policy: Policy,
+    /// Evaluation time (Unix seconds); fixed for reproducible results.
+    pub now: i64,
+    /// Waivers.
+    pub waivers: Vec<Waiver>,
+    /// Measure the time spent in each rule.
+    pub measure_cost: bool,
+}
+
+/// The record a finding is about.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct RecordRef {
+    /// Evidence kind.
+    pub kind: EvidenceKind,
+    /// Stable id: a fingerprint, URL, target or DN.
+    pub id: String,
+    /// A short human label.
+    pub label: String,
+    /// Where the record was observed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sources: Vec<String>,
+    /// Host names, for waivers and reports.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub hosts: Vec<String>,
+    /// Issuer, for waivers and reports.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub issuer: Option<String>,
+}
+
+/// A failed or erroring rule on one record. The rule's title, citation and
+/// remediation are in the rule results, once per rule rather than per finding.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Finding {
+    /// Rule id (shared by the rule's findings).
+    pub rule: Arc<str>,
+    /// Severity.
+    pub severity: Severity,
+    /// PKIMM requirement ids (shared by the rule's findings).
+    pub pkimm: Arc<[String]>,
+    /// Fail or error.
+    pub outcome: Outcome,
+    /// The record (shared by every finding on it).
+    pub record: Arc<RecordRef>,
+    /// What was found.
+    pub message: String,
+    /// The waiver that accepts this finding, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub waived: Option<Arc<Waiver>>,
+}
+
+/// Counts for one rule.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct RuleResult {
+    /// Rule id.
+    pub id: String,
+    /// Title.
+    pub title: String,
+    /// Citation.
+    pub citation: String,
+    /// How to fix a failure.
+    pub remediation: String,
+    /// Severity.
+    pub severity: Option<Severity>,
+    /// PKIMM ids.
+    pub pkimm: Vec<String>,
+    /// Evidence kind.
+    pub applies_to: Option<EvidenceKind>,
+    /// Records the rule applied to (pass + fail + error).
+    pub evaluated: u64,
+    /// Passed.
+    pub passed: u64,
+    /// Failed (waived failures included).
+    pub failed: u64,
+    /// Failures accepted by a waiver.
+    pub waived: u64,
+    /// Evaluation errors.
+    pub errors: u64,
+    /// Records the `when` filter excluded.
+    pub not_applicable: u64,
+    /// passed / (passed + failed), when anything was evaluated.
+    pub pass_ratio: Option<f64>,
+    /// Nanoseconds spent in this rule, when measured.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cost_ns: Option<u64>,
+}
+
+/// Metrics for one PKIMM requirement, over every rule that maps to it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct RequirementMetrics {
+    /// Requirement id.
+    pub requirement: String,
+    /// Requirement name.
+    pub name: String,
+    /// Rule evaluations.
+    pub evaluated: u64,
+    /// Passes.
+    pub passed: u64,
+    /// Failures (waived included).
+    pub failed: u64,
+    /// Waived failures.
+    pub waived: u64,
+    /// Errors.
+    pub errors: u64,
+    /// passed / (passed + failed).
+    pub pass_ratio: Option<f64>,
+    /// Worst severity among unwaived failures.
+    pub worst_severity: Option<Severity>,
+    /// Rules mapped to the requirement.
+    pub rules: Vec<String>,
+}
+
+/// The result of evaluating a pack over a bundle.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Evaluation {
+    /// Layout version.
+    pub schema_version: String,
+    /// The evaluation time used.
+    pub evaluated_at: UtcTime,
+    /// Records per kind.
+    pub records: BTreeMap<String, u64>,
+    /// Per-rule counts.
+    pub rules: Vec<RuleResult>,
+    /// Failures and errors.
+    pub findings: Vec<Finding>,
+    /// Per-requirement metrics, in model order.
+    pub requirements: Vec<RequirementMetrics>,
+    /// Waivers past their expiry (not applied).
+    pub expired_waivers: Vec<Waiver>,
+}
+
+impl Evaluation {
+    /// Unwaived failures at or above `severity`.
+    pub fn failures_at_or_above(&self, severity: Severity) -> usize {
+        self.findings
+            .iter()
+            .filter(|f| f.outcome == Outcome::Fail && f.waived.is_none() && f.severity >= severity)
+            .count()
+    }
+}
+
+/// Evaluates every rule of `pack` over `bundle`.
+pub fn evaluate(
+    pack: &RulePack,
+    bundle: &EvidenceBundle,
+    model: &Model,
+    options: &EvalOptions,
+) -> Evaluation {
+    let index = BundleIndex::new(bundle);
+    let policy = options.policy.to_value();
+    let now = options.now;
+    let active_waivers: Vec<Arc<Waiver>> = options
+        .waivers
+        .iter()
+        .filter(|w| !w.expired(now))
+        .map(|w| Arc::new(w.clone()))
+        .collect();
+    let run = kind::KindRun {
+        bundle,
+        index: &index,
+        policy: &policy,
+        now,
+        waivers: &active_waivers,
+        measure_cost: options.measure_cost,
+    };
+    let mut results: Vec<RuleResult> = Vec::new();
+    let mut findings = Vec::new();
+    let mut records = BTreeMap::new();
+    for kind in EvidenceKind::ALL {
+        records.insert(kind.name().to_string(), records::count(bundle, kind) as u64);
+        let Some(outcome) = run.evaluate(pack, kind) else {
+            continue;
+        };
+        results.extend(outcome.results);
+        if findings.is_empty() {
+            findings = outcome.findings;
+        } else {
+            findings.extend(outcome.findings);
+        }
+    }
+    metrics::sort_findings(&mut findings);
+    metrics::sort_results(&mut results, pack);
+    let requirements = metrics::requirement_metrics(model, &results, &findings);
+    Evaluation {
+        schema_version: EVALUATION_SCHEMA_VERSION.to_string(),
+        evaluated_at: UtcTime::from_unix(now).unwrap_or_else(UtcTime::now),
+        records,
+        rules: results,
+        findings,
+        requirements,
+        expired_waivers: options
+            .waivers
+            .iter()
+            .filter(|w| w.expired(now))
+            .cloned()
+            .collect(),
+    }
+}

@@ -1,0 +1,260 @@
+//! Assessor decisions: confirm, override, not applicable or back to pending,
+//! for one requirement, a category or every requirement. `pkimm confirm`
+//! and any other front end apply them through [`decide`].
+
+use pkimm_model::{Level, Model};
+
+use crate::assessment::{Assessment, Confidence, RequirementEntry, Status};
+
+/// What the assessor decided.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Choice {
+    /// This level: confirmed when it equals the suggestion (or there is
+    /// none), else overridden.
+    Level(Level),
+    /// The suggested level, where there is one (only high-confidence ones
+    /// with `high_confidence_only`).
+    AcceptSuggested {
+        /// Skip suggestions that are not high-confidence.
+        high_confidence_only: bool,
+    },
+    /// Out of scope, with the reason.
+    NotApplicable {
+        /// Why.
+        reason: String,
+    },
+    /// Undo: back to pending.
+    Pending,
+}
+
+/// A decision and who made it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Decision {
+    /// The choice.
+    pub choice: Choice,
+    /// Why this level.
+    pub justification: Option<String>,
+    /// Who decides.
+    pub assessor: Option<String>,
+    /// When (RFC 3339).
+    pub at: String,
+}
+
+/// A decision that cannot be applied.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum DecisionError {
+    /// The id names nothing in the model.
+    #[error(
+        "{id:?} is not a requirement (such as 7.3), a category (such as 7) or `all` in PKIMM {model}"
+    )]
+    UnknownId {
+        /// The id given.
+        id: String,
+        /// The model version.
+        model: String,
+    },
+    /// Not applicable without a reason.
+    #[error("--not-applicable needs --reason")]
+    MissingReason,
+    /// One level for many requirements.
+    #[error("--level sets one requirement; use --accept-suggested for a category or `all`")]
+    LevelForMany,
+    /// An override without a justification.
+    #[error(
+        "level {level} differs from the suggested level for {id}: an override needs --justification"
+    )]
+    MissingJustification {
+        /// The requirement.
+        id: String,
+        /// The level given.
+        level: u8,
+    },
+    /// Nothing to apply the decision to.
+    #[error("nothing to confirm: {id} has no {}suggestion", if *high_confidence_only { "high-confidence " } else { "" })]
+    NothingToConfirm {
+        /// The id given.
+        id: String,
+        /// Whether only high-confidence suggestions were asked for.
+        high_confidence_only: bool,
+    },
+}
+
+/// What [`decide`] changed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Decided {
+    /// Requirements updated.
+    pub changed: Vec<String>,
+    /// Requirements left alone (no suggestion to accept).
+    pub skipped: Vec<String>,
+    /// Whether the id named more than one requirement.
+    pub bulk: bool,
+}
+
+/// The requirement ids `id` names: a requirement, a category's requirements,
+/// or `all`.
+pub fn requirements_named(model: &Model, id: &str) -> Result<Vec<String>, DecisionError> {
+    if id == "all" {
+        Ok(model.requirements().map(|r| r.id.clone()).collect())
+    } else if let Some(requirement) = model.requirement(id) {
+        Ok(vec![requirement.id.clone()])
+    } else if let Some(category) = model.category(id) {
+        Ok(category.requirements.iter().map(|r| r.id.clone()).collect())
+    } else {
+        Err(DecisionError::UnknownId {
+            id: id.to_string(),
+            model: model.version.clone(),
+        })
+    }
+}
+
+/// Applies `decision` to the requirements `id` names.
+pub fn decide(
+    assessment: &mut Assessment,
+    model: &Model,
+    id: &str,
+    decision: &Decision,
+) -> Result<Decided, DecisionError> {
+    let targets = requirements_named(model, id)?;
+    if matches!(&decision.choice, Choice::NotApplicable { reason } if reason.trim().is_empty()) {
+        return Err(DecisionError::MissingReason);
+    }
+    let bulk = targets.len() > 1;
+    if bulk && matches!(decision.choice, Choice::Level(_)) {
+        return Err(DecisionError::LevelForMany);
+    }
+    let mut decided = Decided {
+        bulk,
+        ..Decided::default()
+    };
+    for target in targets {
+        let entry = assessment.requirements.entry(target.clone()).or_default();
+        let Some((status, level)) = outcome(entry, &decision.choice) else {
+            decided.skipped.push(target);
+            continue;
+        };
+        if status == Status::Overridden
+            && decision.justification.is_none()
+            && entry.justification.is_none()
+        {
+            return Err(DecisionError::MissingJustification {
+                id: target,
+                level: level.map_or(0, Level::number),
+            });
+        }
+        apply(entry, status, level, decision);
+        decided.changed.push(target);
+    }
+    if decided.changed.is_empty() {
+        return Err(DecisionError::NothingToConfirm {
+            id: id.to_string(),
+            high_confidence_only: matches!(
+                decision.choice,
+                Choice::AcceptSuggested {
+                    high_confidence_only: true
+                }
+            ),
+        });
+    }
+    Ok(decided)
+}
+
+/// The status and level `choice` gives `entry`; `None` when there is no
+/// suggestion to accept.
+fn outcome(entry: &RequirementEntry, choice: &Choice) -> Option<(Status, Option<Level>)> {
+    let suggested = entry.suggested.as_ref().map(|s| (s.level, s.confidence));
+    match choice {
+        Choice::Pending => Some((Status::Pending, None)),
+        Choice::NotApplicable { .. } => Some((Status::NotApplicable, None)),
+        Choice::Level(level) => {
+            let status = if suggested.is_none_or(|s| s.0 == *level) {
+                Status::Confirmed
+            } else {
+                Status::Overridden
+            };
+            Some((status, Some(*level)))
+        }
+        Choice::AcceptSuggested {
+            high_confidence_only,
+        } => match suggested {
+            Some((level, confidence))
+                if !high_confidence_only || confidence == Confidence::High =>
+            {
+                Some((Status::Confirmed, Some(level)))
+            }
+            _ => None,
+        },
+    }
+}
+
+fn apply(entry: &mut RequirementEntry, status: Status, level: Option<Level>, decision: &Decision) {
+    entry.status = Some(status);
+    entry.level = level;
+    entry.stale = None;
+    if status == Status::Pending {
+        entry.justification = None;
+        entry.reason = None;
+        entry.assessor = None;
+        entry.at = None;
+        return;
+    }
+    entry.reason = match &decision.choice {
+        Choice::NotApplicable { reason } => Some(reason.clone()),
+        _ => None,
+    };
+    if let Some(j) = &decision.justification {
+        entry.justification = Some(j.clone());
+    } else if matches!(decision.choice, Choice::AcceptSuggested { .. }) {
+        entry.justification = Some("accepted the level pkimm suggested from evidence".to_string());
+    }
+    if let Some(a) = &decision.assessor {
+        entry.assessor = Some(a.clone());
+    }
+    entry.at = Some(decision.at.clone());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::assessment::{Mode, Suggestion};
+
+    fn decision(choice: Choice) -> Decision {
+        Decision {
+            choice,
+            justification: None,
+            assessor: Some("A. Assessor".into()),
+            at: "2026-12-01T00:00:00Z".into(),
+        }
+    }
+
+    #[test]
+    fn confirm_override_and_undo() {
+        let model = pkimm_model::embedded_model();
+        let id = model.requirements().next().unwrap().id.clone();
+        let mut a = Assessment::new(model, Mode::Full);
+        a.requirements.entry(id.clone()).or_default().suggested = Some(Suggestion {
+            level: Level::from_number(3).unwrap(),
+            confidence: Confidence::Medium,
+            rationale: String::new(),
+            evidence: Vec::new(),
+        });
+        let four = Level::from_number(4).unwrap();
+        let err = decide(&mut a, model, &id, &decision(Choice::Level(four))).unwrap_err();
+        assert!(
+            matches!(err, DecisionError::MissingJustification { .. }),
+            "{err}"
+        );
+        let mut with_reason = decision(Choice::Level(four));
+        with_reason.justification = Some("runbook reviewed".into());
+        decide(&mut a, model, &id, &with_reason).unwrap();
+        assert_eq!(a.requirements[&id].effective_status(), Status::Overridden);
+        decide(&mut a, model, &id, &decision(Choice::Pending)).unwrap();
+        assert_eq!(a.requirements[&id].effective_status(), Status::Pending);
+        assert!(a.requirements[&id].assessor.is_none());
+        let high = Choice::AcceptSuggested {
+            high_confidence_only: true,
+        };
+        let err = decide(&mut a, model, &id, &decision(high)).unwrap_err();
+        assert!(err.to_string().contains("high-confidence"), "{err}");
+    }
+}

@@ -1,0 +1,33 @@
+//! `pkimm collect COLLECTOR`: run one collector into an evidence bundle.
+
+use std::io::IsTerminal;
+use std::process::ExitCode;
+
+use anyhow::Result;
+use pkimm_pipeline::setup::agent_name;
+use pkimm_pipeline::{collect, CollectSettings, ScanConfig};
+
+use crate::cli::CollectArgs;
+use crate::output::write_json;
+
+/// Runs the command.
+pub fn run(args: &CollectArgs) -> Result<ExitCode> {
+    let collector = match &args.config {
+        Some(path) => ScanConfig::load(path)?.with_defaults(args.collector.clone()),
+        None => args.collector.clone(),
+    };
+    let agent = agent_name(args.agent.as_deref());
+    let collected = collect(
+        std::slice::from_ref(&collector),
+        &CollectSettings {
+            agent: &agent,
+            runtime: None,
+            progress: std::io::stderr().is_terminal(),
+        },
+    )?;
+    for (_, summary) in &collected.summaries {
+        eprintln!("{summary}");
+    }
+    write_json(args.output.as_deref(), &collected.bundle)?;
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,108 @@
+//! `pkimm demo`: the whole pipeline on built-in data, offline: the demo
+//! estate (fixture files, loopback TLS endpoints, CRL/AIA/OCSP publication)
+//! is collected, evaluated and pre-filled, and the reports are written.
+
+use std::process::ExitCode;
+
+use anyhow::Result;
+use pkimm_collectors::runtime::new_runtime;
+use pkimm_model::evidence::{EvidenceBundle, UtcTime};
+use pkimm_model::write::{write_atomically, write_json_file};
+use pkimm_pipeline::{collect, CollectSettings, Pipeline, RuleInputs, RunOptions};
+use pkimm_report::{render, Format, ReportDocument, ReportInputs, ReportType};
+use pkimm_scoring::{save_assessment, Assessment, Mode};
+use pkimm_testkit::demo::{DemoEstate, DEMO_AGENT};
+
+use crate::cli::{DemoArgs, GlobalArgs};
+use crate::output::model;
+
+/// Runs the demo.
+pub fn run(global: &GlobalArgs, args: &DemoArgs) -> Result<ExitCode> {
+    let out = &args.output;
+    let pipeline = Pipeline::load(model(global)?, &RuleInputs::default())?;
+    let estate = DemoEstate::start(out)?;
+    let runtime = new_runtime()?;
+    let settings = CollectSettings {
+        agent: DEMO_AGENT,
+        runtime: Some(&runtime),
+        progress: false,
+    };
+    // The files and the inventory, then the endpoints and the URLs in what
+    // they serve.
+    let mut bundle = collect(&estate.estate_collectors(), &settings)?.bundle;
+    bundle.merge(collect(&estate.network_collectors(), &settings)?.bundle);
+    write_json_file(&out.join("evidence.json"), &bundle)?;
+
+    let mut assessment = Assessment::new(pipeline.model(), Mode::Full);
+    assessment.meta.organisation = Some("Demo Organisation".to_string());
+    assessment.meta.scope = Some("pkimm demo: fixture PKI and loopback TLS endpoints".to_string());
+    let outcome = pipeline.run(
+        &mut bundle,
+        RunOptions {
+            now: UtcTime::now().unix(),
+            store: None,
+            assessment: Some(&mut assessment),
+        },
+    )?;
+    save_assessment(&out.join("assessment.json"), &assessment)?;
+    let document = ReportDocument::build(&ReportInputs {
+        model: pipeline.model(),
+        assessment: &assessment,
+        extensions: &[],
+        evidence: Some((&bundle, &outcome.evaluation)),
+        previous: None,
+        report_type: ReportType::Assessment,
+    });
+    for (format, name) in [
+        (Format::Html, "report.html"),
+        (Format::Json, "report.json"),
+        (Format::Markdown, "report.md"),
+    ] {
+        write_atomically(
+            &out.join(name),
+            render(format, &document)?.as_bytes(),
+            false,
+        )?;
+    }
+    let merge = outcome.merge.unwrap_or_default();
+    print_summary(
+        out,
+        &bundle,
+        &document,
+        merge.suggested.len(),
+        merge.without_evidence.len(),
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_summary(
+    out: &std::path::Path,
+    bundle: &EvidenceBundle,
+    document: &ReportDocument,
+    suggested: usize,
+    pending: usize,
+) {
+    let prefilled = document.prefilled_overall.score.as_ref().map_or_else(
+        || "n/a".to_string(),
+        |s| format!("{:.2} ({})", s.value, s.name),
+    );
+    println!(
+        "Collected {} certificates, {} CRLs, {} inventory rows and {} TLS endpoints ({} failures).",
+        bundle.certificates.len(),
+        bundle.crls.len(),
+        bundle.inventory.len(),
+        bundle.tls_endpoints.len(),
+        bundle.failures.len()
+    );
+    println!(
+        "Pre-filled {suggested} requirements from evidence; {pending} need an assessor. Pre-filled overall: {prefilled} (pending requirements count as 0 until an assessor decides)."
+    );
+    println!(
+        "Wrote {}/: evidence.json, assessment.json, report.html, report.json, report.md",
+        out.display()
+    );
+    println!(
+        "Next: pkimm confirm {0}/assessment.json 7.3 --accept-suggested --assessor NAME; pkimm report {0}/assessment.json --format html",
+        out.display()
+    );
+}

@@ -1,0 +1,89 @@
+//! The fixture certificates, CRLs and inventory export the demo writes out,
+//! embedded in the binary so the demo runs anywhere.
+
+/// Fixture files embedded in the binary: (relative path, bytes).
+pub const FIXTURES: &[(&str, &[u8])] = &[
+    (
+        "pki/ca/root-rsa4096.pem",
+        include_bytes!("../../../fixtures/pki/ca/root-rsa4096.pem"),
+    ),
+    (
+        "pki/ca/issuing-rsa2048.pem",
+        include_bytes!("../../../fixtures/pki/ca/issuing-rsa2048.pem"),
+    ),
+    (
+        "pki/ca/issuing-ec-p384.pem",
+        include_bytes!("../../../fixtures/pki/ca/issuing-ec-p384.pem"),
+    ),
+    (
+        "pki/crl/issuing-rsa.crl",
+        include_bytes!("../../../fixtures/pki/crl/issuing-rsa.crl"),
+    ),
+    (
+        "pki/crl/issuing-rsa-delta.crl",
+        include_bytes!("../../../fixtures/pki/crl/issuing-rsa-delta.crl"),
+    ),
+    (
+        "pki/crl/issuing-ec-stale.crl",
+        include_bytes!("../../../fixtures/pki/crl/issuing-ec-stale.crl"),
+    ),
+    (
+        "pki/crl/root.crl.pem",
+        include_bytes!("../../../fixtures/pki/crl/root.crl.pem"),
+    ),
+    (
+        "pki/leaf/ec-p256.pem",
+        include_bytes!("../../../fixtures/pki/leaf/ec-p256.pem"),
+    ),
+    (
+        "pki/leaf/ec-p384.pem",
+        include_bytes!("../../../fixtures/pki/leaf/ec-p384.pem"),
+    ),
+    (
+        "pki/leaf/ed25519.pem",
+        include_bytes!("../../../fixtures/pki/leaf/ed25519.pem"),
+    ),
+    (
+        "pki/leaf/expired.pem",
+        include_bytes!("../../../fixtures/pki/leaf/expired.pem"),
+    ),
+    (
+        "pki/leaf/no-aia.pem",
+        include_bytes!("../../../fixtures/pki/leaf/no-aia.pem"),
+    ),
+    (
+        "pki/leaf/no-cdp.pem",
+        include_bytes!("../../../fixtures/pki/leaf/no-cdp.pem"),
+    ),
+    (
+        "pki/leaf/not-yet-valid.pem",
+        include_bytes!("../../../fixtures/pki/leaf/not-yet-valid.pem"),
+    ),
+    (
+        "pki/leaf/rsa1024-weak.pem",
+        include_bytes!("../../../fixtures/pki/leaf/rsa1024-weak.pem"),
+    ),
+    (
+        "pki/leaf/rsa2048-398d.pem",
+        include_bytes!("../../../fixtures/pki/leaf/rsa2048-398d.pem"),
+    ),
+    (
+        "pki/leaf/rsa2048-sha1.pem",
+        include_bytes!("../../../fixtures/pki/leaf/rsa2048-sha1.pem"),
+    ),
+    (
+        "pki/leaf/rsa4096-825d.pem",
+        include_bytes!("../../../fixtures/pki/leaf/rsa4096-825d.pem"),
+    ),
+    (
+        "pki/container/chain.p7b",
+        include_bytes!("../../../fixtures/pki/container/chain.p7b"),
+    ),
+    (
+        "pki/bad/truncated.der",
+        include_bytes!("../../../fixtures/pki/bad/truncated.der"),
+    ),
+];
+
+/// The CA inventory export.
+pub const INVENTORY: &str = include_str!("../../../fixtures/inventory/ca-export.csv");
