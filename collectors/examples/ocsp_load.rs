@@ -41,10 +41,7 @@ fn main() {
         &certificate_from_der(&load(issuer_path), provenance.clone()).expect("issuer"),
     )
     .expect("issuer DER");
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .expect("runtime");
+    let runtime = pkimm_collectors::runtime::new_runtime().expect("runtime");
     let fetcher = Fetcher::new(FetchOptions {
         per_host: concurrency,
         ..FetchOptions::default()

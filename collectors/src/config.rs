@@ -2,8 +2,9 @@
 //! (clap) and the collectors of a scan job (serde, tagged by `type`).
 //!
 //! Adding a collector: its folder under `collectors/src/` with a config
-//! struct implementing [`Collector`], and one variant here (plus its arm in
-//! the three `match`es below, which the compiler points at).
+//! struct implementing [`Collector`], its `pub mod` line in `lib.rs`, and one
+//! line in the list below, which declares the variant and its dispatch. The
+//! variant's doc comment is its `pkimm collect --help` text.
 
 use std::path::Path;
 
@@ -17,10 +18,69 @@ use crate::revocation::RevocationConfig;
 use crate::tls::config::TLS_HELP;
 use crate::tls::TlsConfig;
 
-/// One collector and its settings.
-#[derive(Debug, Clone, PartialEq, Deserialize, clap::Subcommand)]
-#[serde(tag = "type", rename_all = "snake_case")]
-pub enum CollectorConfig {
+/// Declares [`CollectorConfig`] and its dispatch from one list of
+/// `Variant(ConfigType)`.
+macro_rules! collectors {
+    ($( $(#[$meta:meta])* $variant:ident($config:ty), )+) => {
+        /// One collector and its settings.
+        #[derive(Debug, Clone, PartialEq, Deserialize, clap::Subcommand)]
+        #[serde(tag = "type", rename_all = "snake_case")]
+        pub enum CollectorConfig {
+            $( $(#[$meta])* $variant(Box<$config>), )+
+        }
+
+        impl CollectorConfig {
+            /// The type names, as written in scan configs.
+            pub const TYPES: &'static [&'static str] = &[$(<$config as Collector>::TYPE),+];
+
+            /// This collector's type name.
+            pub fn type_name(&self) -> &'static str {
+                match self {
+                    $(Self::$variant(_) => <$config as Collector>::TYPE,)+
+                }
+            }
+
+            /// Whether it follows the evidence collected before it.
+            pub fn reads_evidence(&self) -> bool {
+                match self {
+                    $(Self::$variant(_) => <$config as Collector>::READS_EVIDENCE,)+
+                }
+            }
+
+            /// Runs the collector.
+            pub fn collect(&self, context: &CollectContext<'_>) -> Result<Collection, CollectError> {
+                match self {
+                    $(Self::$variant(c) => c.collect(context),)+
+                }
+            }
+
+            /// Makes relative paths relative to `base`.
+            pub fn resolve_paths(&mut self, base: &Path) {
+                match self {
+                    $(Self::$variant(c) => c.resolve_paths(base),)+
+                }
+            }
+
+            /// Reads the config of collector `type_name` from a scan-config
+            /// value: a table of its settings, or `true` where the defaults
+            /// are enough. `Ok(None)` for `false` (switched off).
+            pub fn deserialize_as<'de, D: Deserializer<'de>>(
+                type_name: &str,
+                deserializer: D,
+            ) -> Result<Option<Self>, D::Error> {
+                $(
+                    if type_name == <$config as Collector>::TYPE {
+                        return typed::<D, $config>(deserializer)
+                            .map(|c| c.map(|c| Self::$variant(Box::new(c))));
+                    }
+                )+
+                Err(serde::de::Error::unknown_variant(type_name, Self::TYPES))
+            }
+        }
+    };
+}
+
+collectors! {
     /// Parse certificate and CRL files (PEM, DER, PKCS#7, PKCS#12) found under
     /// the given paths. Unparseable files become failure records; the exit code
     /// stays 0.
@@ -33,96 +93,21 @@ pub enum CollectorConfig {
     /// suites, ALPN, OCSP staple, SCTs and handshake time. Unreachable or
     /// broken endpoints become failure records; the exit code stays 0.
     #[command(after_help = TLS_HELP)]
-    Tls(Box<TlsConfig>),
+    Tls(TlsConfig),
     /// Follow the CDP, OCSP and AIA URLs of the certificates in bundles: fetch
     /// CRLs (HTTP, HTTPS, LDAP) and check them against their issuers, query
     /// OCSP responders and check their answers, and fetch missing issuers.
     /// Failed fetches become failure records; the exit code stays 0.
-    Revocation(Box<RevocationConfig>),
+    Revocation(RevocationConfig),
     /// Read PKI objects from an LDAP directory: CA certificates, CRLs, user
     /// certificates, and Active Directory Certificate Services objects
     /// (templates with decoded flags and enrollment rights, enrollment
     /// services, NTAuth, AIA, OID group links).
-    Ldap(Box<LdapConfig>),
-}
-
-impl CollectorConfig {
-    /// The type names, as written in scan configs.
-    pub const TYPES: &'static [&'static str] = &[
-        FilesConfig::TYPE,
-        InventoryConfig::TYPE,
-        TlsConfig::TYPE,
-        RevocationConfig::TYPE,
-        LdapConfig::TYPE,
-    ];
-
-    /// This collector's type name.
-    pub fn type_name(&self) -> &'static str {
-        match self {
-            Self::Files(_) => FilesConfig::TYPE,
-            Self::Inventory(_) => InventoryConfig::TYPE,
-            Self::Tls(_) => TlsConfig::TYPE,
-            Self::Revocation(_) => RevocationConfig::TYPE,
-            Self::Ldap(_) => LdapConfig::TYPE,
-        }
-    }
-
-    /// Whether it follows the evidence collected before it.
-    pub fn reads_evidence(&self) -> bool {
-        match self {
-            Self::Files(_) => FilesConfig::READS_EVIDENCE,
-            Self::Inventory(_) => InventoryConfig::READS_EVIDENCE,
-            Self::Tls(_) => TlsConfig::READS_EVIDENCE,
-            Self::Revocation(_) => RevocationConfig::READS_EVIDENCE,
-            Self::Ldap(_) => LdapConfig::READS_EVIDENCE,
-        }
-    }
-
-    /// Runs the collector.
-    pub fn collect(&self, context: &CollectContext<'_>) -> Result<Collection, CollectError> {
-        match self {
-            Self::Files(c) => c.collect(context),
-            Self::Inventory(c) => c.collect(context),
-            Self::Tls(c) => c.collect(context),
-            Self::Revocation(c) => c.collect(context),
-            Self::Ldap(c) => c.collect(context),
-        }
-    }
-
-    /// Makes relative paths relative to `base`.
-    pub fn resolve_paths(&mut self, base: &Path) {
-        match self {
-            Self::Files(c) => c.resolve_paths(base),
-            Self::Inventory(c) => c.resolve_paths(base),
-            Self::Tls(c) => c.resolve_paths(base),
-            Self::Revocation(c) => c.resolve_paths(base),
-            Self::Ldap(c) => c.resolve_paths(base),
-        }
-    }
-
-    /// Reads the config of collector `type_name` from a scan-config value: a
-    /// table of its settings, or `true` where the defaults are enough.
-    /// `Ok(None)` for `false` (the collector is switched off).
-    pub fn deserialize_as<'de, D: Deserializer<'de>>(
-        type_name: &str,
-        deserializer: D,
-    ) -> Result<Option<Self>, D::Error> {
-        match type_name {
-            FilesConfig::TYPE => typed(deserializer, Self::Files),
-            InventoryConfig::TYPE => typed(deserializer, Self::Inventory),
-            TlsConfig::TYPE => typed(deserializer, |c| Self::Tls(Box::new(c))),
-            RevocationConfig::TYPE => typed(deserializer, |c| Self::Revocation(Box::new(c))),
-            LdapConfig::TYPE => typed(deserializer, |c| Self::Ldap(Box::new(c))),
-            other => Err(serde::de::Error::unknown_variant(other, Self::TYPES)),
-        }
-    }
+    Ldap(LdapConfig),
 }
 
 /// A table of `C`'s settings, or `true` / `false`.
-fn typed<'de, D, C>(
-    deserializer: D,
-    wrap: impl FnOnce(C) -> CollectorConfig,
-) -> Result<Option<CollectorConfig>, D::Error>
+fn typed<'de, D, C>(deserializer: D) -> Result<Option<C>, D::Error>
 where
     D: Deserializer<'de>,
     C: Collector + Deserialize<'de>,
@@ -156,7 +141,52 @@ where
         }
     }
 
-    deserializer
-        .deserialize_any(TableOrFlag::<C>(std::marker::PhantomData))
-        .map(|c| c.map(wrap))
+    deserializer.deserialize_any(TableOrFlag::<C>(std::marker::PhantomData))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn subcommands_serde_tags_and_types_agree() {
+        let command = <CollectorConfig as clap::Subcommand>::augment_subcommands(
+            clap::Command::new("collect"),
+        );
+        let names: Vec<&str> = command.get_subcommands().map(|s| s.get_name()).collect();
+        assert_eq!(names, CollectorConfig::TYPES);
+        for name in CollectorConfig::TYPES {
+            let err =
+                serde_json::from_value::<CollectorConfig>(serde_json::json!({ "type": name }))
+                    .map(|_| String::new())
+                    .unwrap_or_else(|e| e.to_string());
+            assert!(!err.contains("unknown variant"), "{name}: {err}");
+        }
+    }
+
+    #[test]
+    fn flags_and_tables() {
+        let revocation =
+            CollectorConfig::deserialize_as("revocation", serde_json::json!(true)).unwrap();
+        assert_eq!(revocation.unwrap().type_name(), "revocation");
+        assert!(
+            CollectorConfig::deserialize_as("tls", serde_json::json!(false))
+                .unwrap()
+                .is_none()
+        );
+        let err = CollectorConfig::deserialize_as("files", serde_json::json!(true)).unwrap_err();
+        assert!(err.to_string().contains("not enough"), "{err}");
+        let files = CollectorConfig::deserialize_as(
+            "files",
+            serde_json::json!({ "paths": ["certs"], "max_file_size": "1M" }),
+        )
+        .unwrap()
+        .unwrap();
+        let CollectorConfig::Files(files) = files else {
+            panic!("files");
+        };
+        assert_eq!(files.max_file_size, 1024 * 1024);
+        let err = CollectorConfig::deserialize_as("gopher", serde_json::json!({})).unwrap_err();
+        assert!(err.to_string().contains("gopher"), "{err}");
+    }
 }

@@ -15,4 +15,5 @@ mod evaluate;
 mod model_show;
 mod postgres;
 mod scan;
+mod scan_config;
 mod score;

@@ -10,9 +10,8 @@ use pkimm_model::evidence::{EvidenceBundle, UtcTime};
 use pkimm_model::secret::secret_from_env;
 use postgres::{Client, NoTls};
 
-use super::record::{cutoff, ScanInput, ScanRow, Snapshot};
+use super::record::{cutoff, Backend, HistoryError, ScanInput, ScanRow, Snapshot};
 use super::trends::{EndpointRow, ENDPOINT_HISTORY_SQL};
-use super::{Backend, HistoryError};
 
 /// The environment variable holding the store password.
 pub const PASSWORD_VARIABLE: &str = "PKIMM_STORE_PASSWORD";

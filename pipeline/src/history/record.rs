@@ -87,3 +87,55 @@ pub fn cutoff(days: u32) -> String {
         .unwrap_or_else(UtcTime::now)
         .to_string()
 }
+
+/// A history store that failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum HistoryError {
+    /// The store could not be opened or reached.
+    #[error("cannot open the history store {location}")]
+    Open {
+        /// Where (passwords removed).
+        location: String,
+        /// Why.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    /// A schema migration failed.
+    #[error("{location}: migration {version} failed")]
+    Migration {
+        /// Where (passwords removed).
+        location: String,
+        /// The migration.
+        version: usize,
+        /// Why.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    /// There is no store at this location yet.
+    #[error("{0}: no history store (run pkimm scan first)")]
+    Missing(String),
+    /// SQLite failed.
+    #[error("history store: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    /// PostgreSQL failed.
+    #[error("history store: {0}")]
+    Postgres(#[from] ::postgres::Error),
+    /// A stored bundle could not be written or read back.
+    #[error("history store: a stored bundle: {0}")]
+    Bundle(#[from] serde_json::Error),
+}
+
+/// What each backend does.
+pub(crate) trait Backend: Send {
+    fn record(&mut self, scan: &ScanInput<'_>) -> Result<i64, HistoryError>;
+    fn retain(&mut self, days: u32) -> Result<usize, HistoryError>;
+    fn list(&mut self, limit: usize) -> Result<Vec<ScanRow>, HistoryError>;
+    fn snapshot(&mut self, id: i64) -> Result<Option<Snapshot>, HistoryError>;
+    fn endpoint_history(
+        &mut self,
+        job: &str,
+        agent: &str,
+    ) -> Result<Vec<super::trends::EndpointRow>, HistoryError>;
+    fn latest_bundles(&mut self, since: UtcTime) -> Result<Vec<EvidenceBundle>, HistoryError>;
+}

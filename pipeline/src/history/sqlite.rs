@@ -6,9 +6,8 @@ use std::path::Path;
 use pkimm_model::evidence::{EvidenceBundle, UtcTime};
 use rusqlite::{params, Connection, OptionalExtension};
 
-use super::record::{cutoff, ScanInput, ScanRow, Snapshot};
+use super::record::{cutoff, Backend, HistoryError, ScanInput, ScanRow, Snapshot};
 use super::trends::{EndpointRow, ENDPOINT_HISTORY_SQL};
-use super::{Backend, HistoryError};
 
 /// Schema migrations, applied in order; the index is the version.
 const MIGRATIONS: &[&str] = &["

@@ -153,8 +153,8 @@ impl DemoEstate {
     /// Collectors for the files and the inventory export.
     pub fn estate_collectors(&self) -> Vec<CollectorConfig> {
         vec![
-            CollectorConfig::Files(FilesConfig::new(vec![self.fixtures_dir.clone()])),
-            CollectorConfig::Inventory(InventoryConfig::new(self.inventory.clone())),
+            CollectorConfig::Files(Box::new(FilesConfig::new(vec![self.fixtures_dir.clone()]))),
+            CollectorConfig::Inventory(Box::new(InventoryConfig::new(self.inventory.clone()))),
         ]
     }
 
