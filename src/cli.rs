@@ -34,10 +34,16 @@ pub struct Cli {
 /// Options shared by all commands.
 #[derive(Debug, Args)]
 pub struct GlobalArgs {
-    /// Use this PKIMM model YAML (official schema 1.0.0) instead of the embedded
-    /// compact PKIMM 1.1.0.
+    /// Use this official PKIMM model YAML (model schema 1.0.0 or 2.0.0)
+    /// instead of the embedded compact model. Without it, assessment files
+    /// are scored with the embedded model of the version they declare
+    /// (2.0.0, 1.1.0 or 1.0.0) and everything else uses 2.0.0.
     #[arg(long, global = true, value_name = "FILE")]
     pub model: Option<PathBuf>,
+    /// Use this assessment profile (assessment-profile schema 1.0.0)
+    /// instead of the official PKIMM self-assessment profile.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub profile: Option<PathBuf>,
     /// More log output on stderr (-v info, -vv debug, -vvv trace). PKIMM_LOG
     /// overrides it with a tracing filter such as `pkimm=debug`.
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
@@ -71,16 +77,22 @@ pub enum Command {
     /// existing assessment without touching assessor fields; confirmations
     /// whose suggestion moved are marked stale.
     Assess(AssessArgs),
+    /// Move an assessment to another PKIMM version: every decision to its new
+    /// id, decisions on removed requirements into `retired`, new requirements
+    /// pending. Never loses a decision; keeps OUT.bak.
+    Migrate(MigrateArgs),
     /// Record an assessor decision: a level, the suggested level, or not
     /// applicable, for a requirement, a category, or every high-confidence
     /// suggestion.
     Confirm(ConfirmArgs),
     /// Write a report of an assessment: json (stable, versioned), html (one
-    /// self-contained page), markdown, csv (one row per requirement) or
-    /// prometheus (textfile collector).
+    /// self-contained page), markdown, csv (one row per requirement),
+    /// prometheus (textfile collector), credential (the assessment profile's
+    /// pkimm-assessment-credential.json) or manifest (the evidence manifest).
     Report(Box<ReportArgs>),
-    /// Print the JSON Schema of `pkimm report --format json`.
-    Schema,
+    /// Print the JSON Schema of `pkimm report --format json` (or of the
+    /// credential or the evidence manifest).
+    Schema(SchemaArgs),
     /// Run every job of a scan config once: collect, evaluate, store in the
     /// history. Exit 1 when findings reach --fail-on, 2 on errors.
     Scan(ScanArgs),
@@ -123,12 +135,42 @@ pub struct ReportArgs {
     /// A PKIMM extension YAML; repeat for several.
     #[arg(long = "extension", value_name = "FILE")]
     pub extensions: Vec<PathBuf>,
-    /// Write here (atomically) instead of stdout.
+    /// Files backing the assessment for the manifest and the credential
+    /// (reports, exports, procedures), each with the requirements it backs:
+    /// FILE or FILE=REQ,REQ. Repeatable.
+    #[arg(long = "attach", value_name = "FILE[=REQ,...]")]
+    pub attach: Vec<String>,
+    /// Which levels the credential claims: assessed (confirmed and
+    /// overridden only) or prefilled (suggestions counted as accepted).
+    #[arg(long, value_enum, default_value_t = BasisArg::Assessed)]
+    pub basis: BasisArg,
+    /// Write here (atomically) instead of stdout. For --format credential a
+    /// directory gets the profile's file name, pkimm-assessment-credential.json.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
     /// Policy, waivers, time and rules for the evidence.
     #[command(flatten)]
     pub inputs: EvaluationInputs,
+}
+
+/// Arguments of `pkimm schema`.
+#[derive(Debug, Args)]
+pub struct SchemaArgs {
+    /// The schema of `pkimm report --format credential`.
+    #[arg(long, conflicts_with = "manifest")]
+    pub credential: bool,
+    /// The schema of `pkimm report --format manifest`.
+    #[arg(long)]
+    pub manifest: bool,
+}
+
+impl From<BasisArg> for pkimm_scoring::Basis {
+    fn from(basis: BasisArg) -> Self {
+        match basis {
+            BasisArg::Assessed => Self::Assessed,
+            BasisArg::Prefilled => Self::Prefilled,
+        }
+    }
 }
 
 /// Arguments of `pkimm scan`.
@@ -254,6 +296,21 @@ pub struct AssessArgs {
     /// Policy, waivers, time and rules.
     #[command(flatten)]
     pub inputs: EvaluationInputs,
+}
+
+/// Arguments of `pkimm migrate`.
+#[derive(Debug, Args)]
+pub struct MigrateArgs {
+    /// The assessment to move.
+    #[arg(value_name = "ASSESSMENT")]
+    pub assessment: PathBuf,
+    /// The PKIMM version to move it to (2.0.0, 1.1.0 or 1.0.0).
+    #[arg(long, value_name = "VERSION", default_value = "2.0.0")]
+    pub to: String,
+    /// Where to write the moved assessment (YAML, or JSON for *.json); an
+    /// existing file is kept as OUT.bak.
+    #[arg(short, long, value_name = "OUT")]
+    pub output: PathBuf,
 }
 
 /// Arguments of `pkimm confirm`.

@@ -8,13 +8,42 @@ use std::path::Path;
 use anyhow::Result;
 use pkimm_model::write::{write_atomically, write_json_file};
 use pkimm_model::Model;
+use pkimm_scoring::profile::Profile;
+use pkimm_scoring::Assessment;
 use serde::Serialize;
 
 use crate::cli::GlobalArgs;
 
-/// The model `--model` names, or the embedded one.
+/// The model `--model` names, or the embedded 2.0.0 one.
 pub fn model(global: &GlobalArgs) -> Result<Cow<'static, Model>> {
     Ok(pkimm_pipeline::setup::load_model(global.model.as_deref())?)
+}
+
+/// An assessment file and the model it is scored with.
+pub fn assessment(global: &GlobalArgs, path: &Path) -> Result<(Cow<'static, Model>, Assessment)> {
+    Ok(pkimm_pipeline::setup::load_assessment(
+        path,
+        global.model.as_deref(),
+    )?)
+}
+
+/// The assessment profile `--profile` names, or the official one.
+pub fn profile(global: &GlobalArgs) -> Result<Cow<'static, Profile>> {
+    Ok(pkimm_pipeline::setup::load_profile(
+        global.profile.as_deref(),
+    )?)
+}
+
+/// The assessment profile, checked against what `assessment` (read from
+/// `path`) records.
+pub fn profile_of(
+    global: &GlobalArgs,
+    path: &Path,
+    assessment: &Assessment,
+) -> Result<Cow<'static, Profile>> {
+    let profile = profile(global)?;
+    pkimm_pipeline::setup::check_assurance(path, assessment, &profile)?;
+    Ok(profile)
 }
 
 /// Prints a value as pretty JSON on stdout. A reader that closes the pipe

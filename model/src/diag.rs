@@ -87,11 +87,27 @@ impl<'a> Located<'a> {
 }
 
 /// Deserialises a YAML (or JSON, which is YAML) document, turning any failure into
-/// a [`DocumentError`] that names the origin, the field path and the line.
+/// a [`DocumentError`] that names the origin, the field path and the line. A
+/// key given twice in one mapping is an error at its second occurrence (serde
+/// would otherwise keep the last value of a map silently).
 pub fn from_yaml_str<T: serde::de::DeserializeOwned>(
     origin: &str,
     text: &str,
 ) -> Result<T, DocumentError> {
+    if let Some(index) = LineIndex::build(text) {
+        if let Some(duplicate) = index.duplicates.first() {
+            return Err(DocumentError {
+                origin: origin.to_string(),
+                field: duplicate.path.clone(),
+                line: Some(duplicate.at.0),
+                column: Some(duplicate.at.1),
+                message: format!(
+                    "the key is given twice (first on line {}); remove one",
+                    duplicate.first.0
+                ),
+            });
+        }
+    }
     let deserializer = serde_yaml_ng::Deserializer::from_str(text);
     serde_path_to_error::deserialize(deserializer).map_err(|err| {
         let field = render_serde_path(err.path());
@@ -179,6 +195,18 @@ pub fn join_index(parent: &str, index: usize) -> String {
 #[derive(Debug, Default, Clone)]
 pub struct LineIndex {
     positions: HashMap<String, (usize, usize)>,
+    duplicates: Vec<Duplicate>,
+}
+
+/// A key given twice in one mapping.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Duplicate {
+    /// The key's field path.
+    pub path: String,
+    /// Where it first stands.
+    pub first: (usize, usize),
+    /// Where it stands again.
+    pub at: (usize, usize),
 }
 
 impl LineIndex {
@@ -190,7 +218,13 @@ impl LineIndex {
         parser.load(&mut builder, false).ok()?;
         Some(Self {
             positions: builder.positions,
+            duplicates: builder.duplicates,
         })
+    }
+
+    /// Keys given twice in one mapping, in document order.
+    pub fn duplicates(&self) -> &[Duplicate] {
+        &self.duplicates
     }
 
     /// The one-based (line, column) of the field at `path`, if present.
@@ -256,6 +290,7 @@ enum Frame {
 struct IndexBuilder {
     stack: Vec<Frame>,
     positions: HashMap<String, (usize, usize)>,
+    duplicates: Vec<Duplicate>,
     done: bool,
 }
 
@@ -290,9 +325,19 @@ impl MarkedEventReceiver for IndexBuilder {
                 if let Some(Frame::Map { path, pending_key }) = self.stack.last_mut() {
                     if pending_key.is_none() {
                         let key_path = join_key(path, &value);
-                        self.positions
-                            .entry(key_path)
-                            .or_insert((mark.line(), mark.col() + 1));
+                        let at = (mark.line(), mark.col() + 1);
+                        match self.positions.entry(key_path) {
+                            std::collections::hash_map::Entry::Occupied(first) => {
+                                self.duplicates.push(Duplicate {
+                                    path: first.key().clone(),
+                                    first: *first.get(),
+                                    at,
+                                });
+                            }
+                            std::collections::hash_map::Entry::Vacant(slot) => {
+                                slot.insert(at);
+                            }
+                        }
                         *pending_key = Some(value);
                         return;
                     }
@@ -379,6 +424,23 @@ list:
         assert_eq!(err.field, "requirements.\"7.3\".level");
         assert_eq!(err.line, Some(3));
         assert!(err.to_string().starts_with("a.yaml:3:"), "{err}");
+    }
+
+    #[test]
+    fn duplicate_keys_are_errors_at_the_second_line() {
+        let text = "requirements:\n  \"1.1\": { level: 2 }\n  \"1.2\": { level: 3 }\n  \"1.1\": { level: 5 }\n";
+        let err = from_yaml_str::<HashMap<String, serde_json::Value>>("a.yaml", text).unwrap_err();
+        assert_eq!(err.line, Some(4), "{err}");
+        assert!(
+            err.to_string().contains("given twice (first on line 2)"),
+            "{err}"
+        );
+        let json = "{\"a\": 1,\n \"a\": 2}";
+        let err = from_yaml_str::<HashMap<String, u8>>("a.json", json).unwrap_err();
+        assert_eq!(err.line, Some(2), "{err}");
+        // The same key in different mappings is fine.
+        let ok = "x: { a: 1 }\ny: { a: 2 }\nlist: [ { a: 1 }, { a: 2 } ]\n";
+        assert!(from_yaml_str::<serde_json::Value>("ok.yaml", ok).is_ok());
     }
 
     #[test]

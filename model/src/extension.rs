@@ -134,14 +134,11 @@ impl Extension {
             .and_then(|o| o.category.as_ref())
     }
 
-    /// The overlay on a requirement's weight (full id), if any.
+    /// The overlay on a requirement's weight (canonical id), if any.
     pub fn requirement_overlay(&self, requirement_id: &str) -> Option<&Overlay> {
-        let (category, _) = requirement_id.split_once('.')?;
         self.overlays
             .iter()
-            .find(|o| o.category_id == category)?
-            .requirements
-            .iter()
+            .flat_map(|o| &o.requirements)
             .find(|(id, _)| id == requirement_id)
             .map(|(_, overlay)| overlay)
     }
@@ -164,8 +161,26 @@ impl Extension {
 struct RawExtensionFile {
     schema_version: String,
     extension: RawMeta,
+    /// The extension's own references catalog (0.5 and later).
+    #[serde(default)]
+    references: Vec<RawExtensionReference>,
     relevance: RawRelevanceSection,
     overlays: RawOverlaySection,
+}
+
+#[derive(Deserialize)]
+struct RawExtensionReference {
+    id: String,
+    title: String,
+}
+
+/// References as text (extension 0.1 to 0.4) or as ids into the file's
+/// references block (0.5 and later).
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum RawReferenceList {
+    Text(String),
+    Ids(Vec<String>),
 }
 
 #[derive(Deserialize)]
@@ -199,7 +214,7 @@ struct RawRelevanceCategory {
     weight: f64,
     guidance: String,
     assessment: String,
-    references: String,
+    references: RawReferenceList,
     levels: Vec<RawLevel>,
 }
 
@@ -255,9 +270,15 @@ pub fn parse_extension(
 ) -> Result<Extension, DocumentError> {
     let raw: RawExtensionFile = from_yaml_str(origin, text)?;
     let located = Located::new(origin, text);
+    let references = raw
+        .references
+        .iter()
+        .map(|r| (r.id.clone(), r.title.trim().to_string()))
+        .collect();
     Validator {
         located: &located,
         model,
+        references,
     }
     .validate(raw)
 }
@@ -265,6 +286,8 @@ pub fn parse_extension(
 struct Validator<'a> {
     located: &'a Located<'a>,
     model: &'a Model,
+    /// The file's references block: id → title.
+    references: std::collections::HashMap<String, String>,
 }
 
 impl Validator<'_> {
@@ -334,14 +357,15 @@ impl Validator<'_> {
         })
     }
 
-    /// Checks that `module_id` exists and that `category_id` is one of its categories.
+    /// Checks that `module_id` exists and that `category_id` (as the model
+    /// file writes it) is one of its categories; returns the canonical id.
     fn check_category(
         &self,
         module_path: &str,
         module_id: &str,
         category_path: &str,
         category_id: &str,
-    ) -> Result<(), DocumentError> {
+    ) -> Result<String, DocumentError> {
         let Some(module) = self.model.module(module_id) else {
             return Err(self.err(
                 &join_key(module_path, "id"),
@@ -351,20 +375,39 @@ impl Validator<'_> {
                 ),
             ));
         };
-        if !module.categories.iter().any(|c| c.id == category_id) {
-            let hint = match self.model.category(category_id) {
-                Some(c) => format!(" (it belongs to module {})", c.module_id),
-                None => String::new(),
-            };
-            return Err(self.err(
-                &join_key(category_path, "id"),
-                format!(
-                    "category {category_id:?} is not a category of module {module_id} in PKIMM {}{hint}",
-                    self.model.version
-                ),
-            ));
+        if let Some(c) = module
+            .categories
+            .iter()
+            .find(|c| c.key == category_id || c.id == category_id)
+        {
+            return Ok(c.id.clone());
         }
-        Ok(())
+        let hint = match self.model.categories().find(|c| c.key == category_id) {
+            Some(c) => format!(" (it belongs to module {})", c.module_id),
+            None => String::new(),
+        };
+        Err(self.err(
+            &join_key(category_path, "id"),
+            format!(
+                "category {category_id:?} is not a category of module {module_id} in PKIMM {}{hint}",
+                self.model.version
+            ),
+        ))
+    }
+
+    /// References as text: the 0.1 text as is, or the titles of ids.
+    fn references_text(&self, raw: RawReferenceList) -> String {
+        match raw {
+            RawReferenceList::Text(text) => text.trim().to_string(),
+            RawReferenceList::Ids(ids) => ids
+                .iter()
+                .map(|id| match self.references.get(id) {
+                    Some(title) => format!("- {title}"),
+                    None => format!("- {id}"),
+                })
+                .collect::<Vec<_>>()
+                .join("\n"),
+        }
     }
 
     fn relevance(&self, raw: RawRelevanceSection) -> Result<Vec<Relevance>, DocumentError> {
@@ -381,8 +424,9 @@ impl Validator<'_> {
             }
             for (ci, category) in module.categories.into_iter().enumerate() {
                 let category_path = join_index(&join_key(&module_path, "categories"), ci);
-                self.check_category(&module_path, &module.id, &category_path, &category.id)?;
-                if !seen_categories.insert(category.id.clone()) {
+                let category_id =
+                    self.check_category(&module_path, &module.id, &category_path, &category.id)?;
+                if !seen_categories.insert(category_id.clone()) {
                     return Err(self.err(
                         &join_key(&category_path, "id"),
                         format!("category {} has more than one relevance entry", category.id),
@@ -400,11 +444,11 @@ impl Validator<'_> {
                 let levels = self.levels(&category_path, category.levels)?;
                 out.push(Relevance {
                     module_id: module.id.clone(),
-                    category_id: category.id,
+                    category_id,
                     weight: category.weight,
                     guidance: category.guidance.trim().to_string(),
                     assessment: category.assessment.trim().to_string(),
-                    references: category.references.trim().to_string(),
+                    references: self.references_text(category.references),
                     levels,
                 });
             }
@@ -502,8 +546,9 @@ impl Validator<'_> {
             }
             for (ci, category) in module.categories.into_iter().enumerate() {
                 let category_path = join_index(&join_key(&module_path, "categories"), ci);
-                self.check_category(&module_path, &module.id, &category_path, &category.id)?;
-                if !seen_categories.insert(category.id.clone()) {
+                let category_id =
+                    self.check_category(&module_path, &module.id, &category_path, &category.id)?;
+                if !seen_categories.insert(category_id.clone()) {
                     return Err(self.err(
                         &join_key(&category_path, "id"),
                         format!(
@@ -512,10 +557,9 @@ impl Validator<'_> {
                         ),
                     ));
                 }
-                let model_category = self
-                    .model
-                    .category(&category.id)
-                    .expect("checked by check_category");
+                let Some(model_category) = self.model.category(&category_id) else {
+                    return Err(self.err(&category_path, "category vanished from the model"));
+                };
                 let category_overlay = match (
                     &category.kind,
                     category.multiplier,
@@ -598,7 +642,7 @@ impl Validator<'_> {
                 }
                 out.push(CategoryOverlays {
                     module_id: module.id.clone(),
-                    category_id: category.id,
+                    category_id,
                     category: category_overlay,
                     requirements,
                 });
@@ -611,7 +655,11 @@ impl Validator<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::embedded_model;
+    use crate::embedded_model_version;
+
+    fn embedded_model() -> &'static Model {
+        embedded_model_version("1.1.0").unwrap()
+    }
 
     const EXT: &str = r#"
 schemaVersion: "1.0.0"

@@ -1,5 +1,8 @@
-//! Loading model files: the official PKIMM YAML (model file schema 1.0.0) and the
-//! compact embedded model, which uses the same schema with shorter texts.
+//! Loading model files: the official PKIMM YAML in model file schema 1.0.0
+//! (PKIMM 1.0.0 and the 1.1.0 draft: positional ids, references as text) and
+//! 2.0.0 (stable kebab-case ids, level names, references as ids into the
+//! references catalog), and the compact embedded models, which use the same
+//! schemas with shorter texts.
 
 use std::collections::HashSet;
 use std::path::Path;
@@ -7,11 +10,29 @@ use std::path::Path;
 use serde::Deserialize;
 
 use crate::diag::{from_yaml_str, join_index, join_key, DocumentError, Located};
-use crate::model::{Category, LevelText, Model, ModelSource, Module, Requirement};
+use crate::model::{
+    Category, IdScheme, LevelText, Model, ModelSource, Module, Reference, Requirement,
+    LEVEL_NAMES_1X,
+};
 use crate::read::{read_text_file, ReadError, MAX_DOCUMENT_BYTES};
+use crate::references::{embedded_references, load_references_file};
 
-/// The model file schema version this loader understands.
+/// The model file schema of PKIMM 1.0.0 and 1.1.0.
 pub const MODEL_SCHEMA_VERSION: &str = "1.0.0";
+/// The model file schema of PKIMM 2.0.0.
+pub const MODEL_SCHEMA_VERSION_2: &str = "2.0.0";
+
+/// The level names of PKIMM 2.0.0, which renamed level 2.
+pub const LEVEL_NAMES_2: [&str; 5] = [
+    "Initial",
+    "Foundational",
+    "Advanced",
+    "Managed",
+    "Optimized",
+];
+
+/// The references catalog beside a 2.0.0 model file, when there is one.
+const REFERENCES_FILE: &str = "pkimm-references.yaml";
 
 /// Why a model could not be loaded.
 #[derive(Debug, thiserror::Error)]
@@ -53,12 +74,23 @@ struct RawCategory {
     requirements: Vec<RawRequirement>,
 }
 
-/// A level description as model and extension files write it.
+/// A level description as model and extension files write it (compact
+/// models leave the description out).
 #[derive(Deserialize)]
 pub(crate) struct RawLevel {
     number: i64,
     name: String,
+    #[serde(default)]
     description: String,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum RawReferences {
+    /// 1.0.0: markdown text.
+    Text(String),
+    /// 2.0.0: ids into the references catalog.
+    Ids(Vec<String>),
 }
 
 #[derive(Deserialize)]
@@ -68,25 +100,61 @@ struct RawRequirement {
     description: String,
     guidance: Option<String>,
     assessment: Option<String>,
-    references: Option<String>,
+    references: Option<RawReferences>,
 }
 
-/// Loads and validates a model YAML file.
+/// Loads and validates a model YAML file. A 2.0.0 model's references are
+/// looked up in `pkimm-references.yaml` beside it, or in the embedded catalog.
 pub fn load_model_file(path: &Path) -> Result<Model, ModelError> {
     let text = read_text_file(path, MAX_DOCUMENT_BYTES)?;
     let origin = path.display().to_string();
-    Ok(parse_model(
+    let beside = path.with_file_name(REFERENCES_FILE);
+    let references = if beside.is_file() {
+        load_references_file(&beside)?
+    } else {
+        embedded_references().to_vec()
+    };
+    Ok(parse_model_with(
         &origin,
         &text,
         ModelSource::File(origin.clone()),
+        references,
     )?)
 }
 
-/// Parses and validates model YAML text; `origin` names it in errors.
+/// Parses and validates model YAML text against the embedded references
+/// catalog; `origin` names it in errors.
 pub fn parse_model(origin: &str, text: &str, source: ModelSource) -> Result<Model, DocumentError> {
+    parse_model_with(origin, text, source, embedded_references().to_vec())
+}
+
+/// Parses and validates model YAML text; 2.0.0 reference ids must be in
+/// `references`.
+pub fn parse_model_with(
+    origin: &str,
+    text: &str,
+    source: ModelSource,
+    references: Vec<Reference>,
+) -> Result<Model, DocumentError> {
     let raw: RawModel = from_yaml_str(origin, text)?;
     let located = Located::new(origin, text);
-    validate(raw, &located, source)
+    let scheme = match raw.schema_version.as_str() {
+        MODEL_SCHEMA_VERSION => IdScheme::Positional,
+        MODEL_SCHEMA_VERSION_2 => IdScheme::Stable,
+        other => {
+            return Err(located.error(
+                "schemaVersion",
+                format!(
+                    "unsupported model schema version {other:?}; pkimm reads {MODEL_SCHEMA_VERSION} and {MODEL_SCHEMA_VERSION_2}"
+                ),
+            ))
+        }
+    };
+    let references = match scheme {
+        IdScheme::Positional => Vec::new(),
+        IdScheme::Stable => references,
+    };
+    validate(raw, &located, source, scheme, references)
 }
 
 /// Checks level descriptions: numbers 1 to 5, each at most once; sorted.
@@ -149,20 +217,22 @@ fn weight(located: &Located<'_>, path: &str, value: i64) -> Result<u32, Document
     })
 }
 
+/// What category validation needs from the model around it.
+struct Context<'a> {
+    located: &'a Located<'a>,
+    scheme: IdScheme,
+    references: &'a [Reference],
+    category_ids: HashSet<String>,
+    position: u32,
+}
+
 fn validate(
     raw: RawModel,
     located: &Located<'_>,
     source: ModelSource,
+    scheme: IdScheme,
+    references: Vec<Reference>,
 ) -> Result<Model, DocumentError> {
-    if raw.schema_version != MODEL_SCHEMA_VERSION {
-        return Err(located.error(
-            "schemaVersion",
-            format!(
-                "unsupported model schema version {:?}; pkimm reads {MODEL_SCHEMA_VERSION}",
-                raw.schema_version
-            ),
-        ));
-    }
     if !is_semver(&raw.version) {
         return Err(located.error(
             "version",
@@ -176,7 +246,14 @@ fn validate(
         return Err(located.error("modules", "a model needs at least one module"));
     }
     let mut module_ids = HashSet::new();
-    let mut category_ids = HashSet::new();
+    let mut context = Context {
+        located,
+        scheme,
+        references: &references,
+        category_ids: HashSet::new(),
+        position: 0,
+    };
+    let mut level_names: Option<[String; 5]> = None;
     let mut modules = Vec::with_capacity(raw.modules.len());
     for (mi, raw_module) in raw.modules.into_iter().enumerate() {
         let module_path = join_index("modules", mi);
@@ -207,13 +284,12 @@ fn validate(
         let mut categories = Vec::with_capacity(raw_module.categories.len());
         for (ci, raw_category) in raw_module.categories.into_iter().enumerate() {
             let category_path = join_index(&join_key(&module_path, "categories"), ci);
-            categories.push(validate_category(
-                raw_category,
-                &raw_module.id,
-                &category_path,
-                located,
-                &mut category_ids,
-            )?);
+            let category =
+                validate_category(raw_category, &raw_module.id, &category_path, &mut context)?;
+            if scheme == IdScheme::Stable && level_names.is_none() && category.levels.len() == 5 {
+                level_names = Some(std::array::from_fn(|i| category.levels[i].name.clone()));
+            }
+            categories.push(category);
         }
         modules.push(Module {
             id: raw_module.id,
@@ -222,31 +298,65 @@ fn validate(
             categories,
         });
     }
+    let defaults = match scheme {
+        IdScheme::Positional => LEVEL_NAMES_1X,
+        IdScheme::Stable => LEVEL_NAMES_2,
+    };
     Ok(Model {
         version: raw.version,
         schema_version: raw.schema_version,
         source,
+        scheme,
+        level_names: level_names.unwrap_or_else(|| defaults.map(str::to_string)),
         modules,
+        references,
     })
+}
+
+/// Whether `id` is a kebab-case id: a lowercase letter, then lowercase
+/// letters, digits and hyphens.
+fn is_kebab(id: &str) -> bool {
+    id.starts_with(|c: char| c.is_ascii_lowercase())
+        && id
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+}
+
+/// Checks an id of a category or requirement for the model's scheme.
+fn check_id(context: &Context<'_>, path: &str, id: &str, what: &str) -> Result<(), DocumentError> {
+    let ok = match context.scheme {
+        IdScheme::Positional => !id.is_empty() && id.chars().all(|c| c.is_ascii_digit()),
+        IdScheme::Stable => is_kebab(id),
+    };
+    if ok {
+        return Ok(());
+    }
+    let expected = match context.scheme {
+        IdScheme::Positional => "a number",
+        IdScheme::Stable => "kebab-case (such as cert-lifecycle)",
+    };
+    Err(context
+        .located
+        .error(path, format!("{what} id must be {expected}, found {id:?}")))
 }
 
 fn validate_category(
     raw: RawCategory,
     module_id: &str,
     path: &str,
-    located: &Located<'_>,
-    category_ids: &mut HashSet<String>,
+    context: &mut Context<'_>,
 ) -> Result<Category, DocumentError> {
+    let located = context.located;
     let id_path = join_key(path, "id");
-    if raw.id.is_empty() || !raw.id.chars().all(|c| c.is_ascii_digit()) {
-        return Err(located.error(
-            &id_path,
-            format!("category id must be a number, found {:?}", raw.id),
-        ));
-    }
-    if !category_ids.insert(raw.id.clone()) {
+    check_id(context, &id_path, &raw.id, "category")?;
+    let canonical = match context.scheme {
+        IdScheme::Positional => raw.id.clone(),
+        IdScheme::Stable => format!("{module_id}.{}", raw.id),
+    };
+    if !context.category_ids.insert(canonical.clone()) {
         return Err(located.error(&id_path, format!("category {} is defined twice", raw.id)));
     }
+    context.position += 1;
     let category_weight = weight(located, &join_key(path, "weight"), raw.weight)?;
     let levels = validate_levels(located, &join_key(path, "levels"), raw.levels)?;
     let mut requirements = Vec::with_capacity(raw.requirements.len());
@@ -254,15 +364,7 @@ fn validate_category(
     for (ri, requirement) in raw.requirements.into_iter().enumerate() {
         let requirement_path = join_index(&join_key(path, "requirements"), ri);
         let rid_path = join_key(&requirement_path, "id");
-        if requirement.id.is_empty() || !requirement.id.chars().all(|c| c.is_ascii_digit()) {
-            return Err(located.error(
-                &rid_path,
-                format!(
-                    "requirement id must be a number, found {:?}",
-                    requirement.id
-                ),
-            ));
-        }
+        check_id(context, &rid_path, &requirement.id, "requirement")?;
         if !requirement_ids.insert(requirement.id.clone()) {
             return Err(located.error(
                 &rid_path,
@@ -274,19 +376,52 @@ fn validate_category(
             &join_key(&requirement_path, "weight"),
             requirement.weight,
         )?;
+        let (references, reference_ids) = match (context.scheme, requirement.references) {
+            (_, None) => (None, Vec::new()),
+            (IdScheme::Positional, Some(RawReferences::Text(text))) => {
+                (Some(text.trim().to_string()), Vec::new())
+            }
+            (IdScheme::Stable, Some(RawReferences::Ids(ids))) => {
+                for (i, id) in ids.iter().enumerate() {
+                    if !context.references.iter().any(|r| &r.id == id) {
+                        return Err(located.error(
+                            &join_index(&join_key(&requirement_path, "references"), i),
+                            format!("reference {id:?} is not in the references catalog"),
+                        ));
+                    }
+                }
+                (None, ids)
+            }
+            (IdScheme::Positional, Some(RawReferences::Ids(_))) => {
+                return Err(located.error(
+                    &join_key(&requirement_path, "references"),
+                    "model schema 1.0.0 writes references as text",
+                ))
+            }
+            (IdScheme::Stable, Some(RawReferences::Text(_))) => {
+                return Err(located.error(
+                    &join_key(&requirement_path, "references"),
+                    "model schema 2.0.0 lists reference ids",
+                ))
+            }
+        };
         requirements.push(Requirement {
-            id: format!("{}.{}", raw.id, requirement.id),
+            id: format!("{canonical}.{}", requirement.id),
             local_id: requirement.id,
-            category_id: raw.id.clone(),
+            category_id: canonical.clone(),
+            position: u32::try_from(ri + 1).unwrap_or(u32::MAX),
             weight: requirement_weight,
             name: requirement.description.trim().to_string(),
             guidance: requirement.guidance.map(|t| t.trim().to_string()),
             assessment: requirement.assessment.map(|t| t.trim().to_string()),
-            references: requirement.references.map(|t| t.trim().to_string()),
+            references,
+            reference_ids,
         });
     }
     Ok(Category {
-        id: raw.id,
+        id: canonical,
+        key: raw.id,
+        position: context.position,
         module_id: module_id.to_string(),
         weight: category_weight,
         name: raw.name.trim().to_string(),

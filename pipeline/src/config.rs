@@ -74,12 +74,15 @@ pub enum ConfigError {
     /// The file could not be read.
     #[error(transparent)]
     Read(#[from] ReadError),
-    /// The TOML is malformed or a key is wrong.
-    #[error("{path}: {message}")]
+    /// The TOML is malformed or a key is wrong (a key given twice
+    /// included).
+    #[error("{path}{at}: {message}")]
     Syntax {
         /// The file.
         path: PathBuf,
-        /// The parser's message, with line and column.
+        /// `:LINE:COLUMN` when the parser knows where.
+        at: String,
+        /// The parser's message.
         message: String,
     },
     /// A job is unusable.
@@ -96,6 +99,18 @@ pub enum ConfigError {
     },
 }
 
+/// The 1-based line and column of byte `offset` in `text`.
+fn line_and_column(text: &str, offset: usize) -> (usize, usize) {
+    let mut end = offset.min(text.len());
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    let before = &text[..end];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, column)
+}
+
 impl ScanConfig {
     /// Reads and checks a config file.
     pub fn load(path: &Path) -> Result<Self, ConfigError> {
@@ -107,7 +122,11 @@ impl ScanConfig {
     pub fn parse(path: &Path, text: &str) -> Result<Self, ConfigError> {
         let mut config: Self = toml::from_str(text).map_err(|e| ConfigError::Syntax {
             path: path.to_path_buf(),
-            message: e.to_string(),
+            at: e.span().map_or_else(String::new, |span| {
+                let (line, column) = line_and_column(text, span.start);
+                format!(":{line}:{column}")
+            }),
+            message: e.message().trim_end().to_string(),
         })?;
         config.path = path.to_path_buf();
         let base = path.parent().unwrap_or(Path::new(".")).to_path_buf();
@@ -340,11 +359,17 @@ mod tests {
         let err = parse("[[job]]\nname = \"a\"\nfiles = { paths = [\"x\"] }\nschedul = \"x\"\n")
             .unwrap_err()
             .to_string();
-        assert!(err.contains("line 4") && err.contains("schedul"), "{err}");
+        assert!(
+            err.contains("scan.toml:4:") && err.contains("schedul"),
+            "{err}"
+        );
         let err = parse("[[job]]\nname = \"a\"\ntls = { targets = [\"x\"], timeout = \"soon\" }\n")
             .unwrap_err()
             .to_string();
-        assert!(err.contains("line 3") && err.contains("soon"), "{err}");
+        assert!(
+            err.contains("scan.toml:3:") && err.contains("soon"),
+            "{err}"
+        );
         let err = parse("[[job]]\nname = \"a\"\nfiles = true\n")
             .unwrap_err()
             .to_string();

@@ -96,6 +96,42 @@ pub enum PipelineError {
     /// The agent cannot run this config.
     #[error("{0}")]
     Agent(String),
+    /// An `--attach` argument is unusable.
+    #[error(transparent)]
+    Attachment(#[from] crate::artifacts::AttachmentError),
+    /// The assessment profile is unusable.
+    #[error(transparent)]
+    Profile(#[from] pkimm_scoring::profile::ProfileError),
+    /// An assessment records an assurance level its profile lacks.
+    #[error("{origin}: field `profile.assurance`: {assurance:?} is not an assurance profile of {profile} ({known})")]
+    UnknownAssurance {
+        /// The assessment file.
+        origin: String,
+        /// The recorded level.
+        assurance: String,
+        /// The profile id.
+        profile: String,
+        /// The levels it defines.
+        known: String,
+    },
+    /// An assessment declares a model version pkimm does not embed.
+    #[error("{origin}: the assessment is for PKIMM {declared}, which pkimm does not embed; give its model file with --model")]
+    UnknownModel {
+        /// The assessment file.
+        origin: String,
+        /// The version it declares.
+        declared: String,
+    },
+    /// `--model` names another version than the assessment's.
+    #[error("{origin}: the assessment is for PKIMM {declared} but --model is PKIMM {given}; run pkimm migrate to move it to another version")]
+    ModelMismatch {
+        /// The assessment file.
+        origin: String,
+        /// The version it declares.
+        declared: String,
+        /// The version of the --model file.
+        given: String,
+    },
 }
 
 impl From<RuleError> for PipelineError {

@@ -7,6 +7,7 @@
 //! - [`run`]: collect → evaluate → prefill → store ([`run::collect`],
 //!   [`run::Pipeline::run`]), which `pkimm collect`, `assess`, `scan`,
 //!   `agent` and `demo` all call;
+//! - [`artifacts`]: the evidence files behind a report (manifest, credential);
 //! - [`job`]: one scan job of a config;
 //! - [`history`]: the scan history (SQLite or PostgreSQL);
 //! - [`agent`]: the scheduler and its HTTP endpoints;
@@ -16,6 +17,7 @@
 #![warn(missing_docs)]
 
 pub mod agent;
+pub mod artifacts;
 pub mod config;
 mod error;
 pub mod fixtures;

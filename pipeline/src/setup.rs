@@ -6,10 +6,15 @@ use std::path::{Path, PathBuf};
 
 use pkimm_model::evidence::UtcTime;
 use pkimm_model::read::{read_text_file, MAX_DOCUMENT_BYTES};
-use pkimm_model::{embedded_model, load_extension_file, load_model_file, Extension, Model};
+use pkimm_model::{
+    embedded_model, embedded_model_version, load_extension_file, load_model_file, Extension, Model,
+};
 use pkimm_rules::waiver::{load_waiver_file, Waiver};
 use pkimm_rules::{load_policy_file, Policy, RulePack};
+use pkimm_scoring::assessment::{declared_model_version, parse_assessment};
 use pkimm_scoring::prefill::LevelMappings;
+use pkimm_scoring::profile::{embedded_profile, load_profile_file, Profile};
+use pkimm_scoring::{Assessment, AssessmentError};
 
 use crate::PipelineError;
 
@@ -125,4 +130,83 @@ pub fn agent_name(given: Option<&str>) -> String {
         .map(|h| h.trim().to_string())
         .filter(|h| !h.is_empty())
         .unwrap_or_else(|| "unknown".to_string())
+}
+
+/// The assessment profile in `path`, or the official self-assessment profile.
+pub fn load_profile(path: Option<&Path>) -> Result<Cow<'static, Profile>, PipelineError> {
+    Ok(match path {
+        Some(path) => Cow::Owned(load_profile_file(path)?),
+        None => Cow::Borrowed(embedded_profile()),
+    })
+}
+
+/// Checks that the assurance level an assessment records is one the
+/// profile defines (a report never falls back to another label silently).
+pub fn check_assurance(
+    origin: &Path,
+    assessment: &Assessment,
+    profile: &Profile,
+) -> Result<(), PipelineError> {
+    let Some(recorded) = &assessment.profile else {
+        return Ok(());
+    };
+    if profile.assurance(&recorded.assurance).is_some() {
+        return Ok(());
+    }
+    Err(PipelineError::UnknownAssurance {
+        origin: origin.display().to_string(),
+        assurance: recorded.assurance.clone(),
+        profile: profile.id.clone(),
+        known: profile
+            .assurance
+            .iter()
+            .map(|a| a.id.as_str())
+            .collect::<Vec<_>>()
+            .join(", "),
+    })
+}
+
+/// The model an assessment is scored with: `model_file` when given (its
+/// version must be the assessment's), else the embedded model of the
+/// version the assessment declares.
+pub fn model_for_assessment(
+    declared: &str,
+    model_file: Option<&Path>,
+    origin: &str,
+) -> Result<Cow<'static, Model>, PipelineError> {
+    match model_file {
+        Some(path) => {
+            let model = load_model(Some(path))?;
+            if model.version != declared {
+                return Err(PipelineError::ModelMismatch {
+                    origin: origin.to_string(),
+                    declared: declared.to_string(),
+                    given: model.version.clone(),
+                });
+            }
+            Ok(model)
+        }
+        None => embedded_model_version(declared)
+            .map(Cow::Borrowed)
+            .ok_or_else(|| PipelineError::UnknownModel {
+                origin: origin.to_string(),
+                declared: declared.to_string(),
+            }),
+    }
+}
+
+/// Reads an assessment file and validates it against its own model (see
+/// [`model_for_assessment`]).
+pub fn load_assessment(
+    path: &Path,
+    model_file: Option<&Path>,
+) -> Result<(Cow<'static, Model>, Assessment), PipelineError> {
+    let text = read_text_file(path, MAX_DOCUMENT_BYTES)?;
+    let origin = path.display().to_string();
+    let declared = declared_model_version(&origin, &text)
+        .map_err(|e| PipelineError::Assessment(AssessmentError::Invalid(e)))?;
+    let model = model_for_assessment(&declared, model_file, &origin)?;
+    let assessment = parse_assessment(&origin, &text, &model)
+        .map_err(|e| PipelineError::Assessment(AssessmentError::Invalid(e)))?;
+    Ok((model, assessment))
 }

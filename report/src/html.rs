@@ -9,8 +9,6 @@ use crate::RenderError;
 const TEMPLATE: &str = include_str!("templates/report.html");
 /// Findings listed in the page; the JSON report has them all.
 const MAX_FINDINGS: usize = 500;
-/// Technology categories, whose requirements evidence can touch.
-const TECHNOLOGY_CATEGORIES: &[&str] = &["5", "6", "7", "8", "10", "11", "12", "13"];
 
 #[derive(Serialize)]
 struct Bar {
@@ -58,6 +56,7 @@ struct RequirementView {
     suggested: Option<SuggestionView>,
     stale: Option<String>,
     justification: Option<String>,
+    references: Vec<String>,
 }
 
 #[derive(Serialize)]
@@ -120,8 +119,7 @@ pub fn render(d: &ReportDocument) -> Result<String, RenderError> {
         .requirements
         .iter()
         .filter(|r| {
-            show.all_requirements
-                || TECHNOLOGY_CATEGORIES.contains(&r.requirement.category_id.as_str())
+            show.all_requirements || d.technology_categories.contains(&r.requirement.category_id)
         })
         .map(|r| RequirementView {
             id: r.requirement.id.clone(),
@@ -136,6 +134,7 @@ pub fn render(d: &ReportDocument) -> Result<String, RenderError> {
             }),
             stale: r.stale.clone(),
             justification: r.justification.clone(),
+            references: r.references.iter().map(|x| x.title.clone()).collect(),
         })
         .collect();
     let findings: Vec<FindingView> = d

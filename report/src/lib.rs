@@ -1,7 +1,8 @@
 //! The pkimm report: one versioned document ([`document::ReportDocument`])
 //! built from an assessment and, optionally, evidence and its evaluation;
 //! every format renders that same document, one file per renderer:
-//! [`json`], [`html`], [`markdown`], [`csv`] and [`prometheus`]. [`text`]
+//! [`json`], [`html`], [`markdown`], [`csv`] and [`prometheus`], plus the
+//! assessment profile's artifacts, [`credential`] and [`manifest`]. [`text`]
 //! holds the terminal views of the score report and of an evaluation.
 //!
 //! Adding a format: one file here with `render(&ReportDocument)`, one
@@ -10,10 +11,12 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod credential;
 pub mod csv;
 pub mod document;
 pub mod html;
 pub mod json;
+pub mod manifest;
 pub mod markdown;
 pub mod prometheus;
 pub mod text;
@@ -48,6 +51,12 @@ pub enum Format {
     Csv,
     /// Prometheus text exposition (node_exporter textfile collector).
     Prometheus,
+    /// The assessment profile's machine attachment,
+    /// pkimm-assessment-credential.json (see `pkimm schema --credential`).
+    Credential,
+    /// The evidence manifest: every evidence file with its SHA-256 and the
+    /// requirements it backs (see `pkimm schema --manifest`).
+    Manifest,
 }
 
 /// Renders `document` in `format`.
@@ -58,10 +67,22 @@ pub fn render(format: Format, document: &ReportDocument) -> Result<String, Rende
         Format::Markdown => markdown::render(document),
         Format::Csv => csv::render(document)?,
         Format::Prometheus => prometheus::render(document),
+        Format::Credential => credential::render(document)?,
+        Format::Manifest => manifest::render(document)?,
     })
 }
 
 /// The JSON Schema of the report document (`pkimm schema`).
 pub fn schema() -> schemars::Schema {
     schemars::schema_for!(ReportDocument)
+}
+
+/// The JSON Schema of the credential (`pkimm schema --credential`).
+pub fn credential_schema() -> schemars::Schema {
+    schemars::schema_for!(credential::Credential)
+}
+
+/// The JSON Schema of the evidence manifest (`pkimm schema --manifest`).
+pub fn manifest_schema() -> schemars::Schema {
+    schemars::schema_for!(manifest::EvidenceManifest)
 }

@@ -20,16 +20,27 @@ pub fn render(d: &ReportDocument) -> String {
     let show = d.report_type.sections();
     let mut o = String::new();
     let _ = writeln!(o, "# {}\n", d.report_type.title());
+    let _ = writeln!(o, "_{}_\n", cell(&d.profile.assurance.report_label));
+    let _ = writeln!(o, "{}\n", cell(&d.profile.assurance.notice));
     let meta = [
-        ("Organisation", d.meta.organisation.as_deref()),
         ("Scope", d.meta.scope.as_deref()),
-        ("Use case", d.meta.use_case.as_deref()),
-        ("Assessor", d.meta.assessor.as_deref()),
         ("Date", d.meta.date.as_deref()),
         ("Period", d.meta.period.as_deref()),
     ];
     let _ = writeln!(o, "| | |\n| --- | --- |");
     let _ = writeln!(o, "| Model | PKIMM {} |", d.model.version);
+    let _ = writeln!(
+        o,
+        "| Profile | {} {} · {} |",
+        cell(&d.profile.id),
+        d.profile.version,
+        cell(&d.profile.assurance.label)
+    );
+    for field in &d.subject {
+        if let Some(value) = &field.value {
+            let _ = writeln!(o, "| {} | {} |", cell(&field.label), cell(value));
+        }
+    }
     for (name, text) in meta {
         if let Some(text) = text {
             let _ = writeln!(o, "| {name} | {} |", cell(text));
@@ -64,6 +75,7 @@ pub fn render(d: &ReportDocument) -> String {
     if !show.attestation {
         let _ = writeln!(o, "The pre-filled figure counts pkimm's suggestions as if accepted; only confirmed or overridden levels count in the assessed score.\n");
     }
+    let _ = writeln!(o, "Scoring: {}\n", d.profile.not_evaluated);
     if show.attestation {
         let _ = writeln!(
             o,
@@ -116,9 +128,8 @@ pub fn render(d: &ReportDocument) -> String {
         o,
         "\n## Requirements\n\n| Id | Requirement | Status | Level | Suggested | Notes |\n| --- | --- | --- | --- | --- | --- |"
     );
-    const TECHNOLOGY: &[&str] = &["5", "6", "7", "8", "10", "11", "12", "13"];
     for r in d.requirements.iter().filter(|r| {
-        show.all_requirements || TECHNOLOGY.contains(&r.requirement.category_id.as_str())
+        show.all_requirements || d.technology_categories.contains(&r.requirement.category_id)
     }) {
         let suggested = r.suggested.as_ref().map_or_else(String::new, |s| {
             format!("{} ({})", s.level.number(), confidence_name(s.confidence))
@@ -140,6 +151,10 @@ pub fn render(d: &ReportDocument) -> String {
             if let Some(n) = &r.note {
                 notes.push(n.clone());
             }
+        }
+        if show.all_requirements && !r.references.is_empty() {
+            let titles: Vec<&str> = r.references.iter().map(|x| x.title.as_str()).collect();
+            notes.push(format!("references: {}", titles.join("; ")));
         }
         let _ = writeln!(
             o,

@@ -233,7 +233,7 @@ pub fn parse_rule_file(origin: &str, text: &str, model: &Model) -> Result<Vec<Ru
     let policy = Policy::default().to_value();
     let mut seen = HashSet::new();
     let mut rules = Vec::with_capacity(file.rules.len());
-    for (i, def) in file.rules.into_iter().enumerate() {
+    for (i, mut def) in file.rules.into_iter().enumerate() {
         let path = join_index("rules", i);
         let error = |field: &str, message: String, offset: Option<(usize, usize)>| {
             let position = lines.find_nearest(&join_key(&path, field));
@@ -283,18 +283,18 @@ pub fn parse_rule_file(origin: &str, text: &str, model: &Model) -> Result<Vec<Ru
                 None,
             ));
         }
+        // Links are written once for every model version (2.0.0 ids, or
+        // 1.x numbers); each becomes the canonical id of the model in use,
+        // and links to requirements this version lacks are dropped.
+        let mut linked = Vec::with_capacity(def.pkimm.len());
         for requirement in &def.pkimm {
-            if model.requirement(requirement).is_none() {
-                return Err(error(
-                    "pkimm",
-                    format!(
-                        "{requirement:?} is not a requirement of PKIMM {} (use ids like 7.3)",
-                        model.version
-                    ),
-                    None,
-                ));
+            match model.linked_requirement(requirement) {
+                Ok(Some(r)) if !linked.contains(&r.id) => linked.push(r.id.clone()),
+                Ok(_) => {}
+                Err(e) => return Err(error("pkimm", e.to_string(), None)),
             }
         }
+        def.pkimm = linked;
         for (field, value) in [
             ("title", &def.title),
             ("citation", &def.citation),

@@ -18,6 +18,7 @@ use pkimm_model::{Category, Model};
 
 use crate::arith::{weighted_average, LevelScore};
 use crate::assessment::{Assessment, Mode, RequirementEntry, Status};
+use crate::profile::ScoringParameters;
 
 /// Which levels count.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
@@ -165,6 +166,10 @@ pub struct CategoryScore {
     pub applicable_weight: u32,
     /// Requirement outcome counts (in self mode, the category itself).
     pub statistics: Statistics,
+    /// Left out of the module and overall averages: a category nobody rated
+    /// in self mode, as the official self-assessment workbook does.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub left_out: bool,
 }
 
 /// A module's result.
@@ -206,6 +211,8 @@ pub struct Scorecard {
     pub modules: Vec<ModuleScore>,
     /// The overall result.
     pub overall: OverallScore,
+    /// The parameters scored with.
+    pub parameters: ScoringParameters,
 }
 
 impl Scorecard {
@@ -230,19 +237,24 @@ impl Scorecard {
 pub(crate) fn counted_level(
     entry: Option<&RequirementEntry>,
     basis: Basis,
+    params: &ScoringParameters,
 ) -> (Option<u8>, LevelSource) {
+    let not_evaluated = (Some(params.minimum_level), LevelSource::NotEvaluated);
     let Some(entry) = entry else {
-        return (Some(0), LevelSource::NotEvaluated);
+        return not_evaluated;
     };
     match entry.effective_status() {
-        Status::NotApplicable => (None, LevelSource::NotApplicable),
+        Status::NotApplicable if params.exclude_not_applicable => {
+            (None, LevelSource::NotApplicable)
+        }
+        Status::NotApplicable => (Some(params.minimum_level), LevelSource::NotApplicable),
         Status::Confirmed => (entry.level.map(|l| l.number()), LevelSource::Confirmed),
         Status::Overridden => (entry.level.map(|l| l.number()), LevelSource::Overridden),
         Status::Pending => match (&entry.suggested, basis) {
             (Some(suggestion), Basis::Prefilled) => {
                 (Some(suggestion.level.number()), LevelSource::Suggested)
             }
-            _ => (Some(0), LevelSource::NotEvaluated),
+            _ => not_evaluated,
         },
     }
 }
@@ -255,14 +267,23 @@ fn not_applicable_reason(entry: &RequirementEntry) -> String {
         .unwrap_or_default()
 }
 
-/// Scores an assessment that was validated against `model`.
-pub fn score(model: &Model, assessment: &Assessment, basis: Basis) -> Scorecard {
+/// Scores an assessment that was validated against `model`, with the
+/// assessment profile's parameters.
+pub fn score(
+    model: &Model,
+    assessment: &Assessment,
+    basis: Basis,
+    params: &ScoringParameters,
+) -> Scorecard {
     let mut requirements = Vec::new();
     let mut categories = Vec::new();
     for category in model.categories() {
         let (category_score, mut requirement_scores) = match assessment.mode {
-            Mode::Full => score_category_full(category, assessment, basis),
-            Mode::SelfAssessment => (score_category_self(category, assessment, basis), Vec::new()),
+            Mode::Full => score_category_full(model, category, assessment, basis, params),
+            Mode::SelfAssessment => (
+                score_category_self(model, category, assessment, basis, params),
+                Vec::new(),
+            ),
         };
         requirements.append(&mut requirement_scores);
         categories.push(category_score);
@@ -278,13 +299,13 @@ pub fn score(model: &Model, assessment: &Assessment, basis: Basis) -> Scorecard 
             ModuleScore {
                 id: module.id.clone(),
                 name: module.name.clone(),
-                score: aggregate_categories(members.iter().copied()),
+                score: aggregate_categories(model, members.iter().copied()),
                 statistics: sum_statistics(members.iter().copied()),
             }
         })
         .collect();
     let overall = OverallScore {
-        score: aggregate_categories(categories.iter()),
+        score: aggregate_categories(model, categories.iter()),
         statistics: sum_statistics(categories.iter()),
     };
     Scorecard {
@@ -295,17 +316,22 @@ pub fn score(model: &Model, assessment: &Assessment, basis: Basis) -> Scorecard 
         categories,
         modules,
         overall,
+        parameters: params.clone(),
     }
 }
 
-/// Weighted average of the applicable categories' unrounded levels.
+/// Weighted average of the applicable categories' unrounded levels
+/// (categories left out do not count).
 fn aggregate_categories<'a>(
+    model: &Model,
     categories: impl Iterator<Item = &'a CategoryScore>,
 ) -> Option<LevelScore> {
     weighted_average(
-        categories.filter_map(|c| c.score.as_ref().map(|s| (s.value, f64::from(c.weight)))),
+        categories
+            .filter(|c| !c.left_out)
+            .filter_map(|c| c.score.as_ref().map(|s| (s.value, f64::from(c.weight)))),
     )
-    .map(LevelScore::new)
+    .map(|v| LevelScore::new(v, model))
 }
 
 fn sum_statistics<'a>(categories: impl Iterator<Item = &'a CategoryScore>) -> Statistics {
@@ -317,9 +343,11 @@ fn sum_statistics<'a>(categories: impl Iterator<Item = &'a CategoryScore>) -> St
 }
 
 fn score_category_full(
+    model: &Model,
     category: &Category,
     assessment: &Assessment,
     basis: Basis,
+    params: &ScoringParameters,
 ) -> (CategoryScore, Vec<RequirementScore>) {
     let scoped_out = assessment.category_not_applicable(&category.id);
     let mut statistics = Statistics::default();
@@ -338,7 +366,7 @@ fn score_category_full(
                 )),
             ),
             None => {
-                let (level, source) = counted_level(entry, basis);
+                let (level, source) = counted_level(entry, basis, params);
                 let note = entry.and_then(|e| {
                     if source == LevelSource::NotApplicable {
                         Some(not_applicable_reason(e))
@@ -365,7 +393,7 @@ fn score_category_full(
         });
     }
     let applicable_weight: u32 = weighted.iter().map(|(_, w)| *w as u32).sum();
-    let score = weighted_average(weighted).map(LevelScore::new);
+    let score = weighted_average(weighted).map(|v| LevelScore::new(v, model));
     let not_applicable_reason = match (scoped_out, &score) {
         (Some(entry), _) => Some(not_applicable_reason(entry)),
         (None, None) => Some("no applicable requirement".to_string()),
@@ -381,18 +409,21 @@ fn score_category_full(
             not_applicable_reason,
             applicable_weight,
             statistics,
+            left_out: false,
         },
         requirement_scores,
     )
 }
 
 fn score_category_self(
+    model: &Model,
     category: &Category,
     assessment: &Assessment,
     basis: Basis,
+    params: &ScoringParameters,
 ) -> CategoryScore {
     let entry = assessment.categories.get(&category.id);
-    let (level, _) = counted_level(entry, basis);
+    let (level, source) = counted_level(entry, basis, params);
     let mut statistics = Statistics::default();
     statistics.count(level);
     CategoryScore {
@@ -400,7 +431,7 @@ fn score_category_self(
         module_id: category.module_id.clone(),
         name: category.name.clone(),
         weight: category.weight,
-        score: level.map(|l| LevelScore::new(f64::from(l))),
+        score: level.map(|l| LevelScore::new(f64::from(l), model)),
         not_applicable_reason: match level {
             None => entry.map(not_applicable_reason),
             Some(_) => None,
@@ -411,5 +442,6 @@ fn score_category_self(
             0
         },
         statistics,
+        left_out: source == LevelSource::NotEvaluated,
     }
 }

@@ -7,7 +7,7 @@
 use schemars::JsonSchema;
 use serde::Serialize;
 
-use pkimm_model::achieved_level_name;
+use pkimm_model::Model;
 
 /// Tolerance for float noise when truncating to a whole level, so that a mean of
 /// exactly 3 computed as 2.9999999999 still achieves level 3.
@@ -80,14 +80,14 @@ pub struct LevelScore {
 }
 
 impl LevelScore {
-    /// Builds the presentation forms of `value`.
-    pub fn new(value: f64) -> Self {
+    /// Builds the presentation forms of `value`, with `model`'s level names.
+    pub fn new(value: f64, model: &Model) -> Self {
         let level = whole_level(value);
         Self {
             value,
             rounded: round2(value),
             level,
-            name: achieved_level_name(level).to_string(),
+            name: model.level_name(level).to_string(),
             percent: round2(value / 5.0 * 100.0),
             progress: level_progress(value),
         }

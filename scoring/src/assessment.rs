@@ -132,10 +132,17 @@ pub struct Suggestion {
     pub evidence: Vec<String>,
 }
 
-/// Descriptive data about the assessment, used in reports.
+/// Descriptive data about the assessment, used in reports. The assessment
+/// profile's subject fields map onto it: `assessmentName`,
+/// `organizationName`, `assessorName` and `useCaseDescription` are
+/// `assessment_name`, `organisation`, `assessor` and `use_case`; any other
+/// subject field goes in `subject`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Meta {
+    /// The assessment's name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assessment_name: Option<String>,
     /// The assessed organisation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub organisation: Option<String>,
@@ -154,6 +161,35 @@ pub struct Meta {
     /// The assessment period.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub period: Option<String>,
+    /// Other subject fields of the assessment profile, by key.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub subject: BTreeMap<String, String>,
+}
+
+impl Meta {
+    /// The value of subject field `key` of the assessment profile.
+    pub fn subject_field(&self, key: &str) -> Option<&str> {
+        match key {
+            "assessmentName" => self.assessment_name.as_deref(),
+            "organizationName" => self.organisation.as_deref(),
+            "assessorName" => self.assessor.as_deref(),
+            "useCaseDescription" => self.use_case.as_deref(),
+            other => self.subject.get(other).map(String::as_str),
+        }
+    }
+}
+
+/// The assessment profile an assessment follows, and its assurance level.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProfileRef {
+    /// Profile id, such as `pkimm-self-assessment`.
+    pub id: String,
+    /// Profile version.
+    pub version: String,
+    /// Assurance profile id: `self`, `qualified-third-party` or
+    /// `pkic-certified`.
+    pub assurance: String,
 }
 
 /// One requirement's entry.
@@ -228,6 +264,10 @@ pub struct Assessment {
     /// Descriptive data for reports.
     #[serde(default)]
     pub meta: Meta,
+    /// The assessment profile and assurance level (default: the official
+    /// self-assessment profile, `self`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profile: Option<ProfileRef>,
     /// Category entries keyed by category id.
     #[serde(default)]
     pub categories: BTreeMap<String, CategoryEntry>,
@@ -241,6 +281,29 @@ pub struct Assessment {
     /// `pkimm assess`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prefill: Option<PrefillInfo>,
+    /// Decisions on requirements that `pkimm migrate` found removed in the
+    /// new model, kept as they were, keyed by `VERSION:ID`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub retired: BTreeMap<String, Retired>,
+}
+
+/// A decision on a requirement the model in use no longer has.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Retired {
+    /// The model version the decision was made against.
+    pub model: String,
+    /// The requirement's id there.
+    pub id: String,
+    /// Its title.
+    pub name: String,
+    /// Why the new model removed it.
+    pub why: String,
+    /// Where its concerns went in the new model.
+    #[serde(default)]
+    pub successors: Vec<String>,
+    /// The decision, as it was.
+    pub entry: RequirementEntry,
 }
 
 /// Where the current suggestions came from.
@@ -270,10 +333,12 @@ impl Assessment {
             model: model.version.clone(),
             mode,
             meta: Meta::default(),
+            profile: None,
             categories: BTreeMap::new(),
             requirements: BTreeMap::new(),
             extensions: BTreeMap::new(),
             prefill: None,
+            retired: BTreeMap::new(),
         }
     }
 
@@ -291,16 +356,84 @@ pub fn load_assessment_file(path: &Path, model: &Model) -> Result<Assessment, As
     Ok(parse_assessment(&path.display().to_string(), &text, model)?)
 }
 
+/// The model version an assessment file declares (its `model:` key), read
+/// before the model to validate it against is chosen.
+pub fn declared_model_version(origin: &str, text: &str) -> Result<String, DocumentError> {
+    #[derive(Deserialize)]
+    struct Head {
+        model: String,
+    }
+    Ok(from_yaml_str::<Head>(origin, text)?.model)
+}
+
 /// Parses assessment YAML or JSON text and validates it against `model`.
+/// Requirement and category keys may be short forms or 1.1.0 numbers (for a
+/// 2.0.0 assessment); they become canonical ids.
 pub fn parse_assessment(
     origin: &str,
     text: &str,
     model: &Model,
 ) -> Result<Assessment, DocumentError> {
-    let assessment: Assessment = from_yaml_str(origin, text)?;
+    let mut assessment: Assessment = from_yaml_str(origin, text)?;
     let located = Located::new(origin, text);
+    canonical_keys(&mut assessment, model, &located)?;
     validate_assessment(&assessment, model, &located)?;
     Ok(assessment)
+}
+
+/// Rewrites requirement and category keys to the model's canonical ids. An
+/// id nothing resolves is left for [`validate_assessment`] to report.
+fn canonical_keys(
+    assessment: &mut Assessment,
+    model: &Model,
+    located: &Located<'_>,
+) -> Result<(), DocumentError> {
+    if assessment.model != model.version {
+        return Ok(());
+    }
+    let requirements = std::mem::take(&mut assessment.requirements);
+    assessment.requirements = rekey(requirements, "requirements", located, |id| {
+        model
+            .resolve_requirement(id)
+            .ok()
+            .map(|(r, _)| r.id.clone())
+    })?;
+    let categories = std::mem::take(&mut assessment.categories);
+    assessment.categories = rekey(categories, "categories", located, |id| {
+        model.resolve_category(id).ok().map(|(c, _)| c.id.clone())
+    })?;
+    for (name, extension) in &mut assessment.extensions {
+        let relevance = std::mem::take(&mut extension.relevance);
+        let path = join_key(&join_key("extensions", name), "relevance");
+        extension.relevance = rekey(relevance, &path, located, |id| {
+            model.resolve_category(id).ok().map(|(c, _)| c.id.clone())
+        })?;
+    }
+    Ok(())
+}
+
+/// `entries` with each key replaced by `canonical(key)` where it resolves;
+/// two keys naming one item are an error.
+fn rekey(
+    entries: BTreeMap<String, RequirementEntry>,
+    section: &str,
+    located: &Located<'_>,
+    canonical: impl Fn(&str) -> Option<String>,
+) -> Result<BTreeMap<String, RequirementEntry>, DocumentError> {
+    let mut out: BTreeMap<String, RequirementEntry> = BTreeMap::new();
+    let mut written: BTreeMap<String, String> = BTreeMap::new();
+    for (key, entry) in entries {
+        let id = canonical(&key).unwrap_or_else(|| key.clone());
+        if let Some(first) = written.get(&id) {
+            return Err(located.error(
+                &join_key(section, &key),
+                format!("{key:?} and {first:?} both name {id}; keep one"),
+            ));
+        }
+        written.insert(id.clone(), key);
+        out.insert(id, entry);
+    }
+    Ok(out)
 }
 
 /// Checks an assessment against a model, reporting the first problem with its
@@ -333,7 +466,11 @@ pub fn validate_assessment(
         if model.category(id).is_none() {
             return Err(located.error(
                 &path,
-                format!("unknown category {id:?} in PKIMM {}", model.version),
+                format!(
+                    "unknown category {id:?} in PKIMM {} (such as {})",
+                    model.version,
+                    model.categories().next().map_or("", |c| c.id.as_str())
+                ),
             ));
         }
         check_entry(entry, &path, located)?;
@@ -355,18 +492,11 @@ pub fn validate_assessment(
     for (id, entry) in &assessment.requirements {
         let path = join_key("requirements", id);
         if model.requirement(id).is_none() {
-            let hint = if id.contains('.') {
-                String::new()
-            } else {
-                " (requirement ids look like 7.3: category, dot, requirement)".to_string()
+            let message = match model.resolve_requirement(id) {
+                Err(e) => e.to_string(),
+                Ok(_) => format!("unknown requirement {id:?} in PKIMM {}", model.version),
             };
-            return Err(located.error(
-                &path,
-                format!(
-                    "unknown requirement {id:?} in PKIMM {}{hint}",
-                    model.version
-                ),
-            ));
+            return Err(located.error(&path, message));
         }
         check_entry(entry, &path, located)?;
     }
@@ -444,10 +574,31 @@ fn check_entry(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use pkimm_model::embedded_model;
+    use pkimm_model::embedded_model_version;
 
     fn parse(text: &str) -> Result<Assessment, DocumentError> {
-        parse_assessment("a.yaml", text, embedded_model())
+        parse_assessment("a.yaml", text, embedded_model_version("1.1.0").unwrap())
+    }
+
+    #[test]
+    fn short_forms_and_numbers_become_canonical_ids() {
+        let model = pkimm_model::embedded_model();
+        let text = "schema_version: 1\nmodel: \"2.0.0\"\nrequirements:\n  7.4: { level: 3 }\n  certificate-management.cert-lifecycle: { level: 2 }\ncategories:\n  9: { status: not_applicable, reason: r }\n";
+        let a = parse_assessment("a.yaml", text, model).unwrap();
+        assert!(a
+            .requirements
+            .contains_key("M.certificate-management.cert-inventory"));
+        assert!(a
+            .requirements
+            .contains_key("M.certificate-management.cert-lifecycle"));
+        assert!(a.categories.contains_key("M.change-management-and-agility"));
+        let twice = "schema_version: 1\nmodel: \"2.0.0\"\nrequirements:\n  7.4: { level: 3 }\n  cert-inventory: { level: 2 }\n";
+        let err = parse_assessment("a.yaml", twice, model).unwrap_err();
+        assert!(err.message.contains("both name"), "{err}");
+        let removed = "schema_version: 1\nmodel: \"2.0.0\"\nrequirements:\n  7.2: { level: 3 }\n";
+        let err = parse_assessment("a.yaml", removed, model).unwrap_err();
+        assert!(err.message.contains("removed"), "{err}");
+        assert_eq!(declared_model_version("a.yaml", text).unwrap(), "2.0.0");
     }
 
     #[test]

@@ -45,15 +45,20 @@ pub struct Decision {
 #[non_exhaustive]
 pub enum DecisionError {
     /// The id names nothing in the model.
-    #[error(
-        "{id:?} is not a requirement (such as 7.3), a category (such as 7) or `all` in PKIMM {model}"
-    )]
+    #[error("{id:?} is not a requirement (such as {requirement}), a category (such as {category}) or `all` in PKIMM {model}")]
     UnknownId {
         /// The id given.
         id: String,
         /// The model version.
         model: String,
+        /// An example requirement id.
+        requirement: String,
+        /// An example category id.
+        category: String,
     },
+    /// The id names a requirement this model removed.
+    #[error(transparent)]
+    Removed(pkimm_model::IdError),
     /// Not applicable without a reason.
     #[error("--not-applicable needs --reason")]
     MissingReason,
@@ -95,17 +100,26 @@ pub struct Decided {
 /// or `all`.
 pub fn requirements_named(model: &Model, id: &str) -> Result<Vec<String>, DecisionError> {
     if id == "all" {
-        Ok(model.requirements().map(|r| r.id.clone()).collect())
-    } else if let Some(requirement) = model.requirement(id) {
-        Ok(vec![requirement.id.clone()])
-    } else if let Some(category) = model.category(id) {
-        Ok(category.requirements.iter().map(|r| r.id.clone()).collect())
-    } else {
-        Err(DecisionError::UnknownId {
-            id: id.to_string(),
-            model: model.version.clone(),
-        })
+        return Ok(model.requirements().map(|r| r.id.clone()).collect());
     }
+    match model.resolve_requirement(id) {
+        Ok((requirement, _)) => return Ok(vec![requirement.id.clone()]),
+        Err(e @ pkimm_model::IdError::Removed { .. }) => return Err(DecisionError::Removed(e)),
+        Err(_) => {}
+    }
+    if let Ok((category, _)) = model.resolve_category(id) {
+        return Ok(category.requirements.iter().map(|r| r.id.clone()).collect());
+    }
+    let example = |r: Option<&pkimm_model::Requirement>| r.map_or(String::new(), |r| r.id.clone());
+    Err(DecisionError::UnknownId {
+        id: id.to_string(),
+        model: model.version.clone(),
+        requirement: example(model.requirements().nth(2)),
+        category: model
+            .categories()
+            .next()
+            .map_or(String::new(), |c| c.id.clone()),
+    })
 }
 
 /// Applies `decision` to the requirements `id` names.

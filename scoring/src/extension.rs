@@ -120,13 +120,17 @@ pub fn score_extension(
             } else {
                 match assessment.mode {
                     Mode::Full => weighted_average(weighted),
-                    Mode::SelfAssessment => baseline_category.score.as_ref().map(|s| s.value),
+                    Mode::SelfAssessment => baseline_category
+                        .score
+                        .as_ref()
+                        .filter(|_| !baseline_category.left_out)
+                        .map(|s| s.value),
                 }
             };
             // Step 3: relevance.
             let relevance = extension.relevance_for(&category.id).map(|rel| {
                 let entry = inputs.and_then(|i| i.relevance.get(&category.id));
-                let (counted, source) = counted_level(entry, basis);
+                let (counted, source) = counted_level(entry, basis, &baseline.parameters);
                 RelevanceScore {
                     level: counted.unwrap_or(0),
                     source,
@@ -134,13 +138,11 @@ pub fn score_extension(
                 }
             });
             let extension_level = level.map(|level| match &relevance {
-                Some(rel) => LevelScore::new(blend_relevance(
-                    level,
-                    weight_sum,
-                    f64::from(rel.level),
-                    rel.weight,
-                )),
-                None => LevelScore::new(level),
+                Some(rel) => LevelScore::new(
+                    blend_relevance(level, weight_sum, f64::from(rel.level), rel.weight),
+                    model,
+                ),
+                None => LevelScore::new(level, model),
             });
             // Step 4: category overlay.
             let effective_weight = extension
@@ -169,22 +171,28 @@ pub fn score_extension(
                 .map(|l| (l.value, c.effective_weight))
         })
     };
-    let score = weighted_average(in_scope()).map(LevelScore::new);
+    let score = weighted_average(in_scope()).map(|v| LevelScore::new(v, model));
     let floor = if extension.floor_score {
         in_scope()
             .map(|(value, _)| value)
             .reduce(f64::min)
-            .map(LevelScore::new)
+            .map(|v| LevelScore::new(v, model))
     } else {
         None
     };
-    let weighted_pkimm = weighted_average(baseline.categories.iter().filter_map(|c| {
-        let weight = extension
-            .category_overlay(&c.id)
-            .map_or(f64::from(c.weight), |o| o.kind.apply(f64::from(c.weight)));
-        c.score.as_ref().map(|s| (s.value, weight))
-    }))
-    .map(LevelScore::new);
+    let weighted_pkimm = weighted_average(
+        baseline
+            .categories
+            .iter()
+            .filter(|c| !c.left_out)
+            .filter_map(|c| {
+                let weight = extension
+                    .category_overlay(&c.id)
+                    .map_or(f64::from(c.weight), |o| o.kind.apply(f64::from(c.weight)));
+                c.score.as_ref().map(|s| (s.value, weight))
+            }),
+    )
+    .map(|v| LevelScore::new(v, model));
 
     ExtensionScore {
         id: extension.id.clone(),

@@ -15,7 +15,9 @@ pub mod decision;
 pub mod extension;
 pub mod file;
 pub mod merge;
+pub mod migrate;
 pub mod prefill;
+pub mod profile;
 pub mod report;
 
 pub use aggregate::{score, Basis, CategoryScore, LevelSource, ModuleScore, Scorecard};

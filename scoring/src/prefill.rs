@@ -127,16 +127,14 @@ impl LevelMappings {
                 ),
             ));
         }
-        for (i, mapping) in file.mappings.into_iter().enumerate() {
+        for (i, mut mapping) in file.mappings.into_iter().enumerate() {
             let path = join_index("mappings", i);
-            if model.requirement(&mapping.requirement).is_none() {
-                return Err(located.error(
-                    &join_key(&path, "requirement"),
-                    format!(
-                        "requirement {} is not in PKIMM {}",
-                        mapping.requirement, model.version
-                    ),
-                ));
+            // Mappings name requirements in any version's ids; a mapping for a
+            // requirement this model lacks does not apply to it.
+            match model.linked_requirement(&mapping.requirement) {
+                Ok(Some(r)) => mapping.requirement = r.id.clone(),
+                Ok(None) => continue,
+                Err(e) => return Err(located.error(&join_key(&path, "requirement"), e.to_string())),
             }
             if mapping.thresholds.is_empty() {
                 return Err(located.error(&join_key(&path, "thresholds"), "no thresholds"));

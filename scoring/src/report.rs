@@ -9,9 +9,10 @@ use pkimm_model::{Extension, Model, ModelSource};
 use crate::aggregate::{score, Basis, CategoryScore, ModuleScore, OverallScore, RequirementScore};
 use crate::assessment::{Assessment, Meta, Mode};
 use crate::extension::{score_extension, ExtensionScore};
+use crate::profile::{Profile, ScoringParameters, NOT_EVALUATED_RULE};
 
 /// Version of the score report layout. Bump it on any breaking change.
-pub const SCORE_REPORT_SCHEMA_VERSION: &str = "1.0.0";
+pub const SCORE_REPORT_SCHEMA_VERSION: &str = "2.0.0";
 
 /// The model a report was computed with.
 #[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
@@ -20,6 +21,27 @@ pub struct ModelRef {
     pub version: String,
     /// Where the model came from.
     pub source: ModelSource,
+    /// The names of levels 1 to 5 in this version.
+    pub level_names: [String; 5],
+}
+
+impl ModelRef {
+    /// The reference to `model`.
+    pub fn of(model: &Model) -> Self {
+        Self {
+            version: model.version.clone(),
+            source: model.source.clone(),
+            level_names: model.level_names.clone(),
+        }
+    }
+
+    /// The name of level `number`; `Not evaluated` outside 1 to 5.
+    pub fn level_name(&self, number: u8) -> &str {
+        match number {
+            1..=5 => &self.level_names[usize::from(number - 1)],
+            _ => "Not evaluated",
+        }
+    }
 }
 
 /// The tool that produced a report.
@@ -66,6 +88,41 @@ pub struct ScoreReport {
     pub overall: OverallScore,
     /// One result per extension.
     pub extensions: Vec<ExtensionScore>,
+    /// The scoring parameters of the assessment profile.
+    pub parameters: ScoringParameters,
+    /// The assessment profile and the assessment's assurance level.
+    pub profile: ProfileSummary,
+}
+
+/// The assessment profile as the score report names it.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+pub struct ProfileSummary {
+    /// Profile id.
+    pub id: String,
+    /// Profile version.
+    pub version: String,
+    /// The assurance profile id.
+    pub assurance: String,
+    /// The label every report carries.
+    pub report_label: String,
+    /// What counts for items nobody rated.
+    pub not_evaluated: String,
+}
+
+impl ProfileSummary {
+    /// The summary of `profile` for `assessment` (its assurance level, or
+    /// the profile's default).
+    pub fn of(profile: &Profile, assessment: &Assessment) -> Self {
+        let assurance = profile.assurance_of(assessment);
+        let unknown = || profile.default_assurance.clone();
+        Self {
+            id: profile.id.clone(),
+            version: profile.version.clone(),
+            assurance: assurance.map_or_else(unknown, |a| a.id.clone()),
+            report_label: assurance.map_or_else(unknown, |a| a.report_label.clone()),
+            not_evaluated: NOT_EVALUATED_RULE.to_string(),
+        }
+    }
 }
 
 impl ScoreReport {
@@ -77,8 +134,9 @@ impl ScoreReport {
         assessment: &Assessment,
         extensions: &[Extension],
         basis: Basis,
+        profile: &Profile,
     ) -> Self {
-        let card = score(model, assessment, basis);
+        let card = score(model, assessment, basis, &profile.parameters);
         let extensions = extensions
             .iter()
             .map(|extension| score_extension(model, extension, assessment, &card))
@@ -86,10 +144,7 @@ impl ScoreReport {
         Self {
             schema_version: SCORE_REPORT_SCHEMA_VERSION.to_string(),
             tool,
-            model: ModelRef {
-                version: model.version.clone(),
-                source: model.source.clone(),
-            },
+            model: ModelRef::of(model),
             mode: card.mode,
             basis: card.basis,
             meta: assessment.meta.clone(),
@@ -98,6 +153,8 @@ impl ScoreReport {
             modules: card.modules,
             overall: card.overall,
             extensions,
+            parameters: card.parameters,
+            profile: ProfileSummary::of(profile, assessment),
         }
     }
 }

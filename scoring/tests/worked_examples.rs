@@ -4,10 +4,11 @@
 use std::path::PathBuf;
 
 use pkimm_model::{
-    embedded_model, load_extension_file, load_model_file, parse_extension, parse_model, Model,
-    ModelSource,
+    embedded_model_version, load_extension_file, load_model_file, parse_extension, parse_model,
+    Model, ModelSource,
 };
 use pkimm_scoring::arith::round2;
+use pkimm_scoring::profile::ScoringParameters;
 use pkimm_scoring::report::ToolRef;
 use pkimm_scoring::{
     parse_assessment, score, score_extension, Basis, ExtensionScore, ScoreReport, Scorecard,
@@ -94,7 +95,12 @@ fn score_example(assessment: &str) -> (Scorecard, ExtensionScore) {
     let model = example_model();
     let extension = parse_extension("example-extension.yaml", EXAMPLE_EXTENSION, &model).unwrap();
     let assessment = parse_assessment("a.yaml", assessment, &model).unwrap();
-    let card = score(&model, &assessment, Basis::Assessed);
+    let card = score(
+        &model,
+        &assessment,
+        Basis::Assessed,
+        &ScoringParameters::default(),
+    );
     let result = score_extension(&model, &extension, &assessment, &card);
     (card, result)
 }
@@ -202,7 +208,12 @@ overlays:
         &model,
     )
     .unwrap();
-    let card = score(&model, &assessment, Basis::Assessed);
+    let card = score(
+        &model,
+        &assessment,
+        Basis::Assessed,
+        &ScoringParameters::default(),
+    );
     let result = score_extension(&model, &extension, &assessment, &card);
     assert_eq!(
         result.categories[0]
@@ -220,11 +231,16 @@ overlays:
 /// written out by hand from the embedded model's weights.
 #[test]
 fn sample_full_assessment_matches_hand_computation() {
-    let model = embedded_model();
+    let model = embedded_model_version("1.1.0").unwrap();
     let assessment =
         pkimm_scoring::load_assessment_file(&fixture("assessments/sample-full.yaml"), model)
             .unwrap();
-    let card = score(model, &assessment, Basis::Assessed);
+    let card = score(
+        model,
+        &assessment,
+        Basis::Assessed,
+        &ScoringParameters::default(),
+    );
     let level = |id: &str| card.category(id).unwrap().score.as_ref().map(|s| s.value);
 
     // 1 Strategy and Vision: weights 3,2,2,1; levels 3,3,2,2 → (9+6+4+2)/8.
@@ -321,15 +337,25 @@ fn sample_full_assessment_matches_hand_computation() {
 
 #[test]
 fn pending_requirements_count_only_with_the_prefilled_basis() {
-    let model = embedded_model();
+    let model = embedded_model_version("1.1.0").unwrap();
     let assessment = parse_assessment(
         "a.yaml",
         "schema_version: 1\nmodel: \"1.1.0\"\nrequirements:\n  \"11.1\": { level: 3 }\n  \"11.2\":\n    status: pending\n    suggested: { level: 4, confidence: high }\n",
         model,
     )
     .unwrap();
-    let assessed = score(model, &assessment, Basis::Assessed);
-    let prefilled = score(model, &assessment, Basis::Prefilled);
+    let assessed = score(
+        model,
+        &assessment,
+        Basis::Assessed,
+        &ScoringParameters::default(),
+    );
+    let prefilled = score(
+        model,
+        &assessment,
+        Basis::Prefilled,
+        &ScoringParameters::default(),
+    );
     // Automation weights 3, 1, 1: assessed (9 + 0 + 0) / 5, pre-filled (9 + 4 + 0) / 5.
     assert_eq!(
         assessed
@@ -365,14 +391,19 @@ fn pending_requirements_count_only_with_the_prefilled_basis() {
 
 #[test]
 fn category_with_every_requirement_not_applicable_leaves_the_overall() {
-    let model = embedded_model();
+    let model = embedded_model_version("1.1.0").unwrap();
     let assessment = parse_assessment(
         "a.yaml",
         "schema_version: 1\nmodel: \"1.1.0\"\nrequirements:\n  \"11.1\": { status: not_applicable, reason: r }\n  \"11.2\": { status: not_applicable, reason: r }\n  \"11.3\": { status: not_applicable, reason: r }\n  \"12.1\": { level: 5 }\n  \"12.2\": { level: 5 }\n  \"12.3\": { level: 5 }\n",
         model,
     )
     .unwrap();
-    let card = score(model, &assessment, Basis::Assessed);
+    let card = score(
+        model,
+        &assessment,
+        Basis::Assessed,
+        &ScoringParameters::default(),
+    );
     assert!(card.category("11").unwrap().score.is_none());
     assert_eq!(
         card.category("11")
@@ -399,7 +430,14 @@ fn official_pqc_extension_on_the_sample_assessment() {
         name: "pkimm".into(),
         version: "test".into(),
     };
-    let report = ScoreReport::build(tool, &model, &assessment, &[pqc], Basis::Assessed);
+    let report = ScoreReport::build(
+        tool,
+        &model,
+        &assessment,
+        &[pqc],
+        Basis::Assessed,
+        pkimm_scoring::profile::embedded_profile(),
+    );
     let pqc = &report.extensions[0];
     assert_eq!(pqc.categories.len(), 4);
 
@@ -437,4 +475,58 @@ fn official_pqc_extension_on_the_sample_assessment() {
         pqc.weighted_pkimm.as_ref().unwrap().value,
         report.overall.score.as_ref().unwrap().value
     );
+}
+
+/// The official self-assessment workbook (Report sheet) gives a category left
+/// not evaluated weight 0: module G with Strategy 2 (weight 5), Policies not
+/// evaluated, Compliance 4 (weight 2) and Processes 2 (weight 3) scores
+/// (2·5 + 4·2 + 2·3) / (5 + 2 + 3) = 2.40, not 1.71.
+#[test]
+fn self_mode_leaves_unevaluated_categories_out() {
+    for version in ["1.0.0", "1.1.0"] {
+        let model = embedded_model_version(version).unwrap();
+        let text = format!(
+            "schema_version: 1\nmodel: \"{version}\"\nmode: self\ncategories:\n  \"1\": {{ level: 2 }}\n  \"3\": {{ level: 4 }}\n  \"4\": {{ level: 2 }}\n"
+        );
+        let assessment = parse_assessment("self.yaml", &text, model).unwrap();
+        let card = score(
+            model,
+            &assessment,
+            Basis::Assessed,
+            &ScoringParameters::default(),
+        );
+        let governance = card.modules.iter().find(|m| m.id == "G").unwrap();
+        assert_eq!(
+            governance.score.as_ref().unwrap().rounded,
+            2.40,
+            "{version}"
+        );
+        let policies = card.categories.iter().find(|c| c.id == "2").unwrap();
+        assert!(policies.left_out, "{version}");
+        assert_eq!(policies.score.as_ref().unwrap().name, "Not evaluated");
+        // Only the three rated categories count in the overall as well.
+        assert_eq!(
+            card.overall.score.as_ref().unwrap().rounded,
+            2.40,
+            "{version}"
+        );
+    }
+    // Full mode keeps counting a pending requirement as 0, as the full
+    // workbook does.
+    let model = embedded_model_version("1.1.0").unwrap();
+    let assessment = parse_assessment(
+        "full.yaml",
+        "schema_version: 1\nmodel: \"1.1.0\"\nrequirements:\n  \"1.1\": { level: 4 }\n",
+        model,
+    )
+    .unwrap();
+    let card = score(
+        model,
+        &assessment,
+        Basis::Assessed,
+        &ScoringParameters::default(),
+    );
+    let strategy = card.categories.iter().find(|c| c.id == "1").unwrap();
+    // 4 × 3 / (3 + 2 + 2 + 1) = 1.5
+    assert_eq!(strategy.score.as_ref().unwrap().rounded, 1.5);
 }

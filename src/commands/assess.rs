@@ -9,10 +9,11 @@ use pkimm_pipeline::history::Store;
 use pkimm_pipeline::run::tool_name;
 use pkimm_pipeline::setup::evaluation_time;
 use pkimm_pipeline::{Pipeline, RuleInputs, RunOptions};
-use pkimm_scoring::{load_assessment_file, save_assessment, Assessment, Mode};
+use pkimm_scoring::assessment::ProfileRef;
+use pkimm_scoring::{save_assessment, Assessment, Mode};
 
 use crate::cli::{AssessArgs, GlobalArgs};
-use crate::output::{model, store_location};
+use crate::output::{assessment, model, profile, store_location};
 
 /// Runs the command.
 pub fn run(global: &GlobalArgs, args: &AssessArgs) -> Result<ExitCode> {
@@ -20,20 +21,28 @@ pub fn run(global: &GlobalArgs, args: &AssessArgs) -> Result<ExitCode> {
         levels: args.levels.clone(),
         ..args.inputs.rule_inputs()
     };
-    let pipeline = Pipeline::load(model(global)?, &inputs)?;
     let previous_path = args
         .assessment
         .clone()
         .or_else(|| args.output.exists().then(|| args.output.clone()));
-    let mut assessment = match &previous_path {
-        Some(path) => load_assessment_file(path, pipeline.model())?,
+    // An existing assessment keeps its model; a new one gets the default.
+    let (model, mut assessment) = match &previous_path {
+        Some(path) => assessment(global, path)?,
         None => {
-            let mut fresh = Assessment::new(pipeline.model(), Mode::Full);
+            let model = model(global)?;
+            let profile = profile(global)?;
+            let mut fresh = Assessment::new(&model, Mode::Full);
+            fresh.profile = Some(ProfileRef {
+                id: profile.id.clone(),
+                version: profile.version.clone(),
+                assurance: profile.default_assurance.clone(),
+            });
             fresh.meta.organisation.clone_from(&args.organisation);
             fresh.meta.scope.clone_from(&args.scope);
-            fresh
+            (model, fresh)
         }
     };
+    let pipeline = Pipeline::load(model, &inputs)?;
     let mut bundle = if args.bundles.is_empty() {
         EvidenceBundle::new(tool_name())
     } else {

@@ -6,15 +6,22 @@ use anyhow::{Context, Result};
 use pkimm_model::evidence::UtcTime;
 use pkimm_model::Level;
 use pkimm_scoring::decision::{decide, Choice, Decision};
-use pkimm_scoring::{load_assessment_file, save_assessment};
+use pkimm_scoring::save_assessment;
 
 use crate::cli::{ConfirmArgs, GlobalArgs};
-use crate::output::model;
+use crate::output::assessment;
 
 /// Runs the command.
 pub fn run(global: &GlobalArgs, args: &ConfirmArgs) -> Result<ExitCode> {
-    let model = model(global)?;
-    let mut assessment = load_assessment_file(&args.assessment, &model)?;
+    let (model, mut assessment) = assessment(global, &args.assessment)?;
+    match model.resolve_requirement(&args.id) {
+        Ok((r, Some(alias))) => eprintln!("{} is {} ({})", args.id, r.id, alias.describe()),
+        Ok(_) | Err(_) => {
+            if let Ok((c, Some(alias))) = model.resolve_category(&args.id) {
+                eprintln!("{} is category {} ({})", args.id, c.id, alias.describe());
+            }
+        }
+    }
     let choice = if args.pending {
         Choice::Pending
     } else if args.not_applicable {

@@ -8,13 +8,15 @@ use anyhow::Result;
 use pkimm_collectors::runtime::new_runtime;
 use pkimm_model::evidence::{EvidenceBundle, UtcTime};
 use pkimm_model::write::{write_atomically, write_json_file};
+use pkimm_pipeline::artifacts::bundle_files;
 use pkimm_pipeline::{collect, CollectSettings, Pipeline, RuleInputs, RunOptions};
 use pkimm_report::{render, Format, ReportDocument, ReportInputs, ReportType};
-use pkimm_scoring::{save_assessment, Assessment, Mode};
+use pkimm_scoring::assessment::ProfileRef;
+use pkimm_scoring::{save_assessment, Assessment, Basis, Mode};
 use pkimm_testkit::demo::{DemoEstate, DEMO_AGENT};
 
 use crate::cli::{DemoArgs, GlobalArgs};
-use crate::output::model;
+use crate::output::{model, profile};
 
 /// Runs the demo.
 pub fn run(global: &GlobalArgs, args: &DemoArgs) -> Result<ExitCode> {
@@ -33,18 +35,33 @@ pub fn run(global: &GlobalArgs, args: &DemoArgs) -> Result<ExitCode> {
     bundle.merge(collect(&estate.network_collectors(), &settings)?.bundle);
     write_json_file(&out.join("evidence.json"), &bundle)?;
 
+    let profile = profile(global)?;
     let mut assessment = Assessment::new(pipeline.model(), Mode::Full);
+    assessment.profile = Some(ProfileRef {
+        id: profile.id.clone(),
+        version: profile.version.clone(),
+        assurance: profile.default_assurance.clone(),
+    });
+    assessment.meta.assessment_name = Some("pkimm demo".to_string());
     assessment.meta.organisation = Some("Demo Organisation".to_string());
     assessment.meta.scope = Some("pkimm demo: fixture PKI and loopback TLS endpoints".to_string());
+    let now = UtcTime::now().unix();
     let outcome = pipeline.run(
         &mut bundle,
         RunOptions {
-            now: UtcTime::now().unix(),
+            now,
             store: None,
             assessment: Some(&mut assessment),
         },
     )?;
     save_assessment(&out.join("assessment.json"), &assessment)?;
+    // The demo has no assessor decisions yet, so its credential claims the
+    // pre-filled result, labelled as such.
+    // The manifest names the bundle as it sits beside it.
+    let mut evidence_files = bundle_files(&pipeline, &[out.join("evidence.json")], now)?;
+    for file in &mut evidence_files {
+        file.path = "evidence.json".to_string();
+    }
     let document = ReportDocument::build(&ReportInputs {
         model: pipeline.model(),
         assessment: &assessment,
@@ -52,11 +69,16 @@ pub fn run(global: &GlobalArgs, args: &DemoArgs) -> Result<ExitCode> {
         evidence: Some((&bundle, &outcome.evaluation)),
         previous: None,
         report_type: ReportType::Assessment,
+        profile: &profile,
+        basis: Basis::Prefilled,
+        evidence_files: &evidence_files,
     });
     for (format, name) in [
         (Format::Html, "report.html"),
         (Format::Json, "report.json"),
         (Format::Markdown, "report.md"),
+        (Format::Manifest, "pkimm-evidence-manifest.json"),
+        (Format::Credential, profile.machine_attachment_name.as_str()),
     ] {
         write_atomically(
             &out.join(name),
@@ -71,6 +93,7 @@ pub fn run(global: &GlobalArgs, args: &DemoArgs) -> Result<ExitCode> {
         &document,
         merge.suggested.len(),
         merge.without_evidence.len(),
+        &profile.machine_attachment_name,
     );
     Ok(ExitCode::SUCCESS)
 }
@@ -81,6 +104,7 @@ fn print_summary(
     document: &ReportDocument,
     suggested: usize,
     pending: usize,
+    credential_name: &str,
 ) {
     let prefilled = document.prefilled_overall.score.as_ref().map_or_else(
         || "n/a".to_string(),
@@ -98,11 +122,12 @@ fn print_summary(
         "Pre-filled {suggested} requirements from evidence; {pending} need an assessor. Pre-filled overall: {prefilled} (pending requirements count as 0 until an assessor decides)."
     );
     println!(
-        "Wrote {}/: evidence.json, assessment.json, report.html, report.json, report.md",
-        out.display()
+        "Wrote {}/: evidence.json, assessment.json, report.html, report.json, report.md, pkimm-evidence-manifest.json, {} (pre-filled basis)",
+        out.display(),
+        credential_name
     );
     println!(
-        "Next: pkimm confirm {0}/assessment.json 7.3 --accept-suggested --assessor NAME; pkimm report {0}/assessment.json --format html",
+        "Next: pkimm confirm {0}/assessment.json certificate-management.cert-lifecycle --accept-suggested --assessor NAME; pkimm report {0}/assessment.json --format html",
         out.display()
     );
 }

@@ -10,6 +10,7 @@ pub mod demo;
 pub mod diff;
 pub mod evaluate;
 pub mod history_list;
+pub mod migrate;
 pub mod model_show;
 pub mod policy;
 pub mod report;

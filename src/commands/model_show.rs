@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
-use pkimm_model::{Level, Model};
+use pkimm_model::Model;
 
 use crate::cli::{GlobalArgs, ModelShowArgs, OutputFormat};
 use pkimm_report::text::new_table;
@@ -66,7 +66,9 @@ fn render(model: &Model, only: Option<&str>) -> String {
     }
     out.push_str(&table.to_string());
     out.push_str("\n\nLevels: ");
-    let levels: Vec<String> = Level::ALL.iter().map(ToString::to_string).collect();
+    let levels: Vec<String> = (1..=5)
+        .map(|n| format!("{n} - {}", model.level_name(n)))
+        .collect();
     out.push_str(&levels.join(", "));
     out.push('\n');
     if let Some(id) = only {
@@ -74,6 +76,25 @@ fn render(model: &Model, only: Option<&str>) -> String {
             out.push_str(&format!("\n{}: {}\n", category.name, category.description));
             for level in &category.levels {
                 out.push_str(&format!("  {}: {}\n", level.name, level.description));
+            }
+            let cited: Vec<&str> = category
+                .requirements
+                .iter()
+                .flat_map(|r| r.reference_ids.iter())
+                .map(String::as_str)
+                .collect();
+            let mut shown = std::collections::BTreeSet::new();
+            for reference in model
+                .references
+                .iter()
+                .filter(|r| cited.contains(&r.id.as_str()))
+            {
+                if shown.insert(reference.id.as_str()) {
+                    if shown.len() == 1 {
+                        out.push_str("\nReferences:\n");
+                    }
+                    out.push_str(&format!("  {}: {}\n", reference.id, reference.title));
+                }
             }
         }
     }

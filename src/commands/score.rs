@@ -6,22 +6,26 @@ use anyhow::Result;
 use pkimm_pipeline::setup::load_extensions;
 use pkimm_report::text::score;
 use pkimm_scoring::report::ToolRef;
-use pkimm_scoring::{load_assessment_file, Basis, ScoreReport};
+use pkimm_scoring::{Basis, ScoreReport};
 
-use crate::cli::{BasisArg, GlobalArgs, OutputFormat, ScoreArgs};
-use crate::output::{model, print_json, print_text};
+use crate::cli::{GlobalArgs, OutputFormat, ScoreArgs};
+use crate::output::{assessment, print_json, print_text, profile_of};
 use crate::EXIT_THRESHOLD;
 
 /// Runs the command.
 pub fn run(global: &GlobalArgs, args: &ScoreArgs) -> Result<ExitCode> {
-    let model = model(global)?;
+    let (model, assessment) = assessment(global, &args.assessment)?;
     let extensions = load_extensions(&args.extensions, &model)?;
-    let assessment = load_assessment_file(&args.assessment, &model)?;
-    let basis = match args.basis {
-        BasisArg::Assessed => Basis::Assessed,
-        BasisArg::Prefilled => Basis::Prefilled,
-    };
-    let report = ScoreReport::build(ToolRef::pkimm(), &model, &assessment, &extensions, basis);
+    let profile = profile_of(global, &args.assessment, &assessment)?;
+    let basis: Basis = args.basis.into();
+    let report = ScoreReport::build(
+        ToolRef::pkimm(),
+        &model,
+        &assessment,
+        &extensions,
+        basis,
+        &profile,
+    );
     match args.format {
         OutputFormat::Json => print_json(&report)?,
         OutputFormat::Text => print_text(&score::render(&report))?,

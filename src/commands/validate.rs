@@ -3,15 +3,13 @@
 use std::process::ExitCode;
 
 use anyhow::Result;
-use pkimm_scoring::load_assessment_file;
 
 use crate::cli::{GlobalArgs, ValidateArgs};
-use crate::output::model;
+use crate::output::assessment;
 
 /// Runs the command.
 pub fn run(global: &GlobalArgs, args: &ValidateArgs) -> Result<ExitCode> {
-    let model = model(global)?;
-    let assessment = load_assessment_file(&args.assessment, &model)?;
+    let (_, assessment) = assessment(global, &args.assessment)?;
     println!(
         "{}: valid PKIMM {} assessment ({} requirement entries, {} category entries)",
         args.assessment.display(),

@@ -71,41 +71,53 @@ fn prefill_confirm_and_stale_marking() {
     let a = read_json(&assessment);
     // Pre-filled levels from the fixture evidence.
     assert_eq!(
-        suggested(&a, "5.2"),
+        suggested(&a, "G.cryptography.crypto-algorithms"),
         Some((2, "medium".into())),
         "weak keys and SHA-1 present"
     );
-    assert_eq!(suggested(&a, "7.3"), Some((2, "medium".into())));
     assert_eq!(
-        suggested(&a, "7.4"),
+        suggested(&a, "M.certificate-management.cert-lifecycle"),
+        Some((2, "medium".into()))
+    );
+    assert_eq!(
+        suggested(&a, "M.certificate-management.cert-inventory"),
         Some((1, "medium".into())),
         "inventory mismatches"
     );
-    assert_eq!(suggested(&a, "6.2"), Some((4, "medium".into())));
-    let rationale = a["requirements"]["5.2"]["suggested"]["rationale"]
+    assert_eq!(
+        suggested(&a, "M.key-management.key-inventory"),
+        Some((4, "medium".into()))
+    );
+    let rationale = a["requirements"]["G.cryptography.crypto-algorithms"]["suggested"]["rationale"]
         .as_str()
         .unwrap();
     assert!(
         rationale.contains(" of ") && rationale.contains("rsa1024-weak"),
         "{rationale}"
     );
-    assert!(!a["requirements"]["5.2"]["suggested"]["evidence"]
-        .as_array()
-        .unwrap()
-        .is_empty());
+    assert!(
+        !a["requirements"]["G.cryptography.crypto-algorithms"]["suggested"]["evidence"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
     // Untouched requirements stay pending with a note, never a guess.
-    assert!(a["requirements"]["1.1"]["suggested"].is_null());
-    assert!(a["requirements"]["1.1"]["note"]
-        .as_str()
-        .unwrap()
-        .contains("needs assessor"));
-    assert!(a["requirements"]["9.1"]["suggested"].is_null());
+    assert!(a["requirements"]["G.strategy-and-vision.sponsor-support"]["suggested"].is_null());
+    assert!(
+        a["requirements"]["G.strategy-and-vision.sponsor-support"]["note"]
+            .as_str()
+            .unwrap()
+            .contains("needs assessor")
+    );
+    assert!(
+        a["requirements"]["M.change-management-and-agility.change-policy"]["suggested"].is_null()
+    );
 
     // Assessor decisions.
     ok(&[
         "confirm",
         p(&assessment),
-        "7.3",
+        "certificate-management.cert-lifecycle",
         "--accept-suggested",
         "--assessor",
         "Ada",
@@ -113,7 +125,7 @@ fn prefill_confirm_and_stale_marking() {
     ok(&[
         "confirm",
         p(&assessment),
-        "6.2",
+        "key-management.key-inventory",
         "--level",
         "4",
         "--justification",
@@ -124,7 +136,7 @@ fn prefill_confirm_and_stale_marking() {
     ok(&[
         "confirm",
         p(&assessment),
-        "5.2",
+        "cryptography.crypto-algorithms",
         "--level",
         "3",
         "--justification",
@@ -135,34 +147,56 @@ fn prefill_confirm_and_stale_marking() {
     ok(&[
         "confirm",
         p(&assessment),
-        "1.1",
+        "strategy-and-vision.sponsor-support",
         "--not-applicable",
         "--reason",
         "out of scope",
         "--assessor",
         "Ada",
     ]);
-    let run = pkimm(["confirm", p(&assessment), "1.2", "--not-applicable"]);
+    let run = pkimm([
+        "confirm",
+        p(&assessment),
+        "strategy-and-vision.responsible-leadership",
+        "--not-applicable",
+    ]);
     assert_eq!(run.code, 2, "a reason is required");
     let a = read_json(&assessment);
-    assert_eq!(a["requirements"]["7.3"]["status"], "confirmed");
-    assert_eq!(a["requirements"]["7.3"]["level"], 2);
-    assert_eq!(a["requirements"]["5.2"]["status"], "overridden");
-    assert_eq!(a["requirements"]["1.1"]["status"], "not_applicable");
+    assert_eq!(
+        a["requirements"]["M.certificate-management.cert-lifecycle"]["status"],
+        "confirmed"
+    );
+    assert_eq!(
+        a["requirements"]["M.certificate-management.cert-lifecycle"]["level"],
+        2
+    );
+    assert_eq!(
+        a["requirements"]["G.cryptography.crypto-algorithms"]["status"],
+        "overridden"
+    );
+    assert_eq!(
+        a["requirements"]["G.strategy-and-vision.sponsor-support"]["status"],
+        "not_applicable"
+    );
     ok(&["validate", p(&assessment)]);
 
-    // The evidence changes: 7.3's suggestion moves from 2 to 4.
+    // The evidence changes: cert-lifecycle's suggestion moves from 2 to 4.
     ok(&["assess", p(&small), "--now", NOW, "-o", p(&assessment)]);
     assert!(
         dir.path().join("assessment.json.bak").exists(),
         "previous version kept"
     );
     let a = read_json(&assessment);
-    let r73 = &a["requirements"]["7.3"];
+    let r73 = &a["requirements"]["M.certificate-management.cert-lifecycle"];
     assert_eq!(r73["status"], "confirmed", "assessor fields survive");
     assert_eq!(r73["level"], 2);
     assert_eq!(r73["assessor"], "Ada");
-    assert_eq!(suggested(&a, "7.3").unwrap().0, 4);
+    assert_eq!(
+        suggested(&a, "M.certificate-management.cert-lifecycle")
+            .unwrap()
+            .0,
+        4
+    );
     assert!(
         r73["stale"]
             .as_str()
@@ -170,26 +204,32 @@ fn prefill_confirm_and_stale_marking() {
             .contains("from level 2 to level 4"),
         "{r73}"
     );
-    // 6.2 still suggests the confirmed level: not stale.
-    assert!(a["requirements"]["6.2"]["stale"].is_null());
+    // key-inventory still suggests the confirmed level: not stale.
+    assert!(a["requirements"]["M.key-management.key-inventory"]["stale"].is_null());
     assert_eq!(
-        a["requirements"]["6.2"]["justification"],
+        a["requirements"]["M.key-management.key-inventory"]["justification"],
         "key inventory reviewed"
     );
-    assert_eq!(a["requirements"]["1.1"]["reason"], "out of scope");
+    assert_eq!(
+        a["requirements"]["G.strategy-and-vision.sponsor-support"]["reason"],
+        "out of scope"
+    );
 
     // Re-confirming clears the stale mark.
     ok(&[
         "confirm",
         p(&assessment),
-        "7.3",
+        "certificate-management.cert-lifecycle",
         "--accept-suggested",
         "--assessor",
         "Ada",
     ]);
     let a = read_json(&assessment);
-    assert!(a["requirements"]["7.3"]["stale"].is_null());
-    assert_eq!(a["requirements"]["7.3"]["level"], 4);
+    assert!(a["requirements"]["M.certificate-management.cert-lifecycle"]["stale"].is_null());
+    assert_eq!(
+        a["requirements"]["M.certificate-management.cert-lifecycle"]["level"],
+        4
+    );
 
     // Bulk acceptance of high-confidence suggestions only.
     let run = pkimm([
@@ -213,7 +253,7 @@ fn level_mapping_errors_name_the_file_line_and_field() {
     let levels = dir.path().join("levels.yaml");
     std::fs::write(
         &levels,
-        "schema_version: 1\nmappings:\n  - requirement: \"7.3\"\n    subject: certificates\n    thresholds:\n      - level: 7\n",
+        "schema_version: 1\nmappings:\n  - requirement: M.certificate-management.cert-lifecycle\n    subject: certificates\n    thresholds:\n      - level: 7\n",
     )
     .unwrap();
     let out = dir.path().join("a.json");
@@ -223,7 +263,7 @@ fn level_mapping_errors_name_the_file_line_and_field() {
     assert!(run.stderr.contains("thresholds[0].level"), "{}", run.stderr);
     std::fs::write(
         &levels,
-        "schema_version: 1\nmappings:\n  - requirement: \"7.3\"\n    subject: certificates\n    thresholds:\n      - level: 5\n        why: custom\n",
+        "schema_version: 1\nmappings:\n  - requirement: M.certificate-management.cert-lifecycle\n    subject: certificates\n    thresholds:\n      - level: 5\n        why: custom\n",
     )
     .unwrap();
     ok(&[
@@ -238,7 +278,9 @@ fn level_mapping_errors_name_the_file_line_and_field() {
     ]);
     let a = read_json(&out);
     assert_eq!(
-        suggested(&a, "7.3").unwrap().0,
+        suggested(&a, "M.certificate-management.cert-lifecycle")
+            .unwrap()
+            .0,
         5,
         "a custom mapping replaces the built-in one"
     );
@@ -261,7 +303,7 @@ fn json_report_validates_against_the_schema() {
     ok(&[
         "confirm",
         p(&assessment),
-        "7",
+        "certificate-management",
         "--accept-suggested",
         "--assessor",
         "Ada",
@@ -271,7 +313,7 @@ fn json_report_validates_against_the_schema() {
     let run = pkimm([
         "confirm",
         p(&assessment),
-        "5.2",
+        "cryptography.crypto-algorithms",
         "--level",
         "3",
         "--assessor",
@@ -282,7 +324,7 @@ fn json_report_validates_against_the_schema() {
     ok(&[
         "confirm",
         p(&assessment),
-        "5.2",
+        "cryptography.crypto-algorithms",
         "--level",
         "3",
         "--justification",
@@ -304,7 +346,9 @@ fn json_report_validates_against_the_schema() {
         "--previous",
         p(&previous),
         "--extension",
-        p(&fixture("official/pqc-extension.yaml")),
+        p(&fixture(
+            "official/2.0.0/extensions/pqc-extension-0.6.0.yaml",
+        )),
     ]);
     let report: Value = serde_json::from_str(&report).unwrap();
     let schema: Value = serde_json::from_str(&ok(&["schema"])).unwrap();
@@ -314,9 +358,9 @@ fn json_report_validates_against_the_schema() {
         .map(|e| format!("{e} at {}", e.instance_path()))
         .collect();
     assert!(errors.is_empty(), "{errors:#?}");
-    assert_eq!(report["schema_version"], "1.0.0");
+    assert_eq!(report["schema_version"], "2.0.0");
     assert_eq!(report["report_type"], "assessment");
-    assert_eq!(report["requirements"].as_array().unwrap().len(), 78);
+    assert_eq!(report["requirements"].as_array().unwrap().len(), 77);
     assert!(report["overall"]["score"]["value"].as_f64().unwrap() > 0.0);
     assert!(report["summary"]["expired"].as_u64().unwrap() >= 1);
     assert!(!report["evidence"]["weak_crypto"]
@@ -325,7 +369,10 @@ fn json_report_validates_against_the_schema() {
         .is_empty());
     assert!(!report["findings"].as_array().unwrap().is_empty());
     assert!(!report["recommendations"].as_array().unwrap().is_empty());
-    assert_eq!(report["comparison"]["requirements"][0]["id"], "5.2");
+    assert_eq!(
+        report["comparison"]["requirements"][0]["id"],
+        "G.cryptography.crypto-algorithms"
+    );
     assert_eq!(
         report["extensions"][0]["id"]
             .as_str()
@@ -351,7 +398,7 @@ fn markdown_csv_and_prometheus_reports() {
     ok(&[
         "confirm",
         p(&assessment),
-        "7",
+        "certificate-management",
         "--accept-suggested",
         "--assessor",
         "Ada",
@@ -366,13 +413,19 @@ fn markdown_csv_and_prometheus_reports() {
         "detailed",
     ]);
     assert!(md.starts_with("# PKIMM detailed assessment report"));
-    assert!(md.contains("| 7.3 |"));
+    assert!(
+        md.contains("| M.certificate-management.cert-lifecycle |"),
+        "{md}"
+    );
 
     let csv = ok(&["report", p(&assessment), "--format", "csv"]);
     let mut rows = csv::Reader::from_reader(csv.as_bytes());
     let records: Vec<csv::StringRecord> = rows.records().map(Result::unwrap).collect();
-    assert_eq!(records.len(), 78);
-    let r73 = records.iter().find(|r| &r[0] == "7.3").unwrap();
+    assert_eq!(records.len(), 77);
+    let r73 = records
+        .iter()
+        .find(|r| &r[0] == "M.certificate-management.cert-lifecycle")
+        .unwrap();
     assert_eq!(&r73[4], "confirmed");
     assert_eq!(&r73[5], &r73[6], "accepted level equals the suggestion");
 
@@ -411,7 +464,7 @@ fn markdown_csv_and_prometheus_reports() {
     ] {
         assert!(families.contains(family), "{family} missing");
     }
-    assert!(prom.contains("pkimm_category_level{category=\"7\""));
+    assert!(prom.contains("pkimm_category_level{category=\"M.certificate-management\""));
 }
 
 /// A checker for Prometheus sample lines: name, optional labels, a number.
@@ -494,9 +547,22 @@ fn demo_runs_the_whole_pipeline_offline() {
         "report.html",
         "report.json",
         "report.md",
+        "pkimm-evidence-manifest.json",
+        "pkimm-assessment-credential.json",
     ] {
         assert!(out.join(name).exists(), "{name} missing");
     }
+    let credential = read_json(&out.join("pkimm-assessment-credential.json"));
+    assert_eq!(credential["model"]["version"], "2.0.0");
+    assert_eq!(
+        credential["basis"], "prefilled",
+        "the demo has no decisions"
+    );
+    let manifest = std::fs::read(out.join("pkimm-evidence-manifest.json")).unwrap();
+    assert_eq!(
+        credential["evidence_manifest"]["sha256"],
+        hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&manifest))
+    );
     ok(&["validate", p(&out.join("assessment.json"))]);
     let evidence = read_json(&out.join("evidence.json"));
     assert_eq!(evidence["tls_endpoints"].as_array().unwrap().len(), 4);

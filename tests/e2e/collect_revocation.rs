@@ -298,7 +298,8 @@ fn crl_health_and_findings() {
         .unwrap()
         .contains("404"));
 
-    // evaluate shows the revocation findings, mapped to 7.3, 8.x and 10.x.
+    // evaluate shows the revocation findings, mapped to cert-lifecycle,
+    // infrastructure management and resilience.
     let rev = dir.join("rev.json");
     std::fs::write(&rev, bundle.to_string()).unwrap();
     let run = pkimm([
@@ -342,10 +343,12 @@ fn crl_health_and_findings() {
         .find(|(r, _)| r == "ocsp.unknown-for-issued")
         .unwrap();
     assert!(
-        unknown.1.contains(&"7.3".to_string()),
+        unknown
+            .1
+            .contains(&"M.certificate-management.cert-lifecycle".to_string()),
         "lifecycle: {unknown:?}"
     );
-    for prefix in ["8.", "10."] {
+    for prefix in ["M.infrastructure-management.", "O.resilience."] {
         assert!(
             failed
                 .iter()

@@ -453,8 +453,7 @@ fn tls_section_of_the_settings_file() {
         "127.0.0.1:1",
     ]);
     assert_eq!(run.code, 2);
-    assert!(run.stderr.contains("scan.toml"), "{}", run.stderr);
-    assert!(run.stderr.contains("line 3"), "{}", run.stderr);
+    assert!(run.stderr.contains("scan.toml:3:"), "{}", run.stderr);
     assert!(run.stderr.contains("soon"), "{}", run.stderr);
     std::fs::write(&config, "[tls]\nconcurency = 4\n").unwrap();
     let run = pkimm([

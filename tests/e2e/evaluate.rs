@@ -84,7 +84,7 @@ fn findings_are_grouped_by_requirement_with_metrics() {
     let requirements = evaluation["requirements"].as_array().unwrap();
     let r52 = requirements
         .iter()
-        .find(|r| r["requirement"] == "5.2")
+        .find(|r| r["requirement"] == "G.cryptography.crypto-algorithms")
         .unwrap();
     assert!(r52["failed"].as_u64().unwrap() >= 3);
     assert_eq!(r52["worst_severity"], "high");
@@ -95,7 +95,11 @@ fn findings_are_grouped_by_requirement_with_metrics() {
     // Text output groups findings under their requirement.
     let run = pkimm(["evaluate", &files, "--now", "2026-06-01T00:00:00Z"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
-    let section = run.stdout.split("\n5.2 ").nth(1).expect("5.2 section");
+    let section = run
+        .stdout
+        .split("\nG.cryptography.crypto-algorithms ")
+        .nth(1)
+        .expect("crypto-algorithms section");
     assert!(
         section.contains("crypto.rsa-min-size") && section.contains("rsa1024-weak.example.test")
     );
@@ -242,7 +246,7 @@ fn custom_rule_directory_is_tested() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(
         dir.path().join("org.yaml"),
-        "rules:\n  - id: org.ec-only\n    title: Only ECDSA keys\n    description: d\n    severity: low\n    pkimm: [\"5.2\"]\n    applies_to: certificate\n    check: cert.key.algorithm == 'ec'\n    citation: Org policy 4.2\n    remediation: r\n    tests:\n      - { name: ec passes, expect: pass }\n      - { name: rsa fails, record: { key: { algorithm: rsa } }, expect: fail }\n      - { name: wrong expectation, expect: fail }\n",
+        "rules:\n  - id: org.ec-only\n    title: Only ECDSA keys\n    description: d\n    severity: low\n    pkimm: [G.cryptography.crypto-algorithms]\n    applies_to: certificate\n    check: cert.key.algorithm == 'ec'\n    citation: Org policy 4.2\n    remediation: r\n    tests:\n      - { name: ec passes, expect: pass }\n      - { name: rsa fails, record: { key: { algorithm: rsa } }, expect: fail }\n      - { name: wrong expectation, expect: fail }\n",
     )
     .unwrap();
     let run = pkimm(["rules", "test", dir.path().to_str().unwrap()]);
@@ -266,7 +270,7 @@ fn bundle_that_is_not_json_is_an_error() {
     assert_eq!(run.code, 2);
     assert!(
         run.stderr
-            .contains("bundle.json is not a pkimm evidence bundle"),
+            .contains("bundle.json:1:3: not a pkimm evidence bundle"),
         "{}",
         run.stderr
     );

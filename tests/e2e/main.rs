@@ -5,14 +5,17 @@ mod servers;
 mod support;
 
 mod agent;
+mod artifacts;
 mod assess_report;
 mod cli_help;
 mod collect;
 mod collect_ldap;
 mod collect_revocation;
 mod collect_tls;
+mod duplicate_keys;
 mod evaluate;
 mod model_show;
+mod model_versions;
 mod postgres;
 mod scan;
 mod scan_config;

@@ -134,9 +134,7 @@ fn config_mistakes_are_located() {
     let run = pkimm(["config", "check", config.to_str().unwrap()]);
     assert_eq!(run.code, 2);
     assert!(
-        run.stderr.contains("scan.toml")
-            && run.stderr.contains("line 4")
-            && run.stderr.contains("schedul"),
+        run.stderr.contains("scan.toml:4:") && run.stderr.contains("schedul"),
         "{}",
         run.stderr
     );

@@ -37,7 +37,7 @@ fn category_value(report: &Value, id: &str) -> Option<f64> {
 #[test]
 fn sample_full_assessment_matches_hand_computation() {
     let report = score_json(&[&sample()]);
-    assert_eq!(report["schema_version"], "1.0.0");
+    assert_eq!(report["schema_version"], "2.0.0");
     assert_eq!(report["model"]["version"], "1.1.0");
     assert_eq!(report["basis"], "assessed");
 

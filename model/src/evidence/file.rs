@@ -16,7 +16,7 @@ pub enum BundleError {
     #[error(transparent)]
     Read(#[from] ReadError),
     /// The file is not a bundle.
-    #[error("{path} is not a pkimm evidence bundle")]
+    #[error("{}:{}:{}: not a pkimm evidence bundle", path.display(), source.line(), source.column())]
     Parse {
         /// The file.
         path: PathBuf,

@@ -3,6 +3,7 @@
 
 use pkimm_model::Model;
 use pkimm_scoring::aggregate::Basis;
+use pkimm_scoring::profile::Profile;
 use pkimm_scoring::report::ToolRef;
 use pkimm_scoring::{Assessment, ScoreReport, Status};
 use schemars::JsonSchema;
@@ -104,15 +105,13 @@ pub(super) fn recommendations(
                 let now = r
                     .level
                     .map_or_else(|| "not evaluated".to_string(), |l| format!("level {l}"));
-                let level_name = pkimm_model::Level::from_number(target)
-                    .map_or("", pkimm_model::Level::name);
+                let level_name = model.level_name(target);
                 format!(
                     "{} {} ({now}, weight {}): bring it to level {target} ({level_name}).{remediation}",
                     r.requirement.id, r.requirement.name, r.requirement.weight
                 )
             })
             .collect();
-        let _ = model;
         out.push(Recommendation {
             category_id: category.id.clone(),
             category: category.name.clone(),
@@ -129,6 +128,7 @@ pub(super) fn compare(
     previous: &Assessment,
     current: &ScoreReport,
     extensions: &[pkimm_model::Extension],
+    profile: &Profile,
 ) -> Comparison {
     let before = ScoreReport::build(
         ToolRef::pkimm(),
@@ -136,6 +136,7 @@ pub(super) fn compare(
         previous,
         extensions,
         Basis::Assessed,
+        profile,
     );
     let previous_overall = before.overall.score.as_ref().map(|s| s.value);
     let current_overall = current.overall.score.as_ref().map(|s| s.value);

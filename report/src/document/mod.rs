@@ -16,6 +16,9 @@ use pkimm_model::Model;
 use pkimm_rules::Evaluation;
 use pkimm_scoring::aggregate::{Basis, CategoryScore, ModuleScore, OverallScore, RequirementRef};
 use pkimm_scoring::assessment::{Confidence, Meta, Suggestion};
+use pkimm_scoring::profile::{
+    AssuranceProfile, EvidenceGate, Profile, ScoringParameters, NOT_EVALUATED_RULE,
+};
 use pkimm_scoring::report::{ModelRef, ToolRef};
 use pkimm_scoring::{Assessment, ExtensionScore, ScoreReport, Status};
 use schemars::JsonSchema;
@@ -27,8 +30,10 @@ pub use evidence::{
 };
 pub use findings::FindingRow;
 
+use crate::manifest::EvidenceFile;
+
 /// Version of the report layout. Bump the major version on breaking changes.
-pub const REPORT_SCHEMA_VERSION: &str = "1.0.0";
+pub const REPORT_SCHEMA_VERSION: &str = "2.0.0";
 
 /// Days ahead that count as "expiring soon".
 pub const EXPIRING_DAYS: i64 = 30;
@@ -143,6 +148,10 @@ pub struct ReportDocument {
     pub scan: Option<ScanInfo>,
     /// Organisation, scope, assessor and date from the assessment.
     pub meta: Meta,
+    /// The assessment profile, its assurance level and how it scores.
+    pub profile: ProfileInfo,
+    /// The profile's subject fields with the assessment's values.
+    pub subject: Vec<SubjectValue>,
     /// Counts at a glance.
     pub summary: Summary,
     /// Evidence tables, when evidence was given.
@@ -168,6 +177,96 @@ pub struct ReportDocument {
     pub recommendations: Vec<Recommendation>,
     /// Changes since a previous assessment, when one was given.
     pub comparison: Option<Comparison>,
+    /// Decisions on requirements a model migration retired.
+    pub retired: Vec<RetiredRow>,
+    /// The technology categories, whose requirements evidence can touch.
+    pub technology_categories: Vec<String>,
+    /// Category results if every suggestion were accepted (pre-filled).
+    pub prefilled_categories: Vec<CategoryScore>,
+    /// Module results if every suggestion were accepted (pre-filled).
+    pub prefilled_modules: Vec<ModuleScore>,
+    /// The basis of the claimed result the credential carries.
+    pub basis: Basis,
+    /// The evidence files behind the assessment (the evidence manifest).
+    pub evidence_files: Vec<EvidenceFile>,
+}
+
+/// The technology categories, as 2.0.0 names them (any model's ids follow
+/// through the crosswalk).
+pub const TECHNOLOGY_CATEGORIES: &[&str] = &[
+    "G.cryptography",
+    "M.key-management",
+    "M.certificate-management",
+    "M.infrastructure-management",
+    "O.resilience",
+    "O.automation",
+    "O.interoperability",
+    "O.monitoring-and-auditing",
+];
+
+/// The ids of the technology categories in `model`.
+pub fn technology_categories(model: &Model) -> Vec<String> {
+    TECHNOLOGY_CATEGORIES
+        .iter()
+        .filter_map(|id| model.resolve_category(id).ok().map(|(c, _)| c.id.clone()))
+        .collect()
+}
+
+/// The assessment profile as a report shows it.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct ProfileInfo {
+    /// Profile id.
+    pub id: String,
+    /// Profile version.
+    pub version: String,
+    /// Profile title.
+    pub title: String,
+    /// The assurance level of the assessment.
+    pub assurance: AssuranceProfile,
+    /// The scoring parameters.
+    pub parameters: ScoringParameters,
+    /// What counts for items nobody rated.
+    pub not_evaluated: String,
+    /// The evidence gate, for an evidence-gated profile.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub evidence_gate: Option<EvidenceGate>,
+}
+
+/// One subject field.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct SubjectValue {
+    /// The profile's key, such as `organizationName`.
+    pub key: String,
+    /// Its label.
+    pub label: String,
+    /// The assessment's value, when given.
+    pub value: Option<String>,
+}
+
+/// A reference a requirement cites.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct ReferenceRow {
+    /// Catalog id.
+    pub id: String,
+    /// Title.
+    pub title: String,
+    /// Where it is published.
+    pub url: Option<String>,
+}
+
+/// A retired decision.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct RetiredRow {
+    /// `VERSION:ID`.
+    pub key: String,
+    /// The requirement's title.
+    pub name: String,
+    /// Why it was removed.
+    pub why: String,
+    /// The decision's level, if any.
+    pub level: Option<u8>,
+    /// The decision's status.
+    pub status: Status,
 }
 
 /// The scan behind the evidence.
@@ -233,6 +332,9 @@ pub struct RequirementRow {
     pub assessor: Option<String>,
     /// When.
     pub at: Option<String>,
+    /// The references the requirement cites, with their titles (empty for
+    /// 1.x models, whose references are free text).
+    pub references: Vec<ReferenceRow>,
 }
 
 /// Everything a report is built from.
@@ -249,6 +351,12 @@ pub struct ReportInputs<'a> {
     pub previous: Option<&'a Assessment>,
     /// The report type.
     pub report_type: ReportType,
+    /// The assessment profile.
+    pub profile: &'a Profile,
+    /// The basis of the credential's claimed result.
+    pub basis: Basis,
+    /// The evidence files (for the manifest and the credential).
+    pub evidence_files: &'a [EvidenceFile],
 }
 
 impl ReportDocument {
@@ -262,9 +370,16 @@ impl ReportDocument {
             assessment,
             inputs.extensions,
             Basis::Assessed,
+            inputs.profile,
         );
-        let prefilled =
-            ScoreReport::build(ToolRef::pkimm(), model, assessment, &[], Basis::Prefilled);
+        let prefilled = ScoreReport::build(
+            ToolRef::pkimm(),
+            model,
+            assessment,
+            &[],
+            Basis::Prefilled,
+            inputs.profile,
+        );
         let requirements = requirement_rows(model, assessment);
         let mut summary = Summary::default();
         for row in &requirements {
@@ -300,9 +415,15 @@ impl ReportDocument {
             None => (None, None, Vec::new()),
         };
         let recommendations = advice::recommendations(model, &assessed, &requirements, &findings);
-        let comparison = inputs
-            .previous
-            .map(|previous| advice::compare(model, previous, &assessed, inputs.extensions));
+        let comparison = inputs.previous.map(|previous| {
+            advice::compare(
+                model,
+                previous,
+                &assessed,
+                inputs.extensions,
+                inputs.profile,
+            )
+        });
         Self {
             schema_version: REPORT_SCHEMA_VERSION.to_string(),
             report_type: inputs.report_type,
@@ -322,13 +443,74 @@ impl ReportDocument {
                 .score
                 .as_ref()
                 .and_then(|s| pkimm_model::Level::from_number(s.level))
-                .map(|l| format!("{} ({}): {}", l.number(), l.name(), l.summary())),
+                .map(|l| {
+                    format!(
+                        "{} ({}): {}",
+                        l.number(),
+                        model.level_name(l.number()),
+                        l.summary()
+                    )
+                }),
             overall: assessed.overall,
-            prefilled_overall: prefilled.overall,
+            prefilled_overall: prefilled.overall.clone(),
             extensions: assessed.extensions,
             recommendations,
             comparison,
+            technology_categories: technology_categories(model),
+            prefilled_categories: prefilled.categories,
+            prefilled_modules: prefilled.modules,
+            basis: inputs.basis,
+            evidence_files: inputs.evidence_files.to_vec(),
+            profile: profile_info(inputs.profile, assessment),
+            subject: inputs
+                .profile
+                .subject_fields
+                .iter()
+                .map(|f| SubjectValue {
+                    key: f.key.clone(),
+                    label: f.label.clone(),
+                    value: assessment.meta.subject_field(&f.key).map(str::to_string),
+                })
+                .collect(),
+            retired: assessment
+                .retired
+                .iter()
+                .map(|(key, r)| RetiredRow {
+                    key: key.clone(),
+                    name: r.name.clone(),
+                    why: r.why.clone(),
+                    level: r.entry.level.map(u8::from),
+                    status: r.entry.effective_status(),
+                })
+                .collect(),
         }
+    }
+}
+
+/// The profile of `assessment`, with its assurance level (the profile's
+/// default when the assessment names none it knows).
+fn profile_info(profile: &Profile, assessment: &Assessment) -> ProfileInfo {
+    let wanted = &profile.default_assurance;
+    let assurance = profile
+        .assurance_of(assessment)
+        .cloned()
+        .unwrap_or_else(|| AssuranceProfile {
+            id: wanted.clone(),
+            label: wanted.clone(),
+            report_label: wanted.clone(),
+            independent_verification: false,
+            certification: false,
+            availability: String::new(),
+            notice: String::new(),
+        });
+    ProfileInfo {
+        id: profile.id.clone(),
+        version: profile.version.clone(),
+        title: profile.title.clone(),
+        assurance,
+        parameters: profile.parameters.clone(),
+        not_evaluated: NOT_EVALUATED_RULE.to_string(),
+        evidence_gate: profile.evidence_gate.clone(),
     }
 }
 
@@ -357,6 +539,22 @@ fn requirement_rows(model: &Model, assessment: &Assessment) -> Vec<RequirementRo
                     .cloned()
                     .unwrap_or_default();
                 RequirementRow {
+                    references: r
+                        .reference_ids
+                        .iter()
+                        .map(|id| match model.reference(id) {
+                            Some(reference) => ReferenceRow {
+                                id: id.clone(),
+                                title: reference.title.clone(),
+                                url: reference.url.clone(),
+                            },
+                            None => ReferenceRow {
+                                id: id.clone(),
+                                title: id.clone(),
+                                url: None,
+                            },
+                        })
+                        .collect(),
                     requirement: RequirementRef::of(category, r),
                     status: entry.effective_status(),
                     level: entry.level.map(u8::from),

@@ -3,6 +3,7 @@
 use std::fmt::Write as _;
 
 use pkimm_scoring::aggregate::OverallScore;
+use pkimm_scoring::report::ModelRef;
 use pkimm_scoring::{Basis, LevelScore, Mode, ScoreReport};
 
 use super::{new_table, show_value, two_decimals};
@@ -23,16 +24,17 @@ fn progress_bar(score: &LevelScore) -> String {
     )
 }
 
-fn overall_line(overall: &OverallScore) -> String {
+fn overall_line(overall: &OverallScore, model: &ModelRef) -> String {
     match &overall.score {
         Some(s) => {
-            let towards = match pkimm_model::Level::from_number(s.level + 1) {
-                Some(next) => format!(
+            let towards = if s.level < 5 {
+                format!(
                     ", {:.0}% of the way to {}",
                     (s.value - f64::from(s.level)) * 100.0,
-                    next.name()
-                ),
-                None => String::new(),
+                    model.level_name(s.level + 1)
+                )
+            } else {
+                String::new()
             };
             format!(
                 "Overall PKI maturity: {} {}{towards} {}",
@@ -57,6 +59,11 @@ pub fn render(report: &ScoreReport) -> String {
         Mode::SelfAssessment => "self-assessment",
     };
     let _ = writeln!(out, "PKIMM {} {mode} ({basis})", report.model.version);
+    let _ = writeln!(
+        out,
+        "Profile: {} {} · {}",
+        report.profile.id, report.profile.version, report.profile.report_label
+    );
     let meta = &report.meta;
     for (label, value) in [
         ("Organisation", &meta.organisation),
@@ -107,7 +114,8 @@ pub fn render(report: &ScoreReport) -> String {
         modules.add_row([module.id.clone(), module.name.clone(), value, name]);
     }
     let _ = writeln!(out, "Modules\n{modules}\n");
-    let _ = writeln!(out, "{}", overall_line(&report.overall));
+    let _ = writeln!(out, "{}", overall_line(&report.overall, &report.model));
+    let _ = writeln!(out, "Scoring: {}", report.profile.not_evaluated);
 
     for extension in &report.extensions {
         let _ = writeln!(
