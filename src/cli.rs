@@ -76,7 +76,7 @@ pub enum Command {
     /// level mappings turn their metrics into suggested levels. Merges into an
     /// existing assessment without touching assessor fields; confirmations
     /// whose suggestion moved are marked stale.
-    Assess(AssessArgs),
+    Assess(Box<AssessArgs>),
     /// Move an assessment to another PKIMM version: every decision to its new
     /// id, decisions on removed requirements into `retired`, new requirements
     /// pending. Never loses a decision; keeps OUT.bak.
@@ -272,9 +272,14 @@ pub struct AssessArgs {
     /// 24h, 90m, 7d).
     #[arg(long, value_name = "AGE", default_value = "24h", value_parser = parse_duration)]
     pub since: Duration,
-    /// Where the history is (with --from-store).
+    /// Where the history is (with --from-store or --record).
     #[command(flatten)]
     pub store: StoreArgs,
+    /// Record this evaluation in the history as a scan of job JOB (at the
+    /// --now time), and let that job's earlier scans show effectiveness
+    /// over time, which pre-filled levels above 3 need.
+    #[arg(long, value_name = "JOB")]
+    pub record: Option<String>,
     /// An existing assessment to merge into (default: the output file, when it
     /// exists).
     #[arg(long, value_name = "FILE")]
@@ -283,8 +288,8 @@ pub struct AssessArgs {
     /// version is kept as FILE.bak.
     #[arg(short, long, value_name = "FILE")]
     pub output: PathBuf,
-    /// Extra level mapping files; a mapping replaces the built-in one for its
-    /// requirement.
+    /// Extra criteria files (rules/levels/*.yaml format, schema_version 2);
+    /// an entry replaces the built-in criteria of its requirement.
     #[arg(long = "levels", value_name = "FILE")]
     pub levels: Vec<PathBuf>,
     /// Organisation name for a new assessment.
@@ -315,15 +320,26 @@ pub struct MigrateArgs {
 
 /// Arguments of `pkimm confirm`.
 #[derive(Debug, Args)]
-#[command(group(clap::ArgGroup::new("decision").required(true).args(["level", "accept_suggested", "not_applicable", "pending"])))]
+#[command(group(clap::ArgGroup::new("decision").required(true).args(["level", "accept_suggested", "not_applicable", "pending", "met", "not_met"])))]
 pub struct ConfirmArgs {
     /// The assessment file (changed in place; the previous version is kept as
     /// FILE.bak).
     #[arg(value_name = "ASSESSMENT")]
     pub assessment: PathBuf,
-    /// A requirement (`7.3`), a category (`7`), or `all`.
+    /// A requirement (`certificate-management.cert-lifecycle`), a category
+    /// (`certificate-management`), `all`, or criteria of a requirement with
+    /// --met / --not-met (`cert-inventory#c1`, `cert-inventory#c1,c3`,
+    /// `cert-inventory#D` for every documented one).
     #[arg(value_name = "ID")]
     pub id: String,
+    /// The criteria named by ID (REQ#cN) are met; needs --justification.
+    /// Confirming a requirement's documented criteria lets evidence suggest
+    /// up to level 3 for it.
+    #[arg(long)]
+    pub met: bool,
+    /// The criteria named by ID (REQ#cN) are not met.
+    #[arg(long)]
+    pub not_met: bool,
     /// Set this level (1-5): confirmed when it equals the suggestion, else
     /// overridden.
     #[arg(long, value_parser = clap::value_parser!(u8).range(1..=5))]

@@ -152,6 +152,22 @@ impl Crosswalk {
         })
     }
 
+    /// The 2.0.0 id of requirement `id` of model `version` (itself for
+    /// 2.0.0); `None` for a 1.x requirement 2.0.0 removed.
+    pub fn requirement_in_2_0(&self, version: &str, id: &str) -> Option<&str> {
+        if version == "2.0.0" {
+            return self
+                .requirements
+                .iter()
+                .find(|e| e.id == id)
+                .map(|e| e.id.as_str());
+        }
+        self.requirements
+            .iter()
+            .find(|e| e.in_version(version) == Some(id))
+            .map(|e| e.id.as_str())
+    }
+
     /// Whether `text` is a requirement id of some version: a 2.0.0 id
     /// (canonical or short) or a 1.0.0 or 1.1.0 id.
     pub fn knows_requirement(&self, text: &str) -> bool {

@@ -14,15 +14,16 @@ use pkimm_collectors::runtime::new_runtime;
 use pkimm_collectors::{CollectContext, CollectorConfig};
 use pkimm_model::evidence::{EvidenceBundle, UtcTime};
 use pkimm_model::Model;
+use pkimm_rules::criteria::Catalog;
 use pkimm_rules::waiver::Waiver;
 use pkimm_rules::{evaluate, EvalOptions, Evaluation, Outcome, Policy, RulePack};
 use pkimm_scoring::assessment::PrefillInfo;
 use pkimm_scoring::merge::{merge_prefill, MergeSummary};
-use pkimm_scoring::prefill::{prefill, LevelMappings, Prefilled};
+use pkimm_scoring::prefill::{prefill, History, Population, PrefillInputs, Prefilled};
 use pkimm_scoring::Assessment;
 
 use crate::history::{ScanInput, Store, StoredLevel};
-use crate::setup::{load_level_mappings, load_policy, load_rule_pack, load_waivers, RuleInputs};
+use crate::setup::{load_criteria, load_policy, load_rule_pack, load_waivers, RuleInputs};
 use crate::PipelineError;
 
 /// The tool name recorded in bundles and assessments.
@@ -122,17 +123,20 @@ pub struct Pipeline {
     pack: RulePack,
     policy: Policy,
     waivers: Vec<Waiver>,
-    mappings: LevelMappings,
+    criteria: Catalog,
 }
 
 impl Pipeline {
     /// Loads everything `inputs` names against `model`.
     pub fn load(model: Cow<'static, Model>, inputs: &RuleInputs) -> Result<Self, PipelineError> {
+        let pack = load_rule_pack(&model, inputs)?;
+        let criteria = load_criteria(&inputs.levels)?;
+        pack.check_links(&criteria)?;
         Ok(Self {
-            pack: load_rule_pack(&model, inputs)?,
+            pack,
             policy: load_policy(inputs.policy.as_deref())?,
             waivers: load_waivers(inputs.waivers.as_deref())?,
-            mappings: load_level_mappings(&model, &inputs.levels)?,
+            criteria,
             model,
         })
     }
@@ -145,6 +149,11 @@ impl Pipeline {
     /// The rule pack in use.
     pub fn pack(&self) -> &RulePack {
         &self.pack
+    }
+
+    /// The assessment criteria in use.
+    pub fn criteria(&self) -> &Catalog {
+        &self.criteria
     }
 
     /// Evaluates the rules over `bundle` as of `now`.
@@ -165,11 +174,23 @@ impl Pipeline {
         options: RunOptions<'_>,
     ) -> Result<RunOutcome, PipelineError> {
         let mut store = options.store;
+        let mut history = History::default();
         if let Some(target) = &mut store {
             bundle.trends = Some(target.store.trends(target.job, target.agent, bundle)?);
+            history = target.store.history(target.job, target.agent)?;
         }
         let evaluation = self.evaluate(bundle, options.now);
-        let prefilled = prefill(&self.model, &evaluation, &self.mappings);
+        let population = Population::declared(&self.policy.prefill, bundle);
+        let prefilled = prefill(&PrefillInputs {
+            model: &self.model,
+            evaluation: &evaluation,
+            catalog: &self.criteria,
+            policy: &self.policy.prefill,
+            population: &population,
+            assessment: options.assessment.as_deref(),
+            history: &history,
+            now: options.now,
+        });
         let merge = options.assessment.map(|assessment| {
             merge_prefill(
                 assessment,
@@ -178,14 +199,20 @@ impl Pipeline {
             )
         });
         let scan_id = match store {
-            Some(target) => Some(target.store.record(&ScanInput {
-                job: target.job,
-                agent: target.agent,
-                started: target.started,
-                bundle,
-                evaluation: &evaluation,
-                levels: &stored_levels(&prefilled),
-            })?),
+            Some(target) => Some(
+                target.store.record(&ScanInput {
+                    job: target.job,
+                    agent: target.agent,
+                    started: target.started,
+                    bundle,
+                    evaluation: &evaluation,
+                    levels: &stored_levels(&prefilled),
+                    conformance: &prefilled
+                        .iter()
+                        .filter_map(|(id, p)| p.conformance.map(|c| (id.clone(), c)))
+                        .collect(),
+                })?,
+            ),
             None => None,
         };
         Ok(RunOutcome {

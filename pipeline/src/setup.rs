@@ -9,10 +9,10 @@ use pkimm_model::read::{read_text_file, MAX_DOCUMENT_BYTES};
 use pkimm_model::{
     embedded_model, embedded_model_version, load_extension_file, load_model_file, Extension, Model,
 };
+use pkimm_rules::criteria::Catalog;
 use pkimm_rules::waiver::{load_waiver_file, Waiver};
 use pkimm_rules::{load_policy_file, Policy, RulePack};
 use pkimm_scoring::assessment::{declared_model_version, parse_assessment};
-use pkimm_scoring::prefill::LevelMappings;
 use pkimm_scoring::profile::{embedded_profile, load_profile_file, Profile};
 use pkimm_scoring::{Assessment, AssessmentError};
 
@@ -105,18 +105,15 @@ pub fn load_waivers(path: Option<&Path>) -> Result<Vec<Waiver>, PipelineError> {
     })
 }
 
-/// The built-in level mappings plus `paths`, which replace them per
-/// requirement.
-pub fn load_level_mappings(
-    model: &Model,
-    paths: &[PathBuf],
-) -> Result<LevelMappings, PipelineError> {
-    let mut mappings = LevelMappings::builtin(model)?;
+/// The built-in criteria plus the files in `paths` (`--levels`), which
+/// replace them per requirement.
+pub fn load_criteria(paths: &[PathBuf]) -> Result<Catalog, PipelineError> {
+    let mut catalog = Catalog::builtin().clone();
     for path in paths {
         let text = read_text_file(path, MAX_DOCUMENT_BYTES)?;
-        mappings.add_text(&path.display().to_string(), &text, model)?;
+        catalog.add_text(&path.display().to_string(), &text)?;
     }
-    Ok(mappings)
+    Ok(catalog)
 }
 
 /// The agent name: `given`, or the host name, or `unknown`.

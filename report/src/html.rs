@@ -14,8 +14,16 @@ const MAX_FINDINGS: usize = 500;
 struct Bar {
     label: String,
     y: u32,
+    /// The assessed bar.
     width: Option<f64>,
     value: String,
+    /// The pre-filled bar, drawn below the assessed one.
+    prefilled_width: Option<f64>,
+    prefilled_value: String,
+    /// Where the highest level a suggestion may take now sits, when the
+    /// category has suggestions.
+    ceiling_x: Option<f64>,
+    ceiling: Option<u8>,
 }
 
 #[derive(Serialize)]
@@ -38,6 +46,7 @@ struct SuggestionView {
     confidence: &'static str,
     rationale: String,
     evidence: Vec<String>,
+    cap: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -55,8 +64,11 @@ struct RequirementView {
     level: Option<u8>,
     suggested: Option<SuggestionView>,
     stale: Option<String>,
+    note: Option<String>,
     justification: Option<String>,
     references: Vec<String>,
+    observed: Option<pkimm_scoring::assessment::Observed>,
+    criteria: Vec<String>,
 }
 
 #[derive(Serialize)]
@@ -79,25 +91,37 @@ fn score_text(score: Option<&pkimm_scoring::LevelScore>) -> (String, String) {
 /// Renders the page.
 pub fn render(d: &ReportDocument) -> Result<String, RenderError> {
     const BAR_MAX: f64 = 560.0;
+    let width = |s: &pkimm_scoring::LevelScore| (s.value / 5.0 * BAR_MAX * 10.0).round() / 10.0;
     let chart: Vec<Bar> = d
         .categories
         .iter()
         .enumerate()
-        .map(|(i, c)| Bar {
-            label: format!("{} {}", c.id, c.name),
-            y: 4 + 24 * u32::try_from(i).unwrap_or(0),
-            width: c
-                .score
-                .as_ref()
-                .map(|s| (s.value / 5.0 * BAR_MAX * 10.0).round() / 10.0),
-            value: c
-                .score
-                .as_ref()
-                .map(|s| format!("{:.2}", s.value))
-                .unwrap_or_default(),
+        .map(|(i, c)| {
+            let prefilled = d
+                .prefilled_categories
+                .iter()
+                .find(|p| p.id == c.id)
+                .and_then(|p| p.score.as_ref());
+            let ceiling = d.prefilled_basis.ceilings.get(&c.id).copied();
+            Bar {
+                label: c.name.clone(),
+                y: 4 + 34 * u32::try_from(i).unwrap_or(0),
+                width: c.score.as_ref().map(width),
+                value: c
+                    .score
+                    .as_ref()
+                    .map(|s| format!("{:.2}", s.value))
+                    .unwrap_or_default(),
+                prefilled_width: prefilled.map(width),
+                prefilled_value: prefilled
+                    .map(|s| format!("{:.2}", s.value))
+                    .unwrap_or_default(),
+                ceiling_x: ceiling.map(|l| 300.0 + f64::from(l) / 5.0 * BAR_MAX),
+                ceiling,
+            }
         })
         .collect();
-    let chart_height = 24 * u32::try_from(chart.len()).unwrap_or(0) + 28;
+    let chart_height = 34 * u32::try_from(chart.len()).unwrap_or(0) + 28;
     let grid: Vec<Tick> = (0..=5u8)
         .map(|l| Tick {
             x: 300.0 + f64::from(l) / 5.0 * BAR_MAX,
@@ -131,10 +155,27 @@ pub fn render(d: &ReportDocument) -> Result<String, RenderError> {
                 confidence: confidence_name(s.confidence),
                 rationale: s.rationale.clone(),
                 evidence: s.evidence.clone(),
+                cap: s.cap.clone(),
             }),
             stale: r.stale.clone(),
+            note: r.note.clone(),
             justification: r.justification.clone(),
             references: r.references.iter().map(|x| x.title.clone()).collect(),
+            observed: r.observed.clone(),
+            criteria: r
+                .criteria
+                .iter()
+                .map(|(id, c)| {
+                    format!(
+                        "{id} {}{}",
+                        if c.met { "met" } else { "not met" },
+                        c.justification
+                            .as_deref()
+                            .map(|j| format!(" ({j})"))
+                            .unwrap_or_default()
+                    )
+                })
+                .collect(),
         })
         .collect();
     let findings: Vec<FindingView> = d

@@ -64,9 +64,13 @@ pub fn render(d: &ReportDocument) -> String {
     } else {
         let _ = writeln!(
             o,
-            "\n**Overall (assessed): {}** · pre-filled from evidence: {}\n",
+            "\n**Overall (assessed): {}** · pre-filled from evidence (not assessed): {}, resting on {} suggestions and {} assessor decisions of {} requirements ({} others count as 0)\n",
             value(d.overall.score.as_ref()),
-            value(d.prefilled_overall.score.as_ref())
+            value(d.prefilled_overall.score.as_ref()),
+            d.prefilled_basis.suggested,
+            d.prefilled_basis.decided,
+            d.prefilled_basis.requirements,
+            d.prefilled_basis.without_level
         );
     }
     if let Some(description) = &d.overall_description {
@@ -109,16 +113,26 @@ pub fn render(d: &ReportDocument) -> String {
     }
     let _ = writeln!(
         o,
-        "\n## Categories\n\n| Category | Weight | Level |\n| --- | --- | --- |"
+        "\n## Categories\n\nPre-filled levels count pkimm's suggestions as if accepted; they are not an assessment. A suggestion may be at most 2 from scans alone, 3 once the assessor confirms the documented criteria, 4 with effectiveness over the scan history, never 5.\n\n| Category | Weight | Level (assessed) | Pre-filled | Highest suggestion now |\n| --- | --- | --- | --- | --- |"
     );
     for c in &d.categories {
+        let prefilled = d
+            .prefilled_categories
+            .iter()
+            .find(|p| p.id == c.id)
+            .and_then(|p| p.score.as_ref());
         let _ = writeln!(
             o,
-            "| {} {} | {} | {} |",
+            "| {} {} | {} | {} | {} | {} |",
             c.id,
             cell(&c.name),
             c.weight,
-            value(c.score.as_ref())
+            value(c.score.as_ref()),
+            value(prefilled),
+            d.prefilled_basis
+                .ceilings
+                .get(&c.id)
+                .map_or_else(|| "–".to_string(), ToString::to_string)
         );
     }
     if !(show.technology_requirements || show.all_requirements) {
@@ -140,6 +154,17 @@ pub fn render(d: &ReportDocument) -> String {
         }
         if let Some(s) = &r.suggested {
             notes.push(s.rationale.clone());
+        }
+        if let Some(observed) = r.observed.as_ref().filter(|_| show.all_requirements) {
+            notes.extend(observed_notes(observed, r.suggested.is_some()));
+        }
+        if !r.criteria.is_empty() {
+            let decided: Vec<String> = r
+                .criteria
+                .iter()
+                .map(|(id, c)| format!("{id} {}", if c.met { "met" } else { "not met" }))
+                .collect();
+            notes.push(format!("criteria decided: {}", decided.join(", ")));
         }
         if let Some(j) = &r.justification {
             notes.push(format!("justification: {j}"));
@@ -209,4 +234,55 @@ pub fn render(d: &ReportDocument) -> String {
         }
     }
     o
+}
+
+/// The parts of what the evidence shows that the rationale does not say
+/// already (all of it when there is no suggestion).
+fn observed_notes(observed: &pkimm_scoring::assessment::Observed, suggested: bool) -> Vec<String> {
+    let mut notes = Vec::new();
+    if !suggested {
+        if !observed.evidences.is_empty() {
+            let parts: Vec<String> = observed
+                .evidences
+                .iter()
+                .map(|e| format!("{} {}", e.criterion, e.summary))
+                .collect();
+            notes.push(format!("evidences: {}", parts.join("; ")));
+        }
+        if !observed.contradicting.is_empty() {
+            let parts: Vec<String> = observed
+                .contradicting
+                .iter()
+                .map(|c| format!("{} {} fail \"{}\"", c.severity.name(), c.failing, c.title))
+                .collect();
+            notes.push(format!("contradicting: {}", parts.join("; ")));
+        }
+    }
+    let gaps: Vec<String> = observed
+        .cannot_evidence
+        .iter()
+        .map(|g| format!("{} ({:?}): {}", g.criterion, g.kind, g.why))
+        .collect();
+    if !gaps.is_empty() {
+        notes.push(format!("cannot evidence: {}", gaps.join("; ")));
+    }
+    let related: Vec<String> = observed
+        .related
+        .iter()
+        .filter(|o| o.failing > 0)
+        .map(|o| format!("{} of {} fail \"{}\"", o.failing, o.evaluated, o.title))
+        .collect();
+    if !related.is_empty() {
+        notes.push(format!(
+            "related observations (never move a level): {}",
+            related.join("; ")
+        ));
+    }
+    if let Some(ceiling) = observed.ceilings.first() {
+        notes.push(format!("ceiling {}: {}", ceiling.level, ceiling.reason));
+    }
+    if !observed.scope.is_empty() {
+        notes.push(format!("scope: {}", observed.scope));
+    }
+    notes
 }

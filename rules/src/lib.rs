@@ -16,6 +16,7 @@
 #![allow(clippy::result_large_err)]
 
 pub mod context;
+pub mod criteria;
 pub mod eval;
 pub mod expr;
 pub mod kind;

@@ -7,6 +7,7 @@ use std::path::Path;
 use pkimm_model::read::{read_text_file, MAX_DOCUMENT_BYTES};
 use pkimm_model::Model;
 
+use crate::criteria::Catalog;
 use crate::rule::{parse_rule_file, Rule, RuleError};
 
 /// The built-in rule files (`rules/packs/`), by file name.
@@ -109,6 +110,33 @@ impl RulePack {
                 message: e.to_string(),
             })?;
             self.add(parse_rule_file(&file.display().to_string(), &text, model)?)?;
+        }
+        Ok(())
+    }
+
+    /// Checks that every criterion a rule links to is in `catalog`.
+    pub fn check_links(&self, catalog: &Catalog) -> Result<(), RuleError> {
+        for rule in &self.rules {
+            for (i, link) in rule.def.evidences.iter().enumerate() {
+                if catalog.criterion(&link.criterion).is_some() {
+                    continue;
+                }
+                let known = catalog.requirement(link.requirement()).map_or_else(
+                    || "the requirement has no criteria".to_string(),
+                    |r| {
+                        let ids: Vec<&str> = r.criteria.iter().map(|c| c.id.as_str()).collect();
+                        format!("its criteria are {}", ids.join(", "))
+                    },
+                );
+                return Err(RuleError {
+                    origin: rule.origin.clone(),
+                    line: None,
+                    column: None,
+                    rule: Some(rule.def.id.clone()),
+                    field: Some(format!("evidences[{i}].criterion")),
+                    message: format!("no criterion {} ({known})", link.criterion),
+                });
+            }
         }
         Ok(())
     }

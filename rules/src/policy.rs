@@ -52,6 +52,80 @@ pub struct Policy {
     /// Active Directory Certificate Services.
     #[serde(default)]
     pub adcs: AdcsPolicy,
+    /// How far evidence may pre-fill levels: the declared scope and the
+    /// thresholds of the ceilings.
+    #[serde(default)]
+    pub prefill: PrefillPolicy,
+}
+
+/// How far evidence may pre-fill levels.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct PrefillPolicy {
+    /// The population the assessment's scope declares, per kind of record.
+    pub scope: ScopePolicy,
+    /// Share of the declared population a high-confidence suggestion must
+    /// cover (0 to 1).
+    pub min_coverage: f64,
+    /// Records a suggestion needs at all (medium confidence); fewer give
+    /// observations only.
+    pub min_records: u64,
+    /// Conformance at or above which an implemented criterion counts as
+    /// applied (level 2); below it, level 1.
+    pub applied_conformance: f64,
+    /// Conformance needed for level 3 and 4, in every scan of the history.
+    pub sustained_conformance: f64,
+    /// What the history must show for effectiveness over time (level 4).
+    pub history: HistoryPolicy,
+}
+
+impl Default for PrefillPolicy {
+    fn default() -> Self {
+        Self {
+            scope: ScopePolicy::default(),
+            min_coverage: 0.8,
+            min_records: 10,
+            applied_conformance: 0.7,
+            sustained_conformance: 0.9,
+            history: HistoryPolicy::default(),
+        }
+    }
+}
+
+/// The declared population per kind of record; 0 leaves it unknown.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct ScopePolicy {
+    /// Certificates in scope (an inventory export declares them too).
+    pub certificates: u64,
+    /// TLS endpoints in scope.
+    pub tls_endpoints: u64,
+    /// CRLs in scope.
+    pub crls: u64,
+    /// Directory objects (AD CS templates and PKI objects) in scope.
+    pub directory_objects: u64,
+}
+
+/// What the history must show for effectiveness over time.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct HistoryPolicy {
+    /// Least scans, the current one included.
+    pub min_scans: u32,
+    /// Least days between the oldest and the current scan.
+    pub min_days: u32,
+    /// Scans older than this many days are not looked at.
+    pub window_days: u32,
+}
+
+impl Default for HistoryPolicy {
+    fn default() -> Self {
+        Self {
+            min_scans: 4,
+            min_days: 90,
+            window_days: 365,
+        }
+    }
 }
 
 /// Active Directory Certificate Services.
@@ -228,6 +302,25 @@ pub fn parse_policy(origin: &str, text: &str) -> Result<Policy, DocumentError> {
     }
     if policy.keys.max_certificates_per_key == 0 || policy.keys.max_hosts_per_key == 0 {
         return Err(located.error("keys", "key reuse limits must be at least 1"));
+    }
+    let prefill = &policy.prefill;
+    for (field, value) in [
+        ("prefill.min_coverage", prefill.min_coverage),
+        ("prefill.applied_conformance", prefill.applied_conformance),
+        (
+            "prefill.sustained_conformance",
+            prefill.sustained_conformance,
+        ),
+    ] {
+        if !(0.0..=1.0).contains(&value) {
+            return Err(located.error(field, "a share is 0 to 1"));
+        }
+    }
+    if prefill.history.min_scans < 2 {
+        return Err(located.error(
+            "prefill.history.min_scans",
+            "effectiveness over time needs at least 2 scans",
+        ));
     }
     Ok(policy)
 }

@@ -6,7 +6,10 @@
 //!     title: RSA keys meet the policy minimum
 //!     description: Short RSA moduli can be factored.
 //!     severity: high                  # info, low, medium, high, critical
-//!     pkimm: ["5.2"]                  # category.requirement ids
+//!     evidences:                      # assessment criteria (rules/levels/*.yaml)
+//!       - { criterion: "certificate-management.cert-profiles#c5", shows: both }
+//!       - { criterion: "cryptography.crypto-algorithms#c1", shows: contradicts }
+//!     related: [key-management.key-lifecycle]   # shown beside, never a level
 //!     applies_to: certificate         # see EvidenceKind
 //!     when: cert.key.algorithm == "rsa"          # optional CEL filter
 //!     check: cert.key.bits >= policy.crypto.min_rsa_bits   # CEL; true = pass
@@ -25,6 +28,7 @@ use pkimm_model::Model;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use crate::criteria::canonical_criterion_id;
 use crate::expr::{Bound, EvalError, Expr, Scope};
 use crate::kind::EvidenceKind;
 use crate::policy::Policy;
@@ -117,6 +121,52 @@ pub struct TestCase {
     pub expect: Outcome,
 }
 
+/// What a rule's results show about a criterion.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Shows {
+    /// Passes evidence the criterion and failures contradict it.
+    #[default]
+    Both,
+    /// Passes evidence the criterion; a failure says nothing against it.
+    Supports,
+    /// Failures contradict the criterion; a pass proves nothing.
+    Contradicts,
+}
+
+impl Shows {
+    /// Whether passes count as evidence for the criterion.
+    pub fn supports(self) -> bool {
+        matches!(self, Self::Both | Self::Supports)
+    }
+
+    /// Whether failures count against the criterion.
+    pub fn contradicts(self) -> bool {
+        matches!(self, Self::Both | Self::Contradicts)
+    }
+}
+
+/// A link from a rule to an assessment criterion, as written.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CriterionLink {
+    /// The criterion (`certificate-management.cert-profiles#c5`); canonical
+    /// 2.0.0 ids once parsed.
+    pub criterion: String,
+    /// What the rule's results show about it.
+    #[serde(default)]
+    pub shows: Shows,
+}
+
+impl CriterionLink {
+    /// The canonical 2.0.0 requirement id of the criterion.
+    pub fn requirement(&self) -> &str {
+        self.criterion
+            .split_once('#')
+            .map_or(self.criterion.as_str(), |(r, _)| r)
+    }
+}
+
 /// A rule as written in a file.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -129,8 +179,24 @@ pub struct RuleDef {
     pub description: String,
     /// Severity of a failure.
     pub severity: Severity,
-    /// PKIMM requirement ids (`category.requirement`) the rule evidences.
+    /// The assessment criteria the rule evidences, and how. Only these links
+    /// can move a pre-filled level.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub evidences: Vec<CriterionLink>,
+    /// Requirements the rule is related to without evidencing a criterion:
+    /// its findings are shown beside them and never move a level.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub related: Vec<String>,
+    /// Every requirement the rule touches, canonical ids of the model in use
+    /// (derived from `evidences` and `related`). Older rule files wrote
+    /// links here; such links count as related observations.
+    #[serde(default)]
     pub pkimm: Vec<String>,
+    /// The rule's failures mean part of the scope was not observed (a
+    /// collection that failed, an issuer pkimm could not find): they limit
+    /// what every suggestion covers rather than score a requirement.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub scope_limit: bool,
     /// Evidence kind.
     pub applies_to: EvidenceKind,
     /// Optional CEL filter; records where it is false are not applicable.
@@ -276,22 +342,51 @@ pub fn parse_rule_file(origin: &str, text: &str, model: &Model) -> Result<Vec<Ru
                 None,
             ));
         }
-        if def.pkimm.is_empty() {
+        if def.evidences.is_empty()
+            && def.related.is_empty()
+            && def.pkimm.is_empty()
+            && !def.scope_limit
+        {
             return Err(error(
-                "pkimm",
-                "a rule must map to at least one PKIMM requirement".into(),
+                "evidences",
+                "a rule must evidence an assessment criterion, name related requirements, or be a scope_limit".into(),
                 None,
             ));
         }
-        // Links are written once for every model version (2.0.0 ids, or
-        // 1.x numbers); each becomes the canonical id of the model in use,
-        // and links to requirements this version lacks are dropped.
-        let mut linked = Vec::with_capacity(def.pkimm.len());
-        for requirement in &def.pkimm {
+        // Criteria and related requirements are written in PKIMM 2.0.0 ids
+        // (or short forms, or 1.1.0 numbers, which map onto 2.0.0).
+        let current = pkimm_model::embedded_model();
+        for (j, link) in def.evidences.iter_mut().enumerate() {
+            let field = join_key(&join_index("evidences", j), "criterion");
+            link.criterion = canonical_criterion_id(&link.criterion)
+                .map_err(|e| error(&field, e.to_string(), None))?;
+        }
+        let mut related = Vec::with_capacity(def.related.len() + def.pkimm.len());
+        for (field, ids) in [("related", &def.related), ("pkimm", &def.pkimm)] {
+            for id in ids {
+                let canonical = current
+                    .linked_requirement(id)
+                    .map_err(|e| error(field, e.to_string(), None))?
+                    .map(|r| r.id.clone());
+                if let Some(id) = canonical.filter(|id| !related.contains(id)) {
+                    related.push(id);
+                }
+            }
+        }
+        def.related = related;
+        // Every requirement touched becomes the canonical id of the model in
+        // use; links to requirements this version lacks are dropped.
+        let mut linked = Vec::new();
+        let touched = def
+            .evidences
+            .iter()
+            .map(CriterionLink::requirement)
+            .chain(def.related.iter().map(String::as_str));
+        for requirement in touched {
             match model.linked_requirement(requirement) {
                 Ok(Some(r)) if !linked.contains(&r.id) => linked.push(r.id.clone()),
                 Ok(_) => {}
-                Err(e) => return Err(error("pkimm", e.to_string(), None)),
+                Err(e) => return Err(error("evidences", e.to_string(), None)),
             }
         }
         def.pkimm = linked;

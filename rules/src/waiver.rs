@@ -4,9 +4,14 @@
 //! waivers:
 //!   - rule: cert.validity-over-max
 //!     selector: { host: legacy.example.test }   # or fingerprint: / issuer:
-//!     reason: Appliance cannot renew until the Q3 upgrade (CHG-1234)
+//!     reason: Appliance cannot renew until the Q3 upgrade
+//!     exception: CHG-1234             # the approved exception, if there is one
 //!     expires: 2027-06-30
 //! ```
+//!
+//! A waived finding no longer fails `--fail-on`. For pre-filled levels it
+//! counts as conforming only when the waiver names an approved exception
+//! (`exception`); otherwise it still counts against the requirement.
 
 use std::path::Path;
 
@@ -58,6 +63,19 @@ pub struct Waiver {
     /// Who approved it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub approved_by: Option<String>,
+    /// The approved exception it rests on (a ticket or register entry). Only
+    /// then does a waived finding count as conforming in pre-filled levels.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exception: Option<String>,
+}
+
+impl Waiver {
+    /// Whether the waiver names an approved exception.
+    pub fn is_approved_exception(&self) -> bool {
+        self.exception
+            .as_deref()
+            .is_some_and(|e| !e.trim().is_empty())
+    }
 }
 
 #[derive(Deserialize)]

@@ -36,6 +36,8 @@ use std::path::Path;
 use pkimm_model::diag::{from_yaml_str, join_key, DocumentError, Located};
 use pkimm_model::read::{read_text_file, MAX_DOCUMENT_BYTES};
 use pkimm_model::{Level, Model, ReadError};
+use pkimm_rules::criteria::CriterionType;
+use pkimm_rules::Severity;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -130,6 +132,125 @@ pub struct Suggestion {
     /// References to the evidence and findings behind it.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub evidence: Vec<String>,
+    /// The ceiling that bounds the level, in words.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cap: Option<String>,
+}
+
+/// What the evidence shows about a requirement, criterion by criterion,
+/// whether or not it gives a level. pkimm writes it; assessors read it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Observed {
+    /// The criteria the evidence speaks to, with counts.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub evidences: Vec<CriterionEvidence>,
+    /// The criteria it cannot evidence, and why.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cannot_evidence: Vec<CriterionGap>,
+    /// Failing findings that contradict a criterion.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub contradicting: Vec<RuleObservation>,
+    /// Findings of rules related to the requirement without evidencing a
+    /// criterion; they never move a level.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub related: Vec<RuleObservation>,
+    /// The ceilings that apply, lowest first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ceilings: Vec<Ceiling>,
+    /// What the evidence covers of the declared scope.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub scope: String,
+}
+
+/// What the evidence shows about one criterion.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CriterionEvidence {
+    /// Local criterion id (`c5`).
+    pub criterion: String,
+    /// Its type.
+    #[serde(rename = "type")]
+    pub kind: CriterionType,
+    /// The official wording.
+    pub text: String,
+    /// Records evaluated for it.
+    pub records: u64,
+    /// Of those, records that conform.
+    pub conforming: u64,
+    /// In words: "12 of 19 certificates conform".
+    pub summary: String,
+}
+
+/// A criterion the evidence cannot speak to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CriterionGap {
+    /// Local criterion id.
+    pub criterion: String,
+    /// Its type.
+    #[serde(rename = "type")]
+    pub kind: CriterionType,
+    /// The official wording.
+    pub text: String,
+    /// Why evidence cannot show it (or that the assessor confirmed it).
+    pub why: String,
+}
+
+/// The failing findings of one rule on a requirement.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RuleObservation {
+    /// Rule id.
+    pub rule: String,
+    /// Rule title.
+    pub title: String,
+    /// Severity of its failures.
+    pub severity: Severity,
+    /// The criteria it contradicts (local ids), for contradicting findings.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub criteria: Vec<String>,
+    /// Records it evaluated.
+    pub evaluated: u64,
+    /// Records failing it, waived ones included.
+    pub failing: u64,
+    /// Of those, waived under an approved exception.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub excepted: u64,
+    /// A few failing records.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub examples: Vec<String>,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
+}
+
+/// A ceiling on a pre-filled level.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Ceiling {
+    /// The highest level it allows (0: no number at all).
+    pub level: u8,
+    /// Why.
+    pub reason: String,
+}
+
+/// An assessor's decision on one criterion.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CriterionDecision {
+    /// Whether the criterion is met.
+    pub met: bool,
+    /// Why (the document, its version, its approval).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub justification: Option<String>,
+    /// Who decided.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assessor: Option<String>,
+    /// When (RFC 3339).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at: Option<String>,
 }
 
 /// Descriptive data about the assessment, used in reports. The assessment
@@ -224,6 +345,14 @@ pub struct RequirementEntry {
     /// the requirement.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// What the evidence shows, criterion by criterion (pkimm writes it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub observed: Option<Observed>,
+    /// The assessor's decisions on single criteria, by local id (`c2`).
+    /// Confirming a requirement's documented (D) criteria lets evidence
+    /// suggest up to level 3.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub criteria: BTreeMap<String, CriterionDecision>,
 }
 
 impl RequirementEntry {

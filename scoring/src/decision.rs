@@ -4,7 +4,9 @@
 
 use pkimm_model::{Level, Model};
 
-use crate::assessment::{Assessment, Confidence, RequirementEntry, Status};
+use pkimm_rules::criteria::{Catalog, CriterionType};
+
+use crate::assessment::{Assessment, Confidence, CriterionDecision, RequirementEntry, Status};
 
 /// What the assessor decided.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -75,6 +77,26 @@ pub enum DecisionError {
         /// The level given.
         level: u8,
     },
+    /// A criterion id names nothing.
+    #[error("{id:?}: {requirement} has no criterion {criterion} (its criteria are {known}; `#D` names every documented one)")]
+    UnknownCriterion {
+        /// The id given.
+        id: String,
+        /// The requirement.
+        requirement: String,
+        /// The criterion asked for.
+        criterion: String,
+        /// The criteria it has.
+        known: String,
+    },
+    /// The requirement has no criteria in PKIMM 2.0.0.
+    #[error("{0} has no PKIMM 2.0.0 assessment criteria to decide")]
+    NoCriteria(String),
+    /// A criterion confirmed without saying why.
+    #[error(
+        "confirming {0} needs --justification: name the document, its version and its approval"
+    )]
+    MissingCriterionJustification(String),
     /// Nothing to apply the decision to.
     #[error("nothing to confirm: {id} has no {}suggestion", if *high_confidence_only { "high-confidence " } else { "" })]
     NothingToConfirm {
@@ -147,10 +169,12 @@ pub fn decide(
             decided.skipped.push(target);
             continue;
         };
-        if status == Status::Overridden
-            && decision.justification.is_none()
-            && entry.justification.is_none()
-        {
+        // An override needs its own justification; one kept from an earlier
+        // decision only stands for the same override.
+        let same_override = entry.effective_status() == Status::Overridden
+            && entry.level == level
+            && entry.justification.is_some();
+        if status == Status::Overridden && decision.justification.is_none() && !same_override {
             return Err(DecisionError::MissingJustification {
                 id: target,
                 level: level.map_or(0, Level::number),
@@ -227,6 +251,93 @@ fn apply(entry: &mut RequirementEntry, status: Status, level: Option<Level>, dec
     entry.at = Some(decision.at.clone());
 }
 
+/// An assessor's decision on criteria of one requirement: `id` is
+/// `REQUIREMENT#c2`, `REQUIREMENT#c1,c2` or `REQUIREMENT#D` (every
+/// documented criterion). Returns the criteria decided, as `REQ#cN`.
+pub fn decide_criteria(
+    assessment: &mut Assessment,
+    model: &Model,
+    catalog: &Catalog,
+    id: &str,
+    met: bool,
+    decision: &Decision,
+) -> Result<Vec<String>, DecisionError> {
+    let (requirement_id, list) = id.split_once('#').unwrap_or((id, ""));
+    let requirement = match model.resolve_requirement(requirement_id) {
+        Ok((r, _)) => r,
+        Err(e @ pkimm_model::IdError::Removed { .. }) => return Err(DecisionError::Removed(e)),
+        Err(_) => {
+            return Err(requirements_named(model, requirement_id)
+                .err()
+                .unwrap_or(DecisionError::NoCriteria(requirement_id.to_string())))
+        }
+    };
+    let entry = pkimm_model::crosswalk::crosswalk()
+        .requirement_in_2_0(&model.version, &requirement.id)
+        .and_then(|v2| catalog.requirement(v2))
+        .ok_or_else(|| DecisionError::NoCriteria(requirement.id.clone()))?;
+    let mut chosen: Vec<&str> = Vec::new();
+    for part in list.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        if part.eq_ignore_ascii_case("D") {
+            chosen.extend(entry.of_type(CriterionType::D).map(|c| c.id.as_str()));
+        } else if let Some(c) = entry.criterion(part) {
+            chosen.push(c.id.as_str());
+        } else {
+            return Err(DecisionError::UnknownCriterion {
+                id: id.to_string(),
+                requirement: requirement.id.clone(),
+                criterion: part.to_string(),
+                known: entry
+                    .criteria
+                    .iter()
+                    .map(|c| format!("{} ({:?})", c.id, c.kind))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            });
+        }
+    }
+    chosen.dedup();
+    if chosen.is_empty() {
+        return Err(DecisionError::UnknownCriterion {
+            id: id.to_string(),
+            requirement: requirement.id.clone(),
+            criterion: String::new(),
+            known: entry
+                .criteria
+                .iter()
+                .map(|c| c.id.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+        });
+    }
+    if met
+        && decision
+            .justification
+            .as_deref()
+            .is_none_or(|j| j.trim().is_empty())
+    {
+        return Err(DecisionError::MissingCriterionJustification(id.to_string()));
+    }
+    let stored = assessment
+        .requirements
+        .entry(requirement.id.clone())
+        .or_default();
+    let mut decided = Vec::with_capacity(chosen.len());
+    for criterion in chosen {
+        stored.criteria.insert(
+            criterion.to_string(),
+            CriterionDecision {
+                met,
+                justification: decision.justification.clone(),
+                assessor: decision.assessor.clone(),
+                at: Some(decision.at.clone()),
+            },
+        );
+        decided.push(format!("{}#{criterion}", requirement.id));
+    }
+    Ok(decided)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -251,6 +362,7 @@ mod tests {
             confidence: Confidence::Medium,
             rationale: String::new(),
             evidence: Vec::new(),
+            cap: None,
         });
         let four = Level::from_number(4).unwrap();
         let err = decide(&mut a, model, &id, &decision(Choice::Level(four))).unwrap_err();

@@ -34,6 +34,7 @@ pub fn merge_prefill(
         let before = entry.suggested.as_ref().map(|s| s.level);
         let after = fresh.suggestion.as_ref().map(|s| s.level);
         entry.suggested.clone_from(&fresh.suggestion);
+        entry.observed.clone_from(&fresh.observed);
         entry.note.clone_from(&fresh.note);
         match after {
             Some(_) => summary.suggested.push(id.clone()),
@@ -89,8 +90,11 @@ mod tests {
                 confidence: Confidence::High,
                 rationale: "r".into(),
                 evidence: Vec::new(),
+                cap: None,
             }),
+            observed: None,
             note: None,
+            conformance: None,
         }
     }
 
@@ -98,25 +102,33 @@ mod tests {
     fn assessor_fields_survive_and_moves_mark_stale() {
         let model = embedded_model();
         let mut a = Assessment::new(model, Mode::Full);
-        let first: BTreeMap<_, _> = [("7.3".to_string(), suggestion(Level::Advanced))].into();
+        let first: BTreeMap<_, _> = [(
+            "M.certificate-management.cert-lifecycle".to_string(),
+            suggestion(Level::Advanced),
+        )]
+        .into();
         merge_prefill(&mut a, &first, PrefillInfo::default());
         a.requirements.insert(
-            "7.3".into(),
+            "M.certificate-management.cert-lifecycle".into(),
             RequirementEntry {
                 level: Some(Level::Advanced),
                 justification: Some("checked".into()),
                 assessor: Some("Ada".into()),
-                ..a.requirements["7.3"].clone()
+                ..a.requirements["M.certificate-management.cert-lifecycle"].clone()
             },
         );
         // Same suggestion: nothing stale.
         let s = merge_prefill(&mut a, &first, PrefillInfo::default());
         assert!(s.newly_stale.is_empty());
         // The suggestion moves: stale, assessor fields kept.
-        let moved: BTreeMap<_, _> = [("7.3".to_string(), suggestion(Level::Basic))].into();
+        let moved: BTreeMap<_, _> = [(
+            "M.certificate-management.cert-lifecycle".to_string(),
+            suggestion(Level::Basic),
+        )]
+        .into();
         let s = merge_prefill(&mut a, &moved, PrefillInfo::default());
-        assert_eq!(s.newly_stale, ["7.3"]);
-        let e = &a.requirements["7.3"];
+        assert_eq!(s.newly_stale, ["M.certificate-management.cert-lifecycle"]);
+        let e = &a.requirements["M.certificate-management.cert-lifecycle"];
         assert_eq!(e.level, Some(Level::Advanced));
         assert_eq!(e.justification.as_deref(), Some("checked"));
         assert!(e
@@ -126,7 +138,9 @@ mod tests {
             .contains("from level 3 to level 2"));
         // Back to the confirmed level: the mark clears.
         let s = merge_prefill(&mut a, &first, PrefillInfo::default());
-        assert_eq!(s.cleared_stale, ["7.3"]);
-        assert!(a.requirements["7.3"].stale.is_none());
+        assert_eq!(s.cleared_stale, ["M.certificate-management.cert-lifecycle"]);
+        assert!(a.requirements["M.certificate-management.cert-lifecycle"]
+            .stale
+            .is_none());
     }
 }

@@ -6,8 +6,8 @@ use std::process::ExitCode;
 use anyhow::{bail, Result};
 use pkimm_model::evidence::{load_bundles, EvidenceBundle, UtcTime};
 use pkimm_pipeline::history::Store;
-use pkimm_pipeline::run::tool_name;
-use pkimm_pipeline::setup::evaluation_time;
+use pkimm_pipeline::run::{tool_name, StoreTarget};
+use pkimm_pipeline::setup::{agent_name, evaluation_time};
 use pkimm_pipeline::{Pipeline, RuleInputs, RunOptions};
 use pkimm_scoring::assessment::ProfileRef;
 use pkimm_scoring::{save_assessment, Assessment, Mode};
@@ -67,11 +67,26 @@ pub fn run(global: &GlobalArgs, args: &AssessArgs) -> Result<ExitCode> {
             bundle.merge(b);
         }
     }
+    let now = evaluation_time(args.inputs.now.as_deref())?;
+    let mut store = match &args.record {
+        Some(_) => Some(Store::open_location(&store_location(&args.store)?)?),
+        None => None,
+    };
+    let agent = agent_name(None);
+    let target = match (&mut store, &args.record) {
+        (Some(store), Some(job)) => Some(StoreTarget {
+            store,
+            job,
+            agent: &agent,
+            started: UtcTime::from_unix(now).unwrap_or_else(UtcTime::now),
+        }),
+        _ => None,
+    };
     let outcome = pipeline.run(
         &mut bundle,
         RunOptions {
-            now: evaluation_time(args.inputs.now.as_deref())?,
-            store: None,
+            now,
+            store: target,
             assessment: Some(&mut assessment),
         },
     )?;

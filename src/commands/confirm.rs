@@ -2,10 +2,11 @@
 
 use std::process::ExitCode;
 
-use anyhow::{Context, Result};
+use anyhow::{bail, Context, Result};
 use pkimm_model::evidence::UtcTime;
 use pkimm_model::Level;
-use pkimm_scoring::decision::{decide, Choice, Decision};
+use pkimm_rules::criteria::Catalog;
+use pkimm_scoring::decision::{decide, decide_criteria, Choice, Decision};
 use pkimm_scoring::save_assessment;
 
 use crate::cli::{ConfirmArgs, GlobalArgs};
@@ -14,6 +15,9 @@ use crate::output::assessment;
 /// Runs the command.
 pub fn run(global: &GlobalArgs, args: &ConfirmArgs) -> Result<ExitCode> {
     let (model, mut assessment) = assessment(global, &args.assessment)?;
+    if args.id.contains('#') || args.met || args.not_met {
+        return criteria(args, &model, &mut assessment);
+    }
     match model.resolve_requirement(&args.id) {
         Ok((r, Some(alias))) => eprintln!("{} is {} ({})", args.id, r.id, alias.describe()),
         Ok(_) | Err(_) => {
@@ -51,5 +55,44 @@ pub fn run(global: &GlobalArgs, args: &ConfirmArgs) -> Result<ExitCode> {
     if !decided.skipped.is_empty() && !decided.bulk {
         eprintln!("skipped (no suggestion): {}", decided.skipped.join(", "));
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `pkimm confirm FILE REQ#cN --met|--not-met`.
+fn criteria(
+    args: &ConfirmArgs,
+    model: &pkimm_model::Model,
+    assessment: &mut pkimm_scoring::Assessment,
+) -> Result<ExitCode> {
+    if !args.id.contains('#') {
+        bail!(
+            "--met and --not-met decide criteria: name them as REQUIREMENT#c1 (or #D for every documented one), not {:?}",
+            args.id
+        );
+    }
+    if !args.met && !args.not_met {
+        bail!("{:?} names criteria: say --met or --not-met", args.id);
+    }
+    let decision = Decision {
+        choice: Choice::Pending,
+        justification: args.justification.clone(),
+        assessor: args.assessor.clone(),
+        at: UtcTime::now().to_string(),
+    };
+    let decided = decide_criteria(
+        assessment,
+        model,
+        Catalog::builtin(),
+        &args.id,
+        args.met,
+        &decision,
+    )?;
+    save_assessment(&args.assessment, assessment)?;
+    eprintln!(
+        "{}: {} {}; re-run pkimm assess for the suggestions to follow",
+        args.assessment.display(),
+        if args.met { "met:" } else { "not met:" },
+        decided.join(", ")
+    );
     Ok(ExitCode::SUCCESS)
 }

@@ -69,7 +69,7 @@ impl Setup {
         ok(&[
             "confirm",
             p(&s.path("assessment.yaml")),
-            "certificate-management",
+            "certificate-management.cert-lifecycle",
             "--accept-suggested",
             "--assessor",
             "Ada",
@@ -203,6 +203,7 @@ fn credential_names_model_profile_results_and_the_manifest() {
         .find(|c| c["id"] == "M.certificate-management")
         .unwrap();
     assert!(certificate_management["value"].as_f64().unwrap() > 0.0);
+    // Only the confirmed requirement counts in the assessed credential.
 
     // The pre-filled basis counts the suggestions and says so.
     let prefilled: Value =

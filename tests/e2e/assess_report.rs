@@ -69,49 +69,49 @@ fn prefill_confirm_and_stale_marking() {
         p(&assessment),
     ]);
     let a = read_json(&assessment);
-    // Pre-filled levels from the fixture evidence.
+    let lifecycle = "M.certificate-management.cert-lifecycle";
+    let profiles = "M.certificate-management.cert-profiles";
+    // One scan of the fixture PKI: capped, never above 2, never at low
+    // confidence, and an open high finding holds lifecycle at 2.
+    assert_eq!(suggested(&a, lifecycle), Some((2, "medium".into())));
+    assert!(a["requirements"][lifecycle]["suggested"]["cap"]
+        .as_str()
+        .unwrap()
+        .contains("open high finding"));
     assert_eq!(
-        suggested(&a, "G.cryptography.crypto-algorithms"),
-        Some((2, "medium".into())),
-        "weak keys and SHA-1 present"
-    );
-    assert_eq!(
-        suggested(&a, "M.certificate-management.cert-lifecycle"),
-        Some((2, "medium".into()))
-    );
-    assert_eq!(
-        suggested(&a, "M.certificate-management.cert-inventory"),
+        suggested(&a, profiles),
         Some((1, "medium".into())),
-        "inventory mismatches"
+        "fewer than 70% of the fixture certificates conform"
     );
-    assert_eq!(
-        suggested(&a, "M.key-management.key-inventory"),
-        Some((4, "medium".into()))
-    );
-    let rationale = a["requirements"]["G.cryptography.crypto-algorithms"]["suggested"]["rationale"]
+    let rationale = a["requirements"][profiles]["suggested"]["rationale"]
         .as_str()
         .unwrap();
     assert!(
-        rationale.contains(" of ") && rationale.contains("rsa1024-weak"),
+        rationale.contains("Evidences c5 (")
+            && rationale.contains("Cannot evidence c1, c2, c3")
+            && rationale.contains("rsa1024-weak"),
         "{rationale}"
     );
-    assert!(
-        !a["requirements"]["G.cryptography.crypto-algorithms"]["suggested"]["evidence"]
-            .as_array()
-            .unwrap()
-            .is_empty()
-    );
+    assert!(!a["requirements"][profiles]["suggested"]["evidence"]
+        .as_array()
+        .unwrap()
+        .is_empty());
+    // Algorithms are documents: no number, but the weak keys show as
+    // contradicting evidence with the ceiling they imply.
+    let algorithms = &a["requirements"]["G.cryptography.crypto-algorithms"];
+    assert!(algorithms["suggested"].is_null());
+    assert!(algorithms["observed"]["contradicting"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|c| c["rule"] == "crypto.rsa-min-size"));
     // Untouched requirements stay pending with a note, never a guess.
-    assert!(a["requirements"]["G.strategy-and-vision.sponsor-support"]["suggested"].is_null());
-    assert!(
-        a["requirements"]["G.strategy-and-vision.sponsor-support"]["note"]
-            .as_str()
-            .unwrap()
-            .contains("needs assessor")
-    );
-    assert!(
-        a["requirements"]["M.change-management-and-agility.change-policy"]["suggested"].is_null()
-    );
+    let sponsor = "G.strategy-and-vision.sponsor-support";
+    assert!(a["requirements"][sponsor]["suggested"].is_null());
+    assert!(a["requirements"][sponsor]["note"]
+        .as_str()
+        .unwrap()
+        .contains("needs assessor"));
 
     // Assessor decisions.
     ok(&[
@@ -136,11 +136,11 @@ fn prefill_confirm_and_stale_marking() {
     ok(&[
         "confirm",
         p(&assessment),
-        "cryptography.crypto-algorithms",
+        "certificate-management.cert-profiles",
         "--level",
         "3",
         "--justification",
-        "weak keys retired last week",
+        "profiles fixed last week",
         "--assessor",
         "Ada",
     ]);
@@ -162,76 +162,52 @@ fn prefill_confirm_and_stale_marking() {
     ]);
     assert_eq!(run.code, 2, "a reason is required");
     let a = read_json(&assessment);
-    assert_eq!(
-        a["requirements"]["M.certificate-management.cert-lifecycle"]["status"],
-        "confirmed"
-    );
-    assert_eq!(
-        a["requirements"]["M.certificate-management.cert-lifecycle"]["level"],
-        2
-    );
-    assert_eq!(
-        a["requirements"]["G.cryptography.crypto-algorithms"]["status"],
-        "overridden"
-    );
-    assert_eq!(
-        a["requirements"]["G.strategy-and-vision.sponsor-support"]["status"],
-        "not_applicable"
-    );
+    assert_eq!(a["requirements"][lifecycle]["status"], "confirmed");
+    assert_eq!(a["requirements"][lifecycle]["level"], 2);
+    assert_eq!(a["requirements"][profiles]["status"], "overridden");
+    assert_eq!(a["requirements"][sponsor]["status"], "not_applicable");
     ok(&["validate", p(&assessment)]);
 
-    // The evidence changes: cert-lifecycle's suggestion moves from 2 to 4.
+    // The evidence changes: three certificates are too few for a number.
     ok(&["assess", p(&small), "--now", NOW, "-o", p(&assessment)]);
     assert!(
         dir.path().join("assessment.json.bak").exists(),
         "previous version kept"
     );
     let a = read_json(&assessment);
-    let r73 = &a["requirements"]["M.certificate-management.cert-lifecycle"];
-    assert_eq!(r73["status"], "confirmed", "assessor fields survive");
-    assert_eq!(r73["level"], 2);
-    assert_eq!(r73["assessor"], "Ada");
-    assert_eq!(
-        suggested(&a, "M.certificate-management.cert-lifecycle")
-            .unwrap()
-            .0,
-        4
-    );
+    let entry = &a["requirements"][lifecycle];
+    assert_eq!(entry["status"], "confirmed", "assessor fields survive");
+    assert_eq!(entry["level"], 2);
+    assert_eq!(entry["assessor"], "Ada");
+    assert!(suggested(&a, lifecycle).is_none());
     assert!(
-        r73["stale"]
+        entry["stale"]
             .as_str()
             .unwrap()
-            .contains("from level 2 to level 4"),
-        "{r73}"
+            .contains("from level 2 to no suggestion"),
+        "{entry}"
     );
-    // key-inventory still suggests the confirmed level: not stale.
-    assert!(a["requirements"]["M.key-management.key-inventory"]["stale"].is_null());
     assert_eq!(
         a["requirements"]["M.key-management.key-inventory"]["justification"],
         "key inventory reviewed"
     );
-    assert_eq!(
-        a["requirements"]["G.strategy-and-vision.sponsor-support"]["reason"],
-        "out of scope"
-    );
+    assert_eq!(a["requirements"][sponsor]["reason"], "out of scope");
 
-    // Re-confirming clears the stale mark.
+    // The full evidence again: the suggestion returns and the mark clears.
     ok(&[
-        "confirm",
+        "assess",
+        p(&files),
+        p(&inventory),
+        "--now",
+        NOW,
+        "-o",
         p(&assessment),
-        "certificate-management.cert-lifecycle",
-        "--accept-suggested",
-        "--assessor",
-        "Ada",
     ]);
     let a = read_json(&assessment);
-    assert!(a["requirements"]["M.certificate-management.cert-lifecycle"]["stale"].is_null());
-    assert_eq!(
-        a["requirements"]["M.certificate-management.cert-lifecycle"]["level"],
-        4
-    );
+    assert!(a["requirements"][lifecycle]["stale"].is_null());
 
-    // Bulk acceptance of high-confidence suggestions only.
+    // Bulk acceptance of high-confidence suggestions only: one scan without
+    // a declared scope gives none.
     let run = pkimm([
         "confirm",
         p(&assessment),
@@ -239,31 +215,57 @@ fn prefill_confirm_and_stale_marking() {
         "--accept-suggested",
         "--high-confidence-only",
     ]);
-    assert_eq!(
-        run.code, 2,
-        "the small bundle gives no high-confidence suggestion"
-    );
+    assert_eq!(run.code, 2, "no high-confidence suggestion");
     assert!(run.stderr.contains("high-confidence"), "{}", run.stderr);
 }
 
 #[test]
-fn level_mapping_errors_name_the_file_line_and_field() {
+fn criteria_files_name_the_file_line_and_field() {
     let dir = tempfile::tempdir().unwrap();
     let (files, _, _) = bundles(dir.path());
     let levels = dir.path().join("levels.yaml");
+    let out = dir.path().join("a.json");
+    // The schema 1 ladders are refused with the way forward.
     std::fs::write(
         &levels,
-        "schema_version: 1\nmappings:\n  - requirement: M.certificate-management.cert-lifecycle\n    subject: certificates\n    thresholds:\n      - level: 7\n",
+        "schema_version: 1\nmappings:\n  - requirement: \"7.3\"\n    subject: certificates\n",
     )
     .unwrap();
-    let out = dir.path().join("a.json");
     let run = pkimm(["assess", p(&files), "-o", p(&out), "--levels", p(&levels)]);
     assert_eq!(run.code, 2);
-    assert!(run.stderr.contains("levels.yaml:6"), "{}", run.stderr);
-    assert!(run.stderr.contains("thresholds[0].level"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("levels.yaml:1") && run.stderr.contains("schema_version 2"),
+        "{}",
+        run.stderr
+    );
+    // A criteria file with a bad type names the field.
     std::fs::write(
         &levels,
-        "schema_version: 1\nmappings:\n  - requirement: M.certificate-management.cert-lifecycle\n    subject: certificates\n    thresholds:\n      - level: 5\n        why: custom\n",
+        "schema_version: 2\ncategory: M.certificate-management\nrequirements:\n  - requirement: certificate-management.cert-lifecycle\n    prefill: capped\n    subject: certificates\n    criteria:\n      - { id: c7, type: X, text: t }\n",
+    )
+    .unwrap();
+    let run = pkimm(["assess", p(&files), "-o", p(&out), "--levels", p(&levels)]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("levels.yaml:8"), "{}", run.stderr);
+    assert!(run.stderr.contains("criteria[0]"), "{}", run.stderr);
+    // A file that drops a criterion the rules link to is refused.
+    std::fs::write(
+        &levels,
+        "schema_version: 2\ncategory: M.certificate-management\nrequirements:\n  - requirement: certificate-management.cert-lifecycle\n    prefill: capped\n    subject: certificates\n    criteria:\n      - { id: c7, type: I, text: Automated monitoring and alerting of expiration }\n",
+    )
+    .unwrap();
+    let run = pkimm(["assess", p(&files), "-o", p(&out), "--levels", p(&levels)]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr
+            .contains("no criterion M.certificate-management.cert-lifecycle#c"),
+        "{}",
+        run.stderr
+    );
+    // An organisation may decide a requirement gets no number from evidence.
+    std::fs::write(
+        &levels,
+        "schema_version: 2\ncategory: M.certificate-management\nrequirements:\n  - requirement: certificate-management.cert-profiles\n    prefill: observations\n    why: our profiles are checked by the CA vendor\n    criteria:\n      - { id: c4, type: I, text: t }\n      - { id: c5, type: I, text: t }\n      - { id: c6, type: I, text: t }\n      - { id: c7, type: I, text: t }\n",
     )
     .unwrap();
     ok(&[
@@ -277,15 +279,13 @@ fn level_mapping_errors_name_the_file_line_and_field() {
         NOW,
     ]);
     let a = read_json(&out);
-    assert_eq!(
-        suggested(&a, "M.certificate-management.cert-lifecycle")
-            .unwrap()
-            .0,
-        5,
-        "a custom mapping replaces the built-in one"
-    );
+    let profiles = &a["requirements"]["M.certificate-management.cert-profiles"];
+    assert!(profiles["suggested"].is_null());
+    assert!(profiles["note"]
+        .as_str()
+        .unwrap()
+        .contains("checked by the CA vendor"));
 }
-
 #[test]
 fn json_report_validates_against_the_schema() {
     let dir = tempfile::tempdir().unwrap();
@@ -313,7 +313,7 @@ fn json_report_validates_against_the_schema() {
     let run = pkimm([
         "confirm",
         p(&assessment),
-        "cryptography.crypto-algorithms",
+        "certificate-management.cert-profiles",
         "--level",
         "3",
         "--assessor",
@@ -324,7 +324,7 @@ fn json_report_validates_against_the_schema() {
     ok(&[
         "confirm",
         p(&assessment),
-        "cryptography.crypto-algorithms",
+        "certificate-management.cert-profiles",
         "--level",
         "3",
         "--justification",
@@ -371,7 +371,7 @@ fn json_report_validates_against_the_schema() {
     assert!(!report["recommendations"].as_array().unwrap().is_empty());
     assert_eq!(
         report["comparison"]["requirements"][0]["id"],
-        "G.cryptography.crypto-algorithms"
+        "M.certificate-management.cert-profiles"
     );
     assert_eq!(
         report["extensions"][0]["id"]
@@ -587,8 +587,37 @@ fn demo_runs_the_whole_pipeline_offline() {
         .iter()
         .all(|c| c["signature_valid"] == true && c["responder_authorisation"] == "ca"));
     assert!(ocsp.iter().any(|c| c["cert_status"] == "revoked"));
+    // One scan: no suggestion above 2, none at low confidence, and every
+    // suggestion names the criteria it evidences and those it cannot.
+    let assessment = read_json(&out.join("assessment.json"));
+    let mut suggestions = 0;
+    for (id, entry) in assessment["requirements"].as_object().unwrap() {
+        let Some(s) = entry["suggested"].as_object() else {
+            continue;
+        };
+        suggestions += 1;
+        assert!(s["level"].as_u64().unwrap() <= 2, "{id}: {entry}");
+        assert_ne!(s["confidence"], "low", "{id}");
+        assert!(s["cap"].is_string(), "{id}: the ceiling is named");
+        let observed = &entry["observed"];
+        assert!(
+            !observed["evidences"].as_array().unwrap().is_empty(),
+            "{id}: criteria evidenced"
+        );
+        assert!(
+            !observed["cannot_evidence"].as_array().unwrap().is_empty(),
+            "{id}: criteria it cannot evidence"
+        );
+        let rationale = s["rationale"].as_str().unwrap();
+        assert!(
+            rationale.contains("Evidences c") && rationale.contains("Cannot evidence c"),
+            "{id}: {rationale}"
+        );
+    }
+    assert!(suggestions >= 3, "{suggestions} suggestions");
     let report = read_json(&out.join("report.json"));
-    assert!(report["summary"]["suggested"].as_u64().unwrap() >= 20);
+    assert_eq!(report["summary"]["suggested"], suggestions);
+    assert_eq!(report["prefilled_basis"]["suggested"], suggestions);
     assert!(!report["evidence"]["ocsp"].as_array().unwrap().is_empty());
     assert!(
         report["findings"]

@@ -17,6 +17,7 @@ mod evaluate;
 mod model_show;
 mod model_versions;
 mod postgres;
+mod prefill_ceilings;
 mod scan;
 mod scan_config;
 mod score;

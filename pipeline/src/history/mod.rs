@@ -1,11 +1,13 @@
 //! The scan history: an embedded SQLite database by default ([`sqlite`]), or
 //! a shared PostgreSQL database for many agents ([`postgres`]), behind one
 //! [`Store`]. It keeps scan metadata, the evidence bundle, the certificates,
-//! endpoints and findings of each scan, and the suggested levels, for
-//! `history list`, [`diff`], [`trends`] and merged assessments. Shared types
-//! and the backend trait are in [`record`]; the backends depend on it and on
-//! [`trends`], never on each other or on this module.
+//! endpoints and findings of each scan, the suggested levels and each
+//! requirement's conformance, for `history list`, [`diff`], [`trends`],
+//! merged assessments and effectiveness over time ([`conformance`]). Shared types
+//! and the backend trait are in [`record`]; the backends depend on it, on
+//! [`trends`] and on [`conformance`], never on each other or on this module.
 
+pub mod conformance;
 pub mod diff;
 pub mod postgres;
 pub mod record;
@@ -76,6 +78,16 @@ impl Store {
         let mut rows = self.backend.endpoint_history(job, agent)?;
         rows.extend(trends::current_rows(current));
         Ok(trends::renewal_trends(&rows))
+    }
+
+    /// Earlier scans of a job and agent, for effectiveness over time.
+    pub fn history(
+        &mut self,
+        job: &str,
+        agent: &str,
+    ) -> Result<pkimm_scoring::prefill::History, HistoryError> {
+        let (conformance, failing) = self.backend.conformance_history(job, agent)?;
+        Ok(conformance::assemble(conformance, failing))
     }
 
     /// The bundles of the latest scan of every (job, agent) that finished

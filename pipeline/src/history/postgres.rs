@@ -10,6 +10,7 @@ use pkimm_model::evidence::{EvidenceBundle, UtcTime};
 use pkimm_model::secret::secret_from_env;
 use postgres::{Client, NoTls};
 
+use super::conformance::{ConformanceRow, FailingRow, CONFORMANCE_SQL, FAILING_SQL};
 use super::record::{cutoff, Backend, HistoryError, ScanInput, ScanRow, Snapshot};
 use super::trends::{EndpointRow, ENDPOINT_HISTORY_SQL};
 
@@ -39,6 +40,10 @@ CREATE TABLE findings (scan_id BIGINT NOT NULL REFERENCES scans(id) ON DELETE CA
 CREATE INDEX findings_scan ON findings(scan_id);
 CREATE TABLE levels (scan_id BIGINT NOT NULL REFERENCES scans(id) ON DELETE CASCADE,
     requirement TEXT NOT NULL, level BIGINT NOT NULL, confidence TEXT NOT NULL);
+", "
+CREATE TABLE conformance (scan_id BIGINT NOT NULL REFERENCES scans(id) ON DELETE CASCADE,
+    requirement TEXT NOT NULL, records BIGINT NOT NULL, conforming BIGINT NOT NULL);
+CREATE INDEX conformance_scan ON conformance(scan_id);
 "];
 
 /// An arbitrary constant for the migration advisory lock.
@@ -169,6 +174,12 @@ impl Backend for PgStore {
         for (requirement, (level, confidence)) in scan.levels {
             tx.execute(&insert, &[&id, requirement, level, confidence])?;
         }
+        let insert = tx.prepare("INSERT INTO conformance VALUES ($1, $2, $3, $4)")?;
+        for (requirement, (records, conforming)) in scan.conformance {
+            let records = i64::try_from(*records).unwrap_or(i64::MAX);
+            let conforming = i64::try_from(*conforming).unwrap_or(i64::MAX);
+            tx.execute(&insert, &[&id, requirement, &records, &conforming])?;
+        }
         tx.commit()?;
         Ok(id)
     }
@@ -220,6 +231,38 @@ impl Backend for PgStore {
                 not_after: r.get(5),
             })
             .collect())
+    }
+
+    /// Conformance and failing findings of a job and agent's scans.
+    fn conformance_history(
+        &mut self,
+        job: &str,
+        agent: &str,
+    ) -> Result<(Vec<ConformanceRow>, Vec<FailingRow>), HistoryError> {
+        let pg = |sql: &str| sql.replace("?1", "$1").replace("?2", "$2");
+        let conformance = self
+            .client
+            .query(&pg(CONFORMANCE_SQL), &[&job, &agent])?
+            .iter()
+            .map(|r| ConformanceRow {
+                scan: r.get(0),
+                started: r.get(1),
+                requirement: r.get(2),
+                records: r.get(3),
+                conforming: r.get(4),
+            })
+            .collect();
+        let failing = self
+            .client
+            .query(&pg(FAILING_SQL), &[&job, &agent])?
+            .iter()
+            .map(|r| FailingRow {
+                scan: r.get(0),
+                rule: r.get(1),
+                record: r.get(2),
+            })
+            .collect();
+        Ok((conformance, failing))
     }
 
     /// The bundles of the latest scan per (job, agent) finished after `since`.

@@ -52,6 +52,9 @@ pub struct ScanInput<'a> {
     pub evaluation: &'a Evaluation,
     /// Suggested levels by requirement.
     pub levels: &'a BTreeMap<String, StoredLevel>,
+    /// Conformance of each requirement's implemented criteria: (records,
+    /// conforming).
+    pub conformance: &'a BTreeMap<String, (u64, u64)>,
 }
 
 impl ScanInput<'_> {
@@ -138,4 +141,15 @@ pub(crate) trait Backend: Send {
         agent: &str,
     ) -> Result<Vec<super::trends::EndpointRow>, HistoryError>;
     fn latest_bundles(&mut self, since: UtcTime) -> Result<Vec<EvidenceBundle>, HistoryError>;
+    fn conformance_history(
+        &mut self,
+        job: &str,
+        agent: &str,
+    ) -> Result<
+        (
+            Vec<super::conformance::ConformanceRow>,
+            Vec<super::conformance::FailingRow>,
+        ),
+        HistoryError,
+    >;
 }

@@ -6,11 +6,13 @@ use std::path::Path;
 use pkimm_model::evidence::{EvidenceBundle, UtcTime};
 use rusqlite::{params, Connection, OptionalExtension};
 
+use super::conformance::{ConformanceRow, FailingRow, CONFORMANCE_SQL, FAILING_SQL};
 use super::record::{cutoff, Backend, HistoryError, ScanInput, ScanRow, Snapshot};
 use super::trends::{EndpointRow, ENDPOINT_HISTORY_SQL};
 
 /// Schema migrations, applied in order; the index is the version.
-const MIGRATIONS: &[&str] = &["
+const MIGRATIONS: &[&str] = &[
+    "
 CREATE TABLE scans (
     id INTEGER PRIMARY KEY,
     job TEXT NOT NULL,
@@ -51,7 +53,18 @@ CREATE TABLE levels (
     level INTEGER NOT NULL,
     confidence TEXT NOT NULL
 );
-"];
+",
+    "
+CREATE TABLE conformance (
+    scan_id INTEGER NOT NULL REFERENCES scans(id) ON DELETE CASCADE,
+    requirement TEXT NOT NULL,
+    records INTEGER NOT NULL,
+    conforming INTEGER NOT NULL
+);
+CREATE INDEX conformance_scan ON conformance(scan_id);
+CREATE INDEX findings_rule ON findings(scan_id, rule);
+",
+];
 
 /// The SQLite store.
 pub struct SqliteStore {
@@ -147,6 +160,15 @@ impl Backend for SqliteStore {
             for (requirement, (level, confidence)) in levels {
                 insert.execute(params![id, requirement, level, confidence])?;
             }
+            let mut insert = tx.prepare("INSERT INTO conformance VALUES (?1, ?2, ?3, ?4)")?;
+            for (requirement, (records, conforming)) in scan.conformance {
+                insert.execute(params![
+                    id,
+                    requirement,
+                    i64::try_from(*records).unwrap_or(i64::MAX),
+                    i64::try_from(*conforming).unwrap_or(i64::MAX)
+                ])?;
+            }
         }
         tx.commit()?;
         Ok(id)
@@ -195,6 +217,37 @@ impl Backend for SqliteStore {
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Conformance and failing findings of a job and agent's scans.
+    fn conformance_history(
+        &mut self,
+        job: &str,
+        agent: &str,
+    ) -> Result<(Vec<ConformanceRow>, Vec<FailingRow>), HistoryError> {
+        let mut query = self.conn.prepare(CONFORMANCE_SQL)?;
+        let conformance = query
+            .query_map(params![job, agent], |r| {
+                Ok(ConformanceRow {
+                    scan: r.get(0)?,
+                    started: r.get(1)?,
+                    requirement: r.get(2)?,
+                    records: r.get(3)?,
+                    conforming: r.get(4)?,
+                })
+            })?
+            .collect::<Result<_, _>>()?;
+        let mut query = self.conn.prepare(FAILING_SQL)?;
+        let failing = query
+            .query_map(params![job, agent], |r| {
+                Ok(FailingRow {
+                    scan: r.get(0)?,
+                    rule: r.get(1)?,
+                    record: r.get(2)?,
+                })
+            })?
+            .collect::<Result<_, _>>()?;
+        Ok((conformance, failing))
     }
 
     /// The bundles of the latest scan per (job, agent) finished after `since`.

@@ -15,7 +15,7 @@ use pkimm_model::evidence::{EvidenceBundle, UtcTime};
 use pkimm_model::Model;
 use pkimm_rules::Evaluation;
 use pkimm_scoring::aggregate::{Basis, CategoryScore, ModuleScore, OverallScore, RequirementRef};
-use pkimm_scoring::assessment::{Confidence, Meta, Suggestion};
+use pkimm_scoring::assessment::{Confidence, CriterionDecision, Meta, Observed, Suggestion};
 use pkimm_scoring::profile::{
     AssuranceProfile, EvidenceGate, Profile, ScoringParameters, NOT_EVALUATED_RULE,
 };
@@ -171,6 +171,8 @@ pub struct ReportDocument {
     /// The overall result if every suggestion were accepted; labelled
     /// pre-filled, never the assessed score.
     pub prefilled_overall: OverallScore,
+    /// What the pre-filled overall rests on.
+    pub prefilled_basis: PrefilledBasis,
     /// Extension results.
     pub extensions: Vec<ExtensionScore>,
     /// What to do to reach the next level, per category.
@@ -189,6 +191,51 @@ pub struct ReportDocument {
     pub basis: Basis,
     /// The evidence files behind the assessment (the evidence manifest).
     pub evidence_files: Vec<EvidenceFile>,
+}
+
+/// What the pre-filled overall rests on: requirements the assessor decided,
+/// and pkimm's suggestions for the others.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct PrefilledBasis {
+    /// Requirements in the model.
+    pub requirements: usize,
+    /// Requirements with an assessor's level (confirmed or overridden).
+    pub decided: usize,
+    /// Pending requirements counted with pkimm's suggestion.
+    pub suggested: usize,
+    /// Pending requirements without a suggestion (counted as the minimum
+    /// level).
+    pub without_level: usize,
+    /// The highest level any suggestion may take now, per category.
+    pub ceilings: BTreeMap<String, u8>,
+}
+
+impl PrefilledBasis {
+    fn of(rows: &[RequirementRow]) -> Self {
+        let mut basis = Self {
+            requirements: rows.len(),
+            decided: 0,
+            suggested: 0,
+            without_level: 0,
+            ceilings: BTreeMap::new(),
+        };
+        for row in rows {
+            match (row.status, row.level, &row.suggested) {
+                (Status::NotApplicable, _, _) => {}
+                (Status::Confirmed | Status::Overridden, Some(_), _) => basis.decided += 1,
+                (_, _, Some(_)) => basis.suggested += 1,
+                _ => basis.without_level += 1,
+            }
+            if let Some(s) = &row.suggested {
+                let slot = basis
+                    .ceilings
+                    .entry(row.requirement.category_id.clone())
+                    .or_default();
+                *slot = (*slot).max(s.level.number());
+            }
+        }
+        basis
+    }
 }
 
 /// The technology categories, as 2.0.0 names them (any model's ids follow
@@ -335,6 +382,10 @@ pub struct RequirementRow {
     /// The references the requirement cites, with their titles (empty for
     /// 1.x models, whose references are free text).
     pub references: Vec<ReferenceRow>,
+    /// What the evidence shows, criterion by criterion.
+    pub observed: Option<Observed>,
+    /// The assessor's criterion decisions, by local id.
+    pub criteria: BTreeMap<String, CriterionDecision>,
 }
 
 /// Everything a report is built from.
@@ -381,6 +432,7 @@ impl ReportDocument {
             inputs.profile,
         );
         let requirements = requirement_rows(model, assessment);
+        let prefilled_basis = PrefilledBasis::of(&requirements);
         let mut summary = Summary::default();
         for row in &requirements {
             *summary
@@ -453,6 +505,7 @@ impl ReportDocument {
                 }),
             overall: assessed.overall,
             prefilled_overall: prefilled.overall.clone(),
+            prefilled_basis,
             extensions: assessed.extensions,
             recommendations,
             comparison,
@@ -565,6 +618,8 @@ fn requirement_rows(model: &Model, assessment: &Assessment) -> Vec<RequirementRo
                     reason: entry.reason,
                     assessor: entry.assessor,
                     at: entry.at,
+                    observed: entry.observed,
+                    criteria: entry.criteria,
                 }
             })
         })

@@ -247,6 +247,9 @@ fn describe(rule: &Rule, kind: EvidenceKind, mut counts: RuleResult) -> RuleResu
     counts.remediation = rule.def.remediation.clone();
     counts.severity = Some(rule.def.severity);
     counts.pkimm = rule.def.pkimm.clone();
+    counts.criteria = rule.def.evidences.clone();
+    counts.related = rule.def.related.clone();
+    counts.scope_limit = rule.def.scope_limit;
     counts.applies_to = Some(kind);
     let decided = counts.passed + counts.failed;
     counts.pass_ratio = (decided > 0).then(|| counts.passed as f64 / decided as f64);

@@ -98,6 +98,15 @@ pub struct RuleResult {
     pub severity: Option<Severity>,
     /// PKIMM ids.
     pub pkimm: Vec<String>,
+    /// The assessment criteria the rule evidences (canonical 2.0.0 ids).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub criteria: Vec<crate::rule::CriterionLink>,
+    /// Requirements it is only related to (canonical 2.0.0 ids).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub related: Vec<String>,
+    /// Its failures limit the scope a scan covers.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub scope_limit: bool,
     /// Evidence kind.
     pub applies_to: Option<EvidenceKind>,
     /// Records the rule applied to (pass + fail + error).

@@ -116,6 +116,24 @@ file; load your own files with `--rules PATH`. Every expression is compiled
 when the file loads; a syntax error, an unknown variable or a misspelt field is
 reported with the file, line, rule id and field.
 
+A rule says what it evidences as links to PKIMM 2.0.0 assessment criteria
+(`rules/levels/*.yaml`), each with what its results show:
+
+```yaml
+evidences:
+  - { criterion: certificate-management.cert-profiles#c5, shows: both }
+  - { criterion: cryptography.crypto-algorithms#c1, shows: contradicts }
+related: [key-management.key-lifecycle]
+```
+
+`both`: passes evidence the criterion and failures contradict it;
+`supports`: only passes count; `contradicts`: only failures count (a pass
+proves nothing). Only these links can move a pre-filled level. `related`
+names requirements whose reviewers should see the rule's findings without
+them moving a level (older files called this `pkimm`). `scope_limit: true`
+marks a rule whose failures mean part of the scope was not observed. Link to
+an implemented (I) criterion only when the rule observes exactly what it asks.
+
 Each rule applies to one evidence kind and sees the record as a variable, plus
 `policy` (the policy file) and `now` (Unix seconds). Every field is always
 present: absent values are `\"\"`, `0`, `-1`, `false` or `[]`. Times are Unix
