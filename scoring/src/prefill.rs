@@ -51,8 +51,9 @@ pub struct Population {
 }
 
 impl Population {
-    /// The population the policy declares, with the certificates of an
-    /// inventory export in the bundle when the policy leaves them open.
+    /// The population the policy declares; where it leaves one open, the
+    /// certificates of an inventory export and the TLS collector's target
+    /// list declare it.
     pub fn declared(policy: &PrefillPolicy, bundle: &EvidenceBundle) -> Self {
         let mut counts = BTreeMap::new();
         let scope = &policy.scope;
@@ -70,6 +71,22 @@ impl Population {
                 "certificate",
                 (inventory, "the inventory export".to_string()),
             );
+        }
+        if scope.tls_endpoints == 0 {
+            let targets: BTreeSet<&str> = bundle
+                .runs
+                .iter()
+                .filter(|r| r.collector == "tls")
+                .flat_map(|r| r.targets.iter().map(String::as_str))
+                .collect();
+            if !targets.is_empty() {
+                for kind in ["tls_endpoint", "chain"] {
+                    counts.insert(
+                        kind,
+                        (targets.len() as u64, "the scan's target list".to_string()),
+                    );
+                }
+            }
         }
         for (kind, count) in [
             ("tls_endpoint", scope.tls_endpoints),
