@@ -628,6 +628,7 @@ pub fn validate_assessment(
             return Err(located.error(&path, message));
         }
         check_entry(entry, &path, located)?;
+        check_criteria(entry, id, model, &path, located)?;
     }
     for (id, extension) in &assessment.extensions {
         let extension_path = join_key("extensions", id);
@@ -640,6 +641,41 @@ pub fn validate_assessment(
                 ));
             }
             check_entry(entry, &path, located)?;
+        }
+    }
+    Ok(())
+}
+
+/// Checks that the criterion decisions of a requirement name its criteria.
+fn check_criteria(
+    entry: &RequirementEntry,
+    id: &str,
+    model: &Model,
+    path: &str,
+    located: &Located<'_>,
+) -> Result<(), DocumentError> {
+    if entry.criteria.is_empty() {
+        return Ok(());
+    }
+    let criteria = pkimm_model::crosswalk::crosswalk()
+        .requirement_in_2_0(&model.version, id)
+        .and_then(|v2| pkimm_rules::criteria::Catalog::builtin().requirement(v2));
+    let Some(criteria) = criteria else {
+        return Err(located.error(
+            &join_key(path, "criteria"),
+            format!("{id} has no PKIMM 2.0.0 assessment criteria to decide"),
+        ));
+    };
+    for local in entry.criteria.keys() {
+        if criteria.criterion(local).is_none() {
+            let known: Vec<&str> = criteria.criteria.iter().map(|c| c.id.as_str()).collect();
+            return Err(located.error(
+                &join_key(&join_key(path, "criteria"), local),
+                format!(
+                    "{id} has no criterion {local} (its criteria are {})",
+                    known.join(", ")
+                ),
+            ));
         }
     }
     Ok(())

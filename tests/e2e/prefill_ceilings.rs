@@ -318,3 +318,25 @@ fn ceilings_lift_with_confirmed_documents_and_history_and_fall_on_a_critical_fin
         "{md}"
     );
 }
+
+#[test]
+fn a_decision_on_a_criterion_the_requirement_lacks_is_located() {
+    let text = std::fs::read_to_string(crate::support::fixture(
+        "assessments/sample-full-2.0.0.yaml",
+    ))
+    .unwrap()
+    .replacen(
+        "  G.compliance.compliance-monitoring:\n",
+        "  G.compliance.compliance-monitoring:\n    criteria:\n      c9: { met: true }\n",
+        1,
+    );
+    let (_d, path) = crate::support::temp_file("a.yaml", &text);
+    let run = pkimm(["validate", p(&path)]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains("a.yaml:") && run.stderr.contains("criteria.c9"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("c1, c2, c3"), "{}", run.stderr);
+}
