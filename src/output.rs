@@ -14,6 +14,10 @@ use serde::Serialize;
 
 use crate::cli::GlobalArgs;
 
+/// How long a command waits for another pkimm process updating the same
+/// file.
+pub const UPDATE_WAIT: std::time::Duration = std::time::Duration::from_secs(60);
+
 /// The model `--model` names, or the embedded 2.0.0 one.
 pub fn model(global: &GlobalArgs) -> Result<Cow<'static, Model>> {
     Ok(pkimm_pipeline::setup::load_model(global.model.as_deref())?)

@@ -9,10 +9,12 @@ use crate::assessment::Assessment;
 
 /// Header written above assessment YAML files.
 const ASSESSMENT_HEADER: &str = "\
-# pkimm assessment. pkimm writes `suggested`, `stale` and `note`; you own
-# `status`, `level`, `justification`, `reason`, `assessor` and `at`, which
-# pkimm never overwrites. Edit by hand or with `pkimm confirm`; check with
-# `pkimm validate`. Only confirmed or overridden levels count in the score.
+# pkimm assessment. pkimm writes `suggested`, `observed`, `stale` and `note`;
+# you own `status`, `level`, `justification`, `reason`, `assessor`, `at` and
+# `criteria`, which pkimm never overwrites. Edit by hand or with
+# `pkimm confirm`; check with `pkimm validate`. Only confirmed or overridden
+# levels count in the score. pkimm rewrites this file as a whole: comments
+# you add are not kept (the previous version stays in FILE.bak).
 ";
 
 /// Why an assessment could not be saved.

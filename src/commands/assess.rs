@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Result};
 use pkimm_model::evidence::{load_bundles, EvidenceBundle, UtcTime};
+use pkimm_model::write::UpdateLock;
 use pkimm_pipeline::history::Store;
 use pkimm_pipeline::run::{tool_name, StoreTarget};
 use pkimm_pipeline::setup::{agent_name, evaluation_time};
@@ -13,10 +14,14 @@ use pkimm_scoring::assessment::ProfileRef;
 use pkimm_scoring::{save_assessment, Assessment, Mode};
 
 use crate::cli::{AssessArgs, GlobalArgs};
+use crate::output::UPDATE_WAIT;
 use crate::output::{assessment, model, profile, store_location};
 
 /// Runs the command.
 pub fn run(global: &GlobalArgs, args: &AssessArgs) -> Result<ExitCode> {
+    // Held from reading to writing, so concurrent writers never lose an
+    // update.
+    let _lock = UpdateLock::acquire(&args.output, UPDATE_WAIT)?;
     let inputs = RuleInputs {
         levels: args.levels.clone(),
         ..args.inputs.rule_inputs()

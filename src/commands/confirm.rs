@@ -4,6 +4,7 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context, Result};
 use pkimm_model::evidence::UtcTime;
+use pkimm_model::write::UpdateLock;
 use pkimm_model::Level;
 use pkimm_rules::criteria::Catalog;
 use pkimm_scoring::decision::{decide, decide_criteria, Choice, Decision};
@@ -11,9 +12,13 @@ use pkimm_scoring::save_assessment;
 
 use crate::cli::{ConfirmArgs, GlobalArgs};
 use crate::output::assessment;
+use crate::output::UPDATE_WAIT;
 
 /// Runs the command.
 pub fn run(global: &GlobalArgs, args: &ConfirmArgs) -> Result<ExitCode> {
+    // Held from reading to writing, so concurrent writers never lose an
+    // update.
+    let _lock = UpdateLock::acquire(&args.assessment, UPDATE_WAIT)?;
     let (model, mut assessment) = assessment(global, &args.assessment)?;
     if args.id.contains('#') || args.met || args.not_met {
         return criteria(args, &model, &mut assessment);

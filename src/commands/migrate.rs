@@ -4,14 +4,19 @@ use std::process::ExitCode;
 
 use anyhow::{anyhow, Result};
 use pkimm_model::embedded_model_version;
+use pkimm_model::write::UpdateLock;
 use pkimm_scoring::migrate::migrate;
 use pkimm_scoring::save_assessment;
 
 use crate::cli::{GlobalArgs, MigrateArgs};
 use crate::output::assessment;
+use crate::output::UPDATE_WAIT;
 
 /// Runs the command.
 pub fn run(global: &GlobalArgs, args: &MigrateArgs) -> Result<ExitCode> {
+    // Held from reading to writing, so concurrent writers never lose an
+    // update.
+    let _lock = UpdateLock::acquire(&args.output, UPDATE_WAIT)?;
     let (from, old) = assessment(global, &args.assessment)?;
     let to = embedded_model_version(&args.to).ok_or_else(|| {
         anyhow!(

@@ -14,6 +14,7 @@ mod collect_revocation;
 mod collect_tls;
 mod duplicate_keys;
 mod evaluate;
+mod hardening;
 mod model_show;
 mod model_versions;
 mod postgres;

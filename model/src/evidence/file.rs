@@ -40,7 +40,7 @@ pub enum BundleError {
 /// Reads one bundle file and checks its layout version.
 pub fn load_bundle(path: &Path) -> Result<EvidenceBundle, BundleError> {
     let text = read_text_file(path, MAX_BUNDLE_BYTES)?;
-    let bundle: EvidenceBundle =
+    let mut bundle: EvidenceBundle =
         serde_json::from_str(&text).map_err(|source| BundleError::Parse {
             path: path.to_path_buf(),
             source,
@@ -51,6 +51,7 @@ pub fn load_bundle(path: &Path) -> Result<EvidenceBundle, BundleError> {
             version: bundle.schema_version,
         });
     }
+    bundle.reindex();
     Ok(bundle)
 }
 

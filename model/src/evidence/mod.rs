@@ -81,6 +81,53 @@ pub struct EvidenceBundle {
     /// evaluated by a scan job with history.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trends: Option<Trends>,
+    /// Where each certificate and CRL sits, so adding and merging stay
+    /// O(1) amortised; rebuilt whenever it no longer matches the vectors.
+    #[serde(skip)]
+    #[schemars(skip)]
+    index: FingerprintIndex,
+}
+
+/// Positions of certificates and CRLs by fingerprint. It never takes part
+/// in equality: two bundles with the same records are equal whatever their
+/// indexes hold.
+#[derive(Debug, Clone, Default)]
+struct FingerprintIndex {
+    certificates: HashMap<String, usize>,
+    crls: HashMap<String, usize>,
+}
+
+impl PartialEq for FingerprintIndex {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+/// The position of `fingerprint` in `records`, through `index` when it is
+/// current; the index is rebuilt when records were added, removed or
+/// reordered behind its back.
+fn position<T>(
+    index: &mut HashMap<String, usize>,
+    records: &[T],
+    fingerprint: &str,
+    key: impl Fn(&T) -> &str,
+) -> Option<usize> {
+    let current = |index: &HashMap<String, usize>| {
+        index.len() == records.len()
+            && index
+                .get(fingerprint)
+                .is_none_or(|&i| records.get(i).is_some_and(|r| key(r) == fingerprint))
+    };
+    if !current(index) {
+        index.clear();
+        index.extend(
+            records
+                .iter()
+                .enumerate()
+                .map(|(i, r)| (key(r).to_string(), i)),
+        );
+    }
+    index.get(fingerprint).copied()
 }
 
 /// What the scan history shows over time.
@@ -130,6 +177,7 @@ impl EvidenceBundle {
             inventory: Vec::new(),
             failures: Vec::new(),
             trends: None,
+            index: FingerprintIndex::default(),
         }
     }
 
@@ -140,17 +188,17 @@ impl EvidenceBundle {
     }
 
     fn merge_certificates(&mut self, incoming: impl IntoIterator<Item = Certificate>) {
-        let mut index: HashMap<String, usize> = self
-            .certificates
-            .iter()
-            .enumerate()
-            .map(|(i, c)| (c.fingerprint_sha256.clone(), i))
-            .collect();
         for certificate in incoming {
-            match index.get(&certificate.fingerprint_sha256) {
-                Some(&i) => self.certificates[i].add_observations(certificate.observations),
+            let found = position(
+                &mut self.index.certificates,
+                &self.certificates,
+                &certificate.fingerprint_sha256,
+                |c| &c.fingerprint_sha256,
+            );
+            match found {
+                Some(i) => self.certificates[i].add_observations(certificate.observations),
                 None => {
-                    index.insert(
+                    self.index.certificates.insert(
                         certificate.fingerprint_sha256.clone(),
                         self.certificates.len(),
                     );
@@ -167,11 +215,13 @@ impl EvidenceBundle {
 
     fn merge_crls(&mut self, incoming: impl IntoIterator<Item = Crl>) {
         for crl in incoming {
-            match self
-                .crls
-                .iter_mut()
-                .find(|c| c.fingerprint_sha256 == crl.fingerprint_sha256)
-            {
+            let found = position(
+                &mut self.index.crls,
+                &self.crls,
+                &crl.fingerprint_sha256,
+                |c| &c.fingerprint_sha256,
+            );
+            match found.map(|i| &mut self.crls[i]) {
                 Some(existing) => {
                     for observation in crl.observations {
                         if !existing.observations.contains(&observation) {
@@ -183,7 +233,12 @@ impl EvidenceBundle {
                         existing.verified_with = crl.verified_with;
                     }
                 }
-                None => self.crls.push(crl),
+                None => {
+                    self.index
+                        .crls
+                        .insert(crl.fingerprint_sha256.clone(), self.crls.len());
+                    self.crls.push(crl);
+                }
             }
         }
     }
@@ -205,11 +260,43 @@ impl EvidenceBundle {
         }
     }
 
-    /// The certificate with this fingerprint.
+    /// The certificate with this fingerprint: through the index when it is
+    /// current, else by a scan.
     pub fn certificate(&self, fingerprint: &str) -> Option<&Certificate> {
+        if self.index.certificates.len() == self.certificates.len() {
+            match self.index.certificates.get(fingerprint) {
+                None => return None,
+                Some(&i) => {
+                    if let Some(c) = self
+                        .certificates
+                        .get(i)
+                        .filter(|c| c.fingerprint_sha256 == fingerprint)
+                    {
+                        return Some(c);
+                    }
+                }
+            }
+        }
         self.certificates
             .iter()
             .find(|c| c.fingerprint_sha256 == fingerprint)
+    }
+
+    /// Rebuilds the fingerprint index (after reading a bundle, or after
+    /// changing the record vectors directly), so lookups are O(1).
+    pub fn reindex(&mut self) {
+        self.index.certificates = self
+            .certificates
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.fingerprint_sha256.clone(), i))
+            .collect();
+        self.index.crls = self
+            .crls
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.fingerprint_sha256.clone(), i))
+            .collect();
     }
 
     /// Sorts records into a stable order (certificates and CRLs by fingerprint,
@@ -224,6 +311,7 @@ impl EvidenceBundle {
             .sort_by(|a, b| a.fingerprint_sha256.cmp(&b.fingerprint_sha256));
         self.failures
             .sort_by(|a, b| a.provenance.source.cmp(&b.provenance.source));
+        self.reindex();
     }
 }
 

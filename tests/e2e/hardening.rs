@@ -1,0 +1,99 @@
+//! Regression tests for what an attacker or an unlucky operator found:
+//! lost decisions under concurrency, clobbered files, hostile inputs.
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+use serde_json::Value;
+
+use crate::support::{fixture, pkimm};
+
+fn p(path: &Path) -> &str {
+    path.to_str().unwrap()
+}
+
+/// Two `pkimm confirm` on the same file at once, on different
+/// requirements: both decisions survive, every round.
+#[test]
+fn concurrent_confirms_never_lose_a_decision() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("a.yaml");
+    let confirm = |id: &str| {
+        Command::new(env!("CARGO_BIN_EXE_pkimm"))
+            .args([
+                "confirm",
+                p(&file),
+                id,
+                "--level",
+                "3",
+                "--justification",
+                "checked",
+                "--assessor",
+                "Ada",
+            ])
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    for round in 0..15 {
+        std::fs::copy(fixture("assessments/sample-full-2.0.0.yaml"), &file).unwrap();
+        let a = confirm("validation-requirements");
+        let b = confirm("change-management-and-agility.change-policy");
+        for child in [a, b] {
+            let out = child.wait_with_output().unwrap();
+            assert!(
+                out.status.success(),
+                "round {round}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        let saved: Value =
+            serde_yaml_ng::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+        for id in [
+            "G.policies-and-documentation.validation-requirements",
+            "M.change-management-and-agility.change-policy",
+        ] {
+            assert_eq!(
+                saved["requirements"][id]["level"], 3,
+                "round {round}: the decision on {id} was lost"
+            );
+        }
+    }
+}
+
+/// `-o` never turns a device into a regular file, and writes through a
+/// symlink to its target.
+#[cfg(unix)]
+#[test]
+fn outputs_do_not_replace_devices_or_symlinks() {
+    let bundle_dir = tempfile::tempdir().unwrap();
+    let run = pkimm([
+        "collect",
+        "files",
+        p(&fixture("pki/leaf/ec-p256.pem")),
+        "-o",
+        "/dev/null",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(!std::fs::metadata("/dev/null").unwrap().is_file());
+    let real = bundle_dir.path().join("real.json");
+    std::fs::write(&real, "{}").unwrap();
+    let link = bundle_dir.path().join("link.json");
+    std::os::unix::fs::symlink(&real, &link).unwrap();
+    let run = pkimm([
+        "collect",
+        "files",
+        p(&fixture("pki/leaf/ec-p256.pem")),
+        "-o",
+        p(&link),
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(std::fs::symlink_metadata(&link)
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    assert!(std::fs::read_to_string(&real)
+        .unwrap()
+        .contains("certificates"));
+}
