@@ -97,3 +97,46 @@ fn outputs_do_not_replace_devices_or_symlinks() {
         .unwrap()
         .contains("certificates"));
 }
+
+/// Four `pkimm scan` creating the same SQLite history at once: all succeed
+/// and every scan is stored.
+#[test]
+fn concurrent_scans_on_a_fresh_store_all_succeed() {
+    for round in 0..20 {
+        let dir = tempfile::tempdir().unwrap();
+        let config = dir.path().join("scan.toml");
+        std::fs::write(
+            &config,
+            format!(
+                "store = \"history.sqlite\"\n\n[[job]]\nname = \"pki\"\nfiles = {{ paths = [\"{}\"] }}\n",
+                fixture("pki/leaf/ec-p256.pem").display()
+            ),
+        )
+        .unwrap();
+        let scan = || {
+            Command::new(env!("CARGO_BIN_EXE_pkimm"))
+                .args(["scan", "--config", p(&config)])
+                .stdout(Stdio::null())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        };
+        let children: Vec<_> = (0..4).map(|_| scan()).collect();
+        for child in children {
+            let out = child.wait_with_output().unwrap();
+            assert!(
+                out.status.success(),
+                "round {round}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        let run = pkimm(["history", "list", "--config", p(&config)]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        assert_eq!(
+            run.stdout.lines().filter(|l| l.contains("pki")).count(),
+            4,
+            "round {round}: {}",
+            run.stdout
+        );
+    }
+}

@@ -79,10 +79,14 @@ impl SqliteStore {
             source: Box::new(source),
         })?;
         conn.busy_timeout(std::time::Duration::from_secs(30))?;
-        conn.pragma_update(None, "journal_mode", "WAL")?;
+        // Switching a new database to WAL needs a moment alone with it; a
+        // second process creating the same store at once waits its turn.
+        retry_busy(|| conn.pragma_update(None, "journal_mode", "WAL"))?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
-        let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
-        let tx = conn.transaction()?;
+        // Migrations run under an exclusive transaction that reads the
+        // version inside it, so two processes never apply one twice.
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Exclusive)?;
+        let version: i64 = tx.pragma_query_value(None, "user_version", |r| r.get(0))?;
         for (i, migration) in MIGRATIONS
             .iter()
             .enumerate()
@@ -102,6 +106,26 @@ impl SqliteStore {
         }
         tx.commit()?;
         Ok(Self { conn })
+    }
+}
+
+/// Runs `f` again while SQLite reports the database busy or locked (the
+/// busy handler does not cover every case, such as changing the journal
+/// mode), for up to 30 seconds.
+fn retry_busy<T>(mut f: impl FnMut() -> rusqlite::Result<T>) -> rusqlite::Result<T> {
+    let started = std::time::Instant::now();
+    loop {
+        match f() {
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if matches!(
+                    e.code,
+                    rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked
+                ) && started.elapsed() < std::time::Duration::from_secs(30) =>
+            {
+                std::thread::sleep(std::time::Duration::from_millis(25));
+            }
+            other => return other,
+        }
     }
 }
 
