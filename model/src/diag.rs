@@ -86,6 +86,74 @@ impl<'a> Located<'a> {
     }
 }
 
+/// The deepest nesting of flow collections (`[`, `{`) any pkimm input may
+/// use; deeper documents are refused before parsing, which would otherwise
+/// take time quadratic in the depth.
+pub const MAX_NESTING: usize = 64;
+
+/// Where flow collections first nest deeper than [`MAX_NESTING`]: a quick
+/// scan that skips quoted strings (a quote opens one only where a token can
+/// start, so apostrophes inside words do not) and comments.
+fn too_deep(text: &str) -> Option<(usize, usize)> {
+    let mut depth = 0usize;
+    let (mut line, mut column) = (1usize, 0usize);
+    let mut previous = '\n';
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        column += 1;
+        let token_start = previous.is_whitespace() || matches!(previous, '[' | '{' | ',' | ':');
+        match c {
+            '\n' => {
+                line += 1;
+                column = 0;
+            }
+            '#' if previous.is_whitespace() => {
+                // A comment: skip to the end of the line.
+                for c in chars.by_ref() {
+                    if c == '\n' {
+                        line += 1;
+                        column = 0;
+                        break;
+                    }
+                }
+                previous = '\n';
+                continue;
+            }
+            '"' | '\'' if token_start => {
+                let quote = c;
+                let mut escaped = false;
+                for c in chars.by_ref() {
+                    column += 1;
+                    if c == '\n' {
+                        line += 1;
+                        column = 0;
+                    }
+                    if quote == '"' && c == '\\' && !escaped {
+                        escaped = true;
+                        continue;
+                    }
+                    if c == quote && !escaped {
+                        break;
+                    }
+                    escaped = false;
+                }
+                previous = quote;
+                continue;
+            }
+            '[' | '{' => {
+                depth += 1;
+                if depth > MAX_NESTING {
+                    return Some((line, column));
+                }
+            }
+            ']' | '}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        previous = c;
+    }
+    None
+}
+
 /// Deserialises a YAML (or JSON, which is YAML) document, turning any failure into
 /// a [`DocumentError`] that names the origin, the field path and the line. A
 /// key given twice in one mapping is an error at its second occurrence (serde
@@ -94,6 +162,17 @@ pub fn from_yaml_str<T: serde::de::DeserializeOwned>(
     origin: &str,
     text: &str,
 ) -> Result<T, DocumentError> {
+    if let Some((line, column)) = too_deep(text) {
+        return Err(DocumentError {
+            origin: origin.to_string(),
+            field: String::new(),
+            line: Some(line),
+            column: Some(column),
+            message: format!(
+                "brackets nested more than {MAX_NESTING} levels deep; no pkimm input needs that"
+            ),
+        });
+    }
     if let Some(index) = LineIndex::build(text) {
         if let Some(duplicate) = index.duplicates.first() {
             return Err(DocumentError {
@@ -364,6 +443,31 @@ impl MarkedEventReceiver for IndexBuilder {
             Event::DocumentEnd => self.done = true,
             _ => {}
         }
+    }
+}
+
+#[cfg(test)]
+mod depth_tests {
+    use super::*;
+
+    #[test]
+    fn deep_flow_collections_are_refused_quickly() {
+        let deep = format!("a: {}{}\n", "[".repeat(100_000), "]".repeat(100_000));
+        let err = from_yaml_str::<serde_yaml_ng::Value>("deep.yaml", &deep).unwrap_err();
+        // Refused at the 65th bracket, before any parsing.
+        assert_eq!((err.line, err.column), (Some(1), Some(68)));
+        assert!(err.to_string().contains("nested more than 64"), "{err}");
+    }
+
+    #[test]
+    fn brackets_in_strings_comments_and_words_do_not_count() {
+        let text = format!(
+            "a: \"{}\"\nb: '{}'\n# {}\nc: it's [1, 2]\nd: [[1], {{e: [2]}}]\n",
+            "[".repeat(200),
+            "{".repeat(200),
+            "[".repeat(200)
+        );
+        from_yaml_str::<serde_yaml_ng::Value>("ok.yaml", &text).unwrap();
     }
 }
 

@@ -140,3 +140,50 @@ fn concurrent_scans_on_a_fresh_store_all_succeed() {
         );
     }
 }
+
+/// Every YAML input refuses a document nested 100,000 levels deep at once,
+/// naming the file and line, instead of parsing for tens of seconds.
+#[test]
+fn deeply_nested_yaml_is_refused_for_every_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let deep = format!(
+        "schema_version: 1\nx: {}{}\n",
+        "[".repeat(100_000),
+        "]".repeat(100_000)
+    );
+    let file = dir.path().join("deep.yaml");
+    std::fs::write(&file, &deep).unwrap();
+    let bundle = dir.path().join("b.json");
+    assert_eq!(
+        pkimm([
+            "collect",
+            "files",
+            p(&fixture("pki/leaf/ec-p256.pem")),
+            "-o",
+            p(&bundle)
+        ])
+        .code,
+        0
+    );
+    let out = dir.path().join("a.json");
+    let sample = fixture("assessments/sample-full-2.0.0.yaml");
+    let cases: Vec<Vec<&str>> = vec![
+        vec!["policy", "check", p(&file)],
+        vec!["evaluate", p(&bundle), "--waivers", p(&file)],
+        vec!["rules", "list", "--rules", p(&file)],
+        vec!["assess", p(&bundle), "-o", p(&out), "--levels", p(&file)],
+        vec!["validate", p(&file)],
+        vec!["model", "show", "--model", p(&file)],
+        vec!["score", p(&sample), "--extension", p(&file)],
+        vec!["--profile", p(&file), "score", p(&sample)],
+    ];
+    for args in cases {
+        let run = pkimm(&args);
+        assert_eq!(run.code, 2, "{args:?}: {}", run.stderr);
+        assert!(
+            run.stderr.contains("deep.yaml:2:") && run.stderr.contains("nested more than 64"),
+            "{args:?}: {}",
+            run.stderr
+        );
+    }
+}
