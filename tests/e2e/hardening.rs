@@ -187,3 +187,61 @@ fn deeply_nested_yaml_is_refused_for_every_input() {
         );
     }
 }
+
+/// Rules whose expressions would overflow the stack or exhaust memory are
+/// refused at load with the file, line and rule, by `rules list`,
+/// `rules test` and `evaluate` alike.
+#[test]
+fn hostile_rule_expressions_are_refused_at_load() {
+    let dir = tempfile::tempdir().unwrap();
+    let rule = |check: &str| {
+        format!(
+            "rules:\n  - id: hostile.rule\n    title: t\n    description: d\n    severity: low\n    related: [certificate-management.cert-profiles]\n    applies_to: certificate\n    check: \"{check}\"\n    citation: c\n    remediation: r\n"
+        )
+    };
+    let sum = vec!["1"; 5000].join(" + ") + " > 0";
+    let nested =
+        "cert.subject_cn.all(a, cert.subject_cn.all(b, cert.subject_cn.all(c, a == b && b == c)))";
+    let bundle = dir.path().join("b.json");
+    assert_eq!(
+        pkimm([
+            "collect",
+            "files",
+            p(&fixture("pki/leaf/ec-p256.pem")),
+            "-o",
+            p(&bundle)
+        ])
+        .code,
+        0
+    );
+    for (check, expected) in [
+        (sum.as_str(), "bytes; at most 4096"),
+        (
+            &(vec!["1"; 300].join("+") + " > 0") as &str,
+            "more than 128 operators",
+        ),
+        (nested, "comprehensions nested more than 2 deep"),
+        (
+            &format!("{}true{}", "(".repeat(100), ")".repeat(100)) as &str,
+            "nested more than 32 levels deep",
+        ),
+    ] {
+        let file = dir.path().join("hostile.yaml");
+        std::fs::write(&file, rule(check)).unwrap();
+        for args in [
+            vec!["rules", "list", "--rules", p(&file)],
+            vec!["rules", "test", p(&file)],
+            vec!["evaluate", p(&bundle), "--rules", p(&file)],
+        ] {
+            let run = pkimm(&args);
+            assert_eq!(run.code, 2, "{args:?}: {}", run.stderr);
+            assert!(
+                run.stderr.contains("hostile.yaml:8")
+                    && run.stderr.contains("rule `hostile.rule` field `check`")
+                    && run.stderr.contains(expected),
+                "{args:?}: {}",
+                run.stderr
+            );
+        }
+    }
+}

@@ -59,9 +59,121 @@ impl std::fmt::Debug for Expr {
     }
 }
 
+/// The longest expression accepted, in bytes.
+pub const MAX_EXPRESSION_BYTES: usize = 4096;
+/// The deepest nesting of parentheses, brackets and braces.
+pub const MAX_EXPRESSION_NESTING: usize = 32;
+/// The most operators in one expression.
+pub const MAX_EXPRESSION_OPERATORS: usize = 128;
+/// The most member accesses and index operations (`a.b`, `a[0]`).
+pub const MAX_EXPRESSION_ACCESSES: usize = 256;
+/// The deepest nesting of comprehensions (`all`, `exists`, `exists_one`,
+/// `map`, `filter`): each level multiplies the work by a list's length.
+pub const MAX_COMPREHENSION_NESTING: usize = 2;
+
+/// Refuses expressions whose parsing or evaluation could exhaust the stack,
+/// memory or time: too long, too deeply nested, too many operators, or
+/// comprehensions nested too deep. Positions are one-based.
+fn check_bounds(source: &str) -> Result<(), CompileError> {
+    let error = |message: String, offset: usize| {
+        let before = &source[..offset.min(source.len())];
+        CompileError {
+            message,
+            line: before.matches('\n').count() + 1,
+            column: before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1,
+        }
+    };
+    if source.len() > MAX_EXPRESSION_BYTES {
+        return Err(error(
+            format!(
+                "the expression is {} bytes; at most {MAX_EXPRESSION_BYTES} are accepted",
+                source.len()
+            ),
+            MAX_EXPRESSION_BYTES,
+        ));
+    }
+    let bytes = source.as_bytes();
+    // For each open bracket, whether it opened a comprehension.
+    let mut open: Vec<bool> = Vec::new();
+    let mut operators = 0usize;
+    let mut accesses = 0usize;
+    let mut i = 0;
+    while i < bytes.len() {
+        let c = bytes[i];
+        match c {
+            b'"' | b'\'' => {
+                // Skip a string literal (triple quotes and raw strings are
+                // skipped the same way: only the closing quote matters here).
+                i += 1;
+                while i < bytes.len() && bytes[i] != c {
+                    if bytes[i] == b'\\' {
+                        i += 1;
+                    }
+                    i += 1;
+                }
+            }
+            b'.' | b'['
+                if {
+                    accesses += 1;
+                    accesses > MAX_EXPRESSION_ACCESSES
+                } =>
+            {
+                return Err(error(
+                    format!(
+                        "more than {MAX_EXPRESSION_ACCESSES} member accesses and index operations"
+                    ),
+                    i,
+                ));
+            }
+            b'.' => {}
+            b'(' | b'[' | b'{' => {
+                let comprehension = c == b'('
+                    && ["all", "exists", "exists_one", "map", "filter"]
+                        .iter()
+                        .any(|m| source[..i].ends_with(&format!(".{m}")));
+                open.push(comprehension);
+                if open.len() > MAX_EXPRESSION_NESTING {
+                    return Err(error(
+                        format!("nested more than {MAX_EXPRESSION_NESTING} levels deep"),
+                        i,
+                    ));
+                }
+                if open.iter().filter(|c| **c).count() > MAX_COMPREHENSION_NESTING {
+                    return Err(error(
+                        format!(
+                            "comprehensions nested more than {MAX_COMPREHENSION_NESTING} deep; each level multiplies the work by a list's length"
+                        ),
+                        i,
+                    ));
+                }
+            }
+            b')' | b']' | b'}' => {
+                open.pop();
+            }
+            b'+' | b'-' | b'*' | b'/' | b'%' | b'<' | b'>' | b'?' | b'!' | b'=' | b'&' | b'|' => {
+                // Two-character operators count once.
+                if i + 1 < bytes.len() && matches!(bytes[i + 1], b'=' | b'&' | b'|') {
+                    i += 1;
+                }
+                operators += 1;
+                if operators > MAX_EXPRESSION_OPERATORS {
+                    return Err(error(
+                        format!("more than {MAX_EXPRESSION_OPERATORS} operators in one expression"),
+                        i,
+                    ));
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    Ok(())
+}
+
 impl Expr {
-    /// Compiles `source`.
+    /// Compiles `source`, within the bounds above.
     pub fn compile(source: &str) -> Result<Self, CompileError> {
+        check_bounds(source)?;
         let program = env().compile(source).map_err(|errors| {
             let first = errors.errors.first();
             let (line, column) = first.map_or((1, 1), |e| {
