@@ -130,17 +130,9 @@ pub fn run(
     runtime.spawn(http::serve(listener, state.clone()));
     runtime.spawn(watch_signals(stop.clone()));
 
+    let mut schedule = Schedule::new(schedules, chrono::Utc::now());
     while !stop.load(Ordering::SeqCst) {
-        let now = chrono::Utc::now();
-        let next = schedules
-            .iter()
-            .filter_map(|(name, cron)| {
-                cron.find_next_occurrence(&now, false)
-                    .ok()
-                    .map(|t| (t, name.clone()))
-            })
-            .min();
-        let Some((at, job_name)) = next else {
+        let Some(at) = schedule.next_due() else {
             return Err(PipelineError::Agent(
                 "no schedule has a next run".to_string(),
             ));
@@ -150,31 +142,82 @@ pub fn run(
             let left = (at - chrono::Utc::now()).to_std().unwrap_or_default();
             std::thread::sleep(left.min(Duration::from_millis(200)));
         }
-        if stop.load(Ordering::SeqCst) {
-            break;
-        }
-        let Some(job) = config.jobs.iter().find(|j| j.name == job_name) else {
-            continue;
-        };
-        match run_job(pipeline, config, job, agent, &mut store, &runtime) {
-            Ok(outcome) => {
-                let mut s = lock(&state);
-                *s.scans_total.entry(job.name.clone()).or_default() += 1;
-                s.latest.insert(job.name.clone(), LatestScan::of(&outcome));
-                tracing::info!("job {}: scan {} stored", job.name, outcome.scan_id);
+        // Every job that is due runs, earliest first: none starves beside
+        // another whose instants coincide or that runs long.
+        for job_name in schedule.due(chrono::Utc::now()) {
+            if stop.load(Ordering::SeqCst) {
+                break;
             }
-            Err(JobFailure::Collect { job: name, source }) => {
-                eprintln!("job {name}: error: {}", crate::error_chain(&source));
-                *lock(&state).errors_total.entry(name).or_default() += 1;
+            let Some(job) = config.jobs.iter().find(|j| j.name == job_name) else {
+                continue;
+            };
+            match run_job(pipeline, config, job, agent, &mut store, &runtime) {
+                Ok(outcome) => {
+                    let mut s = lock(&state);
+                    *s.scans_total.entry(job.name.clone()).or_default() += 1;
+                    s.latest.insert(job.name.clone(), LatestScan::of(&outcome));
+                    tracing::info!("job {}: scan {} stored", job.name, outcome.scan_id);
+                }
+                Err(JobFailure::Collect { job: name, source }) => {
+                    eprintln!("job {name}: error: {}", crate::error_chain(&source));
+                    *lock(&state).errors_total.entry(name).or_default() += 1;
+                }
+                Err(JobFailure::Fatal(e)) => return Err(e),
             }
-            Err(JobFailure::Fatal(e)) => return Err(e),
-        }
-        if let Some(days) = config.retention_days {
-            store.retain(days)?;
+            // A late job ran once; it resumes its schedule from now.
+            schedule.ran(&job_name, chrono::Utc::now());
+            if let Some(days) = config.retention_days {
+                store.retain(days)?;
+            }
         }
     }
     drop(runtime);
     Ok(())
+}
+
+/// When each job runs next.
+struct Schedule {
+    jobs: Vec<(String, croner::Cron, Option<chrono::DateTime<chrono::Utc>>)>,
+}
+
+impl Schedule {
+    fn new(jobs: Vec<(String, croner::Cron)>, now: chrono::DateTime<chrono::Utc>) -> Self {
+        Self {
+            jobs: jobs
+                .into_iter()
+                .map(|(name, cron)| {
+                    let next = cron.find_next_occurrence(&now, false).ok();
+                    (name, cron, next)
+                })
+                .collect(),
+        }
+    }
+
+    /// The earliest time a job is due.
+    fn next_due(&self) -> Option<chrono::DateTime<chrono::Utc>> {
+        self.jobs.iter().filter_map(|(_, _, next)| *next).min()
+    }
+
+    /// The jobs due at `now`, earliest first (then by name).
+    fn due(&self, now: chrono::DateTime<chrono::Utc>) -> Vec<String> {
+        let mut due: Vec<(chrono::DateTime<chrono::Utc>, &str)> = self
+            .jobs
+            .iter()
+            .filter_map(|(name, _, next)| next.filter(|t| *t <= now).map(|t| (t, name.as_str())))
+            .collect();
+        due.sort();
+        due.into_iter().map(|(_, name)| name.to_string()).collect()
+    }
+
+    /// Records that `name` ran, finishing at `now`: its next run is its
+    /// next instant after now.
+    fn ran(&mut self, name: &str, now: chrono::DateTime<chrono::Utc>) {
+        for (job, cron, next) in &mut self.jobs {
+            if job == name {
+                *next = cron.find_next_occurrence(&now, false).ok();
+            }
+        }
+    }
 }
 
 async fn watch_signals(stop: Arc<AtomicBool>) {
@@ -191,4 +234,38 @@ async fn watch_signals(stop: Arc<AtomicBool>) {
     }
     eprintln!("pkimm agent: stopping after the scan in flight");
     stop.store(true, Ordering::SeqCst);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn every_second() -> croner::Cron {
+        parse_schedule("* * * * * *").unwrap()
+    }
+
+    /// Two jobs whose instants coincide, each run taking longer than their
+    /// period: both keep running (before, the one sorting later never ran).
+    #[test]
+    fn coinciding_jobs_both_run() {
+        let start = chrono::DateTime::parse_from_rfc3339("2026-06-01T00:00:00.5Z")
+            .unwrap()
+            .with_timezone(&chrono::Utc);
+        let mut schedule = Schedule::new(
+            vec![("a".into(), every_second()), ("b".into(), every_second())],
+            start,
+        );
+        let mut clock = start;
+        let mut runs: BTreeMap<String, u32> = BTreeMap::new();
+        for _ in 0..20 {
+            clock = clock.max(schedule.next_due().unwrap());
+            for job in schedule.due(clock) {
+                // Each run takes 1.5 s.
+                clock += chrono::Duration::milliseconds(1500);
+                *runs.entry(job.clone()).or_default() += 1;
+                schedule.ran(&job, clock);
+            }
+        }
+        assert!(runs["a"] >= 10 && runs["b"] >= 10, "{runs:?}");
+    }
 }
