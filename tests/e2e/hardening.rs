@@ -245,3 +245,71 @@ fn hostile_rule_expressions_are_refused_at_load() {
         }
     }
 }
+
+/// A CRL URL that redirects to a cloud metadata address is never followed,
+/// and the failure names the hop; a redirect to an allowed address is
+/// followed, hop by hop.
+#[test]
+fn redirects_to_metadata_addresses_are_refused_at_the_hop() {
+    use crate::servers::{http_server, HttpResponse};
+    let (addr, routes) = http_server();
+    let crl = std::fs::read(fixture("pki/crl/issuing-rsa.crl")).unwrap();
+    {
+        let mut r = routes.lock().unwrap();
+        let redirect = |to: &str| HttpResponse {
+            status: 302,
+            headers: vec![("Location".into(), to.into())],
+            body: Vec::new(),
+        };
+        r.insert(
+            "/evil.crl".into(),
+            redirect("http://169.254.169.254/latest/meta-data/"),
+        );
+        r.insert(
+            "/evil6.crl".into(),
+            redirect("http://[fe80::1]/latest/meta-data/"),
+        );
+        r.insert(
+            "/moved.crl".into(),
+            redirect(&format!("http://127.0.0.1:{}/real.crl", addr.port())),
+        );
+        r.insert(
+            "/real.crl".into(),
+            HttpResponse::ok("application/pkix-crl", crl),
+        );
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("rev.json");
+    let url = |path: &str| format!("http://127.0.0.1:{}{path}", addr.port());
+    let run = pkimm([
+        "collect",
+        "revocation",
+        &url("/evil.crl"),
+        &url("/evil6.crl"),
+        &url("/moved.crl"),
+        "-o",
+        p(&out),
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let bundle: Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    let failures = bundle["failures"].as_array().unwrap();
+    for (path, address) in [("/evil.crl", "169.254.169.254"), ("/evil6.crl", "fe80::1")] {
+        let failure = failures
+            .iter()
+            .find(|f| f["message"].as_str().unwrap().contains(path))
+            .unwrap_or_else(|| panic!("no failure for {path}: {failures:?}"));
+        let message = failure["message"].as_str().unwrap();
+        assert!(
+            message.contains("redirect 1 to")
+                && message.contains(address)
+                && message.contains("link-local"),
+            "{message}"
+        );
+        assert_eq!(failure["kind"], "skipped");
+    }
+    assert_eq!(
+        bundle["crls"].as_array().unwrap().len(),
+        1,
+        "the redirect to an allowed address was followed: {bundle}"
+    );
+}

@@ -1,6 +1,13 @@
 //! Bounded HTTP(S) fetching with reqwest: time-outs, a size cap enforced while
-//! streaming, per-host politeness, an optional ban on private and loopback
-//! addresses, and the caching headers recorded.
+//! streaming, per-host politeness, an address policy on every hop, and the
+//! caching headers recorded.
+//!
+//! The address policy: link-local and cloud metadata addresses are never
+//! fetched; private and loopback ones only without `--deny-private`. It is
+//! checked for the first URL and for every redirect hop (redirects are
+//! followed here, not by reqwest), on the literal address or, for a name,
+//! in the resolver reqwest connects with, so a name cannot resolve to a
+//! refused address between the check and the connection.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -86,7 +93,10 @@ impl Fetcher {
         let client = builder
             .connect_timeout(options.connect_timeout)
             .timeout(options.timeout)
-            .redirect(reqwest::redirect::Policy::limited(3))
+            .redirect(reqwest::redirect::Policy::none())
+            .dns_resolver(Arc::new(GuardedResolver {
+                deny_private: options.deny_private,
+            }))
             .user_agent(concat!("pkimm/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| FetchError::new(FailureKind::Network, format!("HTTP client: {e}")))?;
@@ -108,28 +118,17 @@ impl Fetcher {
             .clone()
     }
 
-    /// Checks the URL against the address policy.
-    async fn check_address(&self, url: &reqwest::Url) -> Result<(), FetchError> {
-        if !self.options.deny_private {
-            return Ok(());
-        }
+    /// Checks a URL's literal address against the address policy (names
+    /// are checked by the resolver when reqwest connects).
+    fn check_address(&self, url: &reqwest::Url, hop: &str) -> Result<(), FetchError> {
         let host = url.host_str().unwrap_or_default().trim_matches(['[', ']']);
-        let port = url.port_or_known_default().unwrap_or(80);
-        let addresses: Vec<IpAddr> = match host.parse::<IpAddr>() {
-            Ok(ip) => vec![ip],
-            Err(_) => tokio::net::lookup_host((host, port))
-                .await
-                .map_err(|e| {
-                    FetchError::new(FailureKind::Network, format!("cannot resolve {host}: {e}"))
-                })?
-                .map(|a| a.ip())
-                .collect(),
-        };
-        if let Some(ip) = addresses.iter().find(|ip| is_private(ip)) {
-            return Err(FetchError::new(
-                FailureKind::Skipped,
-                format!("{url} resolves to the private or loopback address {ip}, and --deny-private is set"),
-            ));
+        if let Ok(ip) = host.parse::<IpAddr>() {
+            if let Some(why) = refusal(&ip, self.options.deny_private) {
+                return Err(FetchError::new(
+                    FailureKind::Skipped,
+                    format!("{hop} {url} is refused: {ip} is {why}"),
+                ));
+            }
         }
         Ok(())
     }
@@ -150,20 +149,63 @@ impl Fetcher {
                 format!("{url}: only http and https are fetched over HTTP"),
             ));
         }
-        self.check_address(&parsed).await?;
+        self.check_address(&parsed, "the URL")?;
         let slot = self.host_slot(parsed.host_str().unwrap_or_default());
         let _permit = slot.acquire().await;
         tracing::info!("fetching {url}");
         let started = Instant::now();
-        let request = match post {
-            Some((content_type, body)) => self
-                .client
-                .post(parsed.clone())
-                .header(reqwest::header::CONTENT_TYPE, content_type)
-                .body(body),
-            None => self.client.get(parsed.clone()),
+        let mut current = parsed;
+        let mut post = post;
+        let mut hops = 0;
+        let response = loop {
+            let request = match &post {
+                Some((content_type, body)) => self
+                    .client
+                    .post(current.clone())
+                    .header(reqwest::header::CONTENT_TYPE, *content_type)
+                    .body(body.clone()),
+                None => self.client.get(current.clone()),
+            };
+            let response = request
+                .send()
+                .await
+                .map_err(|e| describe(current.as_str(), &e))?;
+            if !response.status().is_redirection() {
+                break response;
+            }
+            let Some(location) = response
+                .headers()
+                .get(reqwest::header::LOCATION)
+                .and_then(|v| v.to_str().ok())
+            else {
+                break response;
+            };
+            hops += 1;
+            if hops > MAX_REDIRECTS {
+                return Err(FetchError::new(
+                    FailureKind::Protocol,
+                    format!("{url}: more than {MAX_REDIRECTS} redirects"),
+                ));
+            }
+            let next = current.join(location).map_err(|e| {
+                FetchError::new(
+                    FailureKind::Protocol,
+                    format!("{url}: redirect {hops} to {location:?} is not a URL: {e}"),
+                )
+            })?;
+            if !matches!(next.scheme(), "http" | "https") {
+                return Err(FetchError::new(
+                    FailureKind::Skipped,
+                    format!("{url}: redirect {hops} to {next} is refused: only http and https are followed"),
+                ));
+            }
+            self.check_address(&next, &format!("{url}: redirect {hops} to"))?;
+            // 301, 302 and 303 turn a POST into a GET; 307 and 308 keep it.
+            if !matches!(response.status().as_u16(), 307 | 308) {
+                post = None;
+            }
+            current = next;
         };
-        let response = request.send().await.map_err(|e| describe(url, &e))?;
         let status = response.status().as_u16();
         let header = |name: reqwest::header::HeaderName| {
             response
@@ -241,6 +283,74 @@ fn max_age(cache_control: &str) -> Option<u64> {
     })
 }
 
+/// The most redirects followed.
+const MAX_REDIRECTS: usize = 3;
+
+/// Cloud metadata and platform addresses outside the link-local ranges.
+const METADATA_ADDRESSES: &[&str] = &[
+    "fd00:ec2::254",   // AWS instance metadata (IPv6)
+    "100.100.100.200", // Alibaba Cloud metadata
+    "168.63.129.16",   // Azure platform (wireserver)
+];
+
+/// Why `ip` may not be fetched: always for link-local and cloud metadata
+/// addresses, and for private and loopback ones when `deny_private`.
+pub fn refusal(ip: &IpAddr, deny_private: bool) -> Option<&'static str> {
+    let link_local = match ip {
+        IpAddr::V4(v4) => v4.is_link_local(),
+        IpAddr::V6(v6) => (v6.segments()[0] & 0xffc0) == 0xfe80,
+    };
+    if link_local {
+        return Some("a link-local address (such as a cloud metadata service), never fetched");
+    }
+    if METADATA_ADDRESSES
+        .iter()
+        .any(|m| m.parse::<IpAddr>().is_ok_and(|m| &m == ip))
+    {
+        return Some("a cloud metadata address, never fetched");
+    }
+    if deny_private && is_private(ip) {
+        return Some("a private or loopback address, and --deny-private is set");
+    }
+    None
+}
+
+/// The resolver reqwest connects with: addresses the policy refuses are
+/// dropped, and a name that resolves only to refused ones fails.
+struct GuardedResolver {
+    deny_private: bool,
+}
+
+impl reqwest::dns::Resolve for GuardedResolver {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        let deny_private = self.deny_private;
+        let host = name.as_str().to_string();
+        Box::pin(async move {
+            let found: Vec<std::net::SocketAddr> =
+                tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
+            let mut refused = None;
+            let allowed: Vec<std::net::SocketAddr> = found
+                .into_iter()
+                .filter(|a| match refusal(&a.ip(), deny_private) {
+                    Some(why) => {
+                        refused = Some((a.ip(), why));
+                        false
+                    }
+                    None => true,
+                })
+                .collect();
+            if allowed.is_empty() {
+                let message = match refused {
+                    Some((ip, why)) => format!("{host} resolves to {ip}, which is {why}"),
+                    None => format!("{host} resolves to no address"),
+                };
+                return Err(std::io::Error::other(message).into());
+            }
+            Ok(Box::new(allowed.into_iter()) as reqwest::dns::Addrs)
+        })
+    }
+}
+
 /// Private, loopback, link-local and unique-local addresses.
 pub fn is_private(ip: &IpAddr) -> bool {
     match ip {
@@ -264,6 +374,20 @@ mod tests {
     fn cache_control_max_age() {
         assert_eq!(max_age("public, max-age=3600"), Some(3600));
         assert_eq!(max_age("no-cache"), None);
+    }
+
+    #[test]
+    fn metadata_and_link_local_are_always_refused() {
+        for ip in [
+            "169.254.169.254",
+            "fe80::1",
+            "fd00:ec2::254",
+            "100.100.100.200",
+        ] {
+            assert!(refusal(&ip.parse().unwrap(), false).is_some(), "{ip}");
+        }
+        assert!(refusal(&"127.0.0.1".parse().unwrap(), false).is_none());
+        assert!(refusal(&"127.0.0.1".parse().unwrap(), true).is_some());
     }
 
     #[test]
