@@ -313,3 +313,55 @@ fn redirects_to_metadata_addresses_are_refused_at_the_hop() {
         "the redirect to an allowed address was followed: {bundle}"
     );
 }
+
+/// Endless CRL streams, several at once, are cut at the size cap and
+/// recorded as too large (memory: bench/crl-fetch-memory.sh).
+#[test]
+fn endless_crl_streams_are_cut_at_the_cap() {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            std::thread::spawn(move || {
+                let mut reader = BufReader::new(&stream);
+                let mut line = String::new();
+                while reader.read_line(&mut line).is_ok_and(|n| n > 2) {
+                    line.clear();
+                }
+                let mut out = &stream;
+                let _ = out.write_all(b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n");
+                let zeros = vec![0u8; 64 * 1024];
+                while out.write_all(&zeros).is_ok() {}
+            });
+        }
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("rev.json");
+    let urls: Vec<String> = (0..4)
+        .map(|i| format!("http://{addr}/endless-{i}.crl"))
+        .collect();
+    let mut args = vec![
+        "collect",
+        "revocation",
+        "--max-crl-size",
+        "6M",
+        "-o",
+        p(&out),
+    ];
+    args.extend(urls.iter().map(String::as_str));
+    let run = pkimm(&args);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let bundle: Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    let too_large: Vec<&Value> = bundle["failures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["kind"] == "too_large")
+        .collect();
+    assert_eq!(too_large.len(), 4, "{bundle}");
+    assert!(too_large[0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("6291456-byte limit"));
+}

@@ -79,7 +79,16 @@ pub struct Fetcher {
     client: reqwest::Client,
     options: FetchOptions,
     hosts: Arc<Mutex<HashMap<String, Arc<Semaphore>>>>,
+    /// Bodies past [`LARGE_BODY`] in flight at once.
+    large: Arc<Semaphore>,
 }
+
+/// A body past this size counts as large: only [`LARGE_BODIES`] of them
+/// are downloaded at once, so concurrent fetches of huge (or endless)
+/// responses cannot add up to more memory than that many size caps.
+pub const LARGE_BODY: usize = 4 * 1024 * 1024;
+/// Large bodies downloaded at once.
+pub const LARGE_BODIES: usize = 2;
 
 impl Fetcher {
     /// Builds the client (rustls with the process's ring provider).
@@ -104,6 +113,7 @@ impl Fetcher {
             client,
             options,
             hosts: Arc::default(),
+            large: Arc::new(Semaphore::new(LARGE_BODIES)),
         })
     }
 
@@ -241,21 +251,89 @@ impl Fetcher {
                 format!("{url}: HTTP status {status}"),
             ));
         }
-        let mut body = Vec::new();
+        let cap = usize::try_from(max_bytes).unwrap_or(usize::MAX);
+        let mut body = BoundedBody::new(cap);
+        let mut large = None;
         let mut stream = response.bytes_stream();
         while let Some(chunk) = stream.next().await {
             let chunk = chunk.map_err(|e| describe(url, &e))?;
-            if (body.len() + chunk.len()) as u64 > max_bytes {
+            if body.len() + chunk.len() > LARGE_BODY && large.is_none() {
+                large = Some(self.large.acquire().await);
+            }
+            if !body.extend(&chunk) {
                 return Err(FetchError::new(
                     FailureKind::TooLarge,
                     format!("{url}: body exceeds the {max_bytes}-byte limit"),
                 ));
             }
-            body.extend_from_slice(&chunk);
         }
+        drop(large);
+        let body = body.into_vec();
         info.latency_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
         info.size_bytes = body.len() as u64;
         Ok(Fetched { body, info })
+    }
+}
+
+/// A response body that never holds more than its cap. What the connection
+/// delivers is copied into blocks of [`BLOCK`] bytes allocated exactly (no
+/// doubling, no reallocation of a growing buffer, no connection buffers kept
+/// alive), and joined once at the end.
+struct BoundedBody {
+    blocks: Vec<Vec<u8>>,
+    len: usize,
+    cap: usize,
+}
+
+/// The size of one body block.
+const BLOCK: usize = 1024 * 1024;
+
+impl BoundedBody {
+    fn new(cap: usize) -> Self {
+        Self {
+            blocks: Vec::new(),
+            len: 0,
+            cap,
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Appends `chunk`; false when it would pass the cap.
+    fn extend(&mut self, mut chunk: &[u8]) -> bool {
+        if self.len + chunk.len() > self.cap {
+            return false;
+        }
+        self.len += chunk.len();
+        while !chunk.is_empty() {
+            let block = match self.blocks.last_mut() {
+                Some(block) if block.len() < block.capacity() => block,
+                _ => {
+                    let size = BLOCK.min(self.cap - (self.len - chunk.len()));
+                    self.blocks.push(Vec::with_capacity(size.max(1)));
+                    self.blocks.last_mut().unwrap_or_else(|| unreachable!())
+                }
+            };
+            let take = (block.capacity() - block.len()).min(chunk.len());
+            block.extend_from_slice(&chunk[..take]);
+            chunk = &chunk[take..];
+        }
+        true
+    }
+
+    fn into_vec(self) -> Vec<u8> {
+        match <[Vec<u8>; 1]>::try_from(self.blocks) {
+            Ok([one]) => one,
+            Err(blocks) => {
+                let mut joined = Vec::with_capacity(self.len);
+                for block in blocks {
+                    joined.extend_from_slice(&block);
+                }
+                joined
+            }
+        }
     }
 }
 
@@ -369,6 +447,22 @@ pub fn is_private(ip: &IpAddr) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bodies_stop_at_the_cap() {
+        let mut body = BoundedBody::new(5 * 1024 * 1024);
+        let chunk = vec![7u8; 64 * 1000];
+        let mut accepted = 0;
+        while body.extend(&chunk) {
+            accepted += chunk.len();
+        }
+        assert_eq!(accepted, body.len());
+        assert!(body.len() > 5 * 1024 * 1024 - chunk.len());
+        assert!(body.blocks.iter().all(|b| b.capacity() <= BLOCK));
+        let joined = body.into_vec();
+        assert_eq!(joined.len(), accepted);
+        assert!(joined.iter().all(|b| *b == 7));
+    }
 
     #[test]
     fn cache_control_max_age() {
