@@ -96,6 +96,11 @@ pub fn write_text(path: Option<&Path>, text: &str) -> Result<()> {
 /// The history store `--store` or `--config` names.
 pub fn store_location(args: &crate::cli::StoreArgs) -> Result<String> {
     match (&args.store, &args.config) {
+        (Some(location), _) if pkimm_pipeline::config::has_inline_password(location) => {
+            anyhow::bail!(
+                "--store carries a password, which other users can read in the process list: remove it and set PKIMM_STORE_PASSWORD"
+            )
+        }
         (Some(location), _) => Ok(location.clone()),
         (None, Some(config)) => Ok(pkimm_pipeline::ScanConfig::load(config)?.store_location()),
         (None, None) => anyhow::bail!("give --config FILE or --store LOCATION"),

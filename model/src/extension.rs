@@ -158,6 +158,7 @@ impl Extension {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[serde(deny_unknown_fields)]
 struct RawExtensionFile {
     schema_version: String,
     extension: RawMeta,
@@ -169,9 +170,20 @@ struct RawExtensionFile {
 }
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct RawExtensionReference {
     id: String,
     title: String,
+    /// Read for completeness; reports show titles.
+    #[serde(default)]
+    #[allow(dead_code)]
+    authority: Option<String>,
+    #[serde(default)]
+    #[allow(dead_code)]
+    url: Option<String>,
+    #[serde(default)]
+    #[allow(dead_code)]
+    regions: Vec<String>,
 }
 
 /// References as text (extension 0.1 to 0.4) or as ids into the file's
@@ -185,6 +197,7 @@ enum RawReferenceList {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[serde(deny_unknown_fields)]
 struct RawMeta {
     id: String,
     name: String,
@@ -197,18 +210,21 @@ struct RawMeta {
 }
 
 #[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
 struct RawRelevanceSection {
     #[serde(default)]
     modules: Vec<RawRelevanceModule>,
 }
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct RawRelevanceModule {
     id: String,
     categories: Vec<RawRelevanceCategory>,
 }
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct RawRelevanceCategory {
     id: String,
     weight: f64,
@@ -219,18 +235,21 @@ struct RawRelevanceCategory {
 }
 
 #[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
 struct RawOverlaySection {
     #[serde(default)]
     modules: Vec<RawOverlayModule>,
 }
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct RawOverlayModule {
     id: String,
     categories: Vec<RawOverlayCategory>,
 }
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct RawOverlayCategory {
     id: String,
     #[serde(rename = "type")]
@@ -245,6 +264,7 @@ struct RawOverlayCategory {
 }
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct RawOverlayRequirement {
     id: String,
     #[serde(rename = "type")]

@@ -48,6 +48,7 @@ pub enum ModelError {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[serde(deny_unknown_fields)]
 struct RawModel {
     schema_version: String,
     version: String,
@@ -55,6 +56,7 @@ struct RawModel {
 }
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct RawModule {
     id: String,
     name: String,
@@ -63,6 +65,7 @@ struct RawModule {
 }
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct RawCategory {
     id: String,
     weight: i64,
@@ -77,6 +80,7 @@ struct RawCategory {
 /// A level description as model and extension files write it (compact
 /// models leave the description out).
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 pub(crate) struct RawLevel {
     number: i64,
     name: String,
@@ -94,6 +98,7 @@ enum RawReferences {
 }
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct RawRequirement {
     id: String,
     weight: i64,

@@ -85,6 +85,14 @@ pub enum ConfigError {
         /// The parser's message.
         message: String,
     },
+    /// The config as a whole is unusable.
+    #[error("{path}: {message}")]
+    Invalid {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
     /// A job is unusable.
     #[error("{path}{line}: job {job:?}: {message}")]
     Job {
@@ -109,6 +117,34 @@ fn line_and_column(text: &str, offset: usize) -> (usize, usize) {
     let line = before.matches('\n').count() + 1;
     let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
     (line, column)
+}
+
+impl ScanConfig {
+    /// Checks that the config has jobs, for the commands that run them
+    /// (`config check`, `scan`, `agent`); `collect --config` reads only
+    /// its defaults.
+    pub fn require_jobs(&self) -> Result<(), ConfigError> {
+        if self.jobs.is_empty() {
+            return Err(ConfigError::Invalid {
+                path: self.path.clone(),
+                message: "no jobs: add one, such as [[job]] name = \"pki\" with files = { paths = [\"/etc/pki\"] }".to_string(),
+            });
+        }
+        Ok(())
+    }
+}
+
+/// Whether a `postgres://` location names a password inline.
+pub fn has_inline_password(location: &str) -> bool {
+    let Some(rest) = location
+        .strip_prefix("postgres://")
+        .or_else(|| location.strip_prefix("postgresql://"))
+    else {
+        return false;
+    };
+    let authority = rest.split(['/', '?']).next().unwrap_or("");
+    let user_info = authority.rsplit_once('@').map(|(u, _)| u);
+    user_info.is_some_and(|u| u.contains(':')) || location.contains("password=")
 }
 
 impl ScanConfig {
@@ -159,6 +195,17 @@ impl ScanConfig {
     }
 
     fn check(&self, text: &str) -> Result<(), ConfigError> {
+        let invalid = |message: String| ConfigError::Invalid {
+            path: self.path.clone(),
+            message,
+        };
+        if let Some(store) = &self.store {
+            if has_inline_password(store) {
+                return Err(invalid(
+                    "the store URL carries a password: remove it and set PKIMM_STORE_PASSWORD (a config file is no place for a secret)".to_string(),
+                ));
+            }
+        }
         let mut names = HashSet::new();
         for job in &self.jobs {
             let error = |message: String| {
@@ -186,11 +233,19 @@ impl ScanConfig {
                 )));
             }
             if let Some(schedule) = &job.schedule {
-                parse_schedule(schedule).map_err(|e| {
+                let cron = parse_schedule(schedule).map_err(|e| {
                     error(format!(
                         "schedule {schedule:?} is not a cron expression: {e}"
                     ))
                 })?;
+                if cron
+                    .find_next_occurrence(&chrono::Utc::now(), false)
+                    .is_err()
+                {
+                    return Err(error(format!(
+                        "schedule {schedule:?} never fires (no such date)"
+                    )));
+                }
             }
         }
         Ok(())

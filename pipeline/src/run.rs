@@ -132,10 +132,11 @@ impl Pipeline {
         let pack = load_rule_pack(&model, inputs)?;
         let criteria = load_criteria(&inputs.levels)?;
         pack.check_links(&criteria)?;
+        let waivers = load_waivers(inputs.waivers.as_deref(), &pack)?;
         Ok(Self {
             pack,
             policy: load_policy(inputs.policy.as_deref())?,
-            waivers: load_waivers(inputs.waivers.as_deref())?,
+            waivers,
             criteria,
             model,
         })

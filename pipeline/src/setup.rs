@@ -4,13 +4,14 @@
 use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 
+use pkimm_model::diag::Located;
 use pkimm_model::evidence::UtcTime;
 use pkimm_model::read::{read_text_file, MAX_DOCUMENT_BYTES};
 use pkimm_model::{
     embedded_model, embedded_model_version, load_extension_file, load_model_file, Extension, Model,
 };
 use pkimm_rules::criteria::Catalog;
-use pkimm_rules::waiver::{load_waiver_file, Waiver};
+use pkimm_rules::waiver::{parse_waivers, Waiver, WaiverError};
 use pkimm_rules::{load_policy_file, Policy, RulePack};
 use pkimm_scoring::assessment::{declared_model_version, parse_assessment};
 use pkimm_scoring::profile::{embedded_profile, load_profile_file, Profile};
@@ -97,12 +98,29 @@ pub fn load_policy(path: Option<&Path>) -> Result<Policy, PipelineError> {
     })
 }
 
-/// The waivers in `path`, or none.
-pub fn load_waivers(path: Option<&Path>) -> Result<Vec<Waiver>, PipelineError> {
-    Ok(match path {
-        Some(path) => load_waiver_file(path)?,
-        None => Vec::new(),
-    })
+/// The waivers in `path`, or none. Each must name a rule of `pack`: a
+/// waiver for a rule that does not exist (a typo) would never apply.
+pub fn load_waivers(path: Option<&Path>, pack: &RulePack) -> Result<Vec<Waiver>, PipelineError> {
+    let Some(path) = path else {
+        return Ok(Vec::new());
+    };
+    let text = read_text_file(path, MAX_DOCUMENT_BYTES)?;
+    let origin = path.display().to_string();
+    let waivers = parse_waivers(&origin, &text).map_err(WaiverError::from)?;
+    let located = Located::new(&origin, &text);
+    for (i, waiver) in waivers.iter().enumerate() {
+        if !pack.rules().iter().any(|r| r.def.id == waiver.rule) {
+            let error = located.error(
+                &format!("waivers[{i}].rule"),
+                format!(
+                    "no loaded rule is called {:?}; a waiver for it would never apply",
+                    waiver.rule
+                ),
+            );
+            return Err(WaiverError::Invalid(error).into());
+        }
+    }
+    Ok(waivers)
 }
 
 /// The built-in criteria plus the files in `paths` (`--levels`), which

@@ -13,6 +13,7 @@ use crate::output::model;
 /// Runs the agent until SIGTERM or SIGINT.
 pub fn run(global: &GlobalArgs, args: &AgentArgs) -> Result<ExitCode> {
     let config = ScanConfig::load(&args.config)?;
+    config.require_jobs()?;
     let pipeline = Pipeline::load(model(global)?, &config.rule_inputs())?;
     let name = agent_name(config.agent.as_deref());
     agent::run(&pipeline, &config, &name, &args.listen, |address| {

@@ -10,6 +10,7 @@ use pkimm_pipeline::ScanConfig;
 /// Runs the command.
 pub fn run(file: &Path) -> Result<ExitCode> {
     let config = ScanConfig::load(file)?;
+    config.require_jobs()?;
     for job in &config.jobs {
         let collectors: Vec<&str> = job
             .collectors

@@ -16,6 +16,7 @@ use crate::{EXIT_ERROR, EXIT_THRESHOLD};
 /// Runs the command.
 pub fn run(global: &GlobalArgs, args: &ScanArgs) -> Result<ExitCode> {
     let config = ScanConfig::load(&args.config)?;
+    config.require_jobs()?;
     let pipeline = Pipeline::load(model(global)?, &config.rule_inputs())?;
     let agent = agent_name(config.agent.as_deref());
     let mut store = Store::open_location(&config.store_location())?;

@@ -365,3 +365,158 @@ fn endless_crl_streams_are_cut_at_the_cap() {
         .unwrap()
         .contains("6291456-byte limit"));
 }
+
+/// A FIFO under a scanned folder is recorded as skipped, never opened
+/// (opening it would block the scan).
+#[cfg(unix)]
+#[test]
+fn fifos_under_a_scanned_folder_are_skipped_with_a_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(fixture("pki/leaf/ec-p256.pem"), dir.path().join("leaf.pem")).unwrap();
+    let fifo = dir.path().join("pipe.pem");
+    let status = Command::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(status.success());
+    let out = dir.path().join("b.json");
+    let run = pkimm(["collect", "files", p(dir.path()), "-o", p(&out)]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let bundle: Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    assert_eq!(bundle["certificates"].as_array().unwrap().len(), 1);
+    let failure = &bundle["failures"][0];
+    assert_eq!(failure["kind"], "skipped");
+    assert!(
+        failure["message"].as_str().unwrap().contains("FIFO"),
+        "{failure}"
+    );
+}
+
+/// `config check` refuses a schedule that never fires, a config without
+/// jobs, and a store URL with an inline password; `--store` refuses one too.
+#[test]
+fn scan_configs_that_cannot_work_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("scan.toml");
+    for (text, expected) in [
+        (
+            "[[job]]\nname = \"a\"\nschedule = \"0 0 30 2 *\"\nfiles = { paths = [\"x\"] }\n",
+            "never fires",
+        ),
+        ("store = \"h.sqlite\"\n", "no jobs"),
+        (
+            "store = \"postgres://pkimm:hunter2@127.0.0.1/pkimm\"\n\n[[job]]\nname = \"a\"\nfiles = { paths = [\"x\"] }\n",
+            "PKIMM_STORE_PASSWORD",
+        ),
+    ] {
+        std::fs::write(&config, text).unwrap();
+        let run = pkimm(["config", "check", p(&config)]);
+        assert_eq!(run.code, 2, "{text}");
+        assert!(run.stderr.contains(expected), "{text}: {}", run.stderr);
+        assert!(!run.stderr.contains("hunter2"), "the password is not echoed");
+    }
+    let run = pkimm([
+        "history",
+        "list",
+        "--store",
+        "postgres://pkimm:hunter2@127.0.0.1/pkimm",
+    ]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains("PKIMM_STORE_PASSWORD"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("hunter2"));
+}
+
+/// Unknown keys in model and extension files, and waivers for rules that do
+/// not exist, are errors naming the file, line and field.
+#[test]
+fn unknown_keys_and_waivers_for_missing_rules_are_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = std::fs::read_to_string(fixture("official/2.0.0/pkimm-model-2.0.0.yaml"))
+        .unwrap()
+        .replacen("\nversion: 2.0.0\n", "\nversion: 2.0.0\ncolour: blue\n", 1);
+    let model_file = dir.path().join("model.yaml");
+    std::fs::write(&model_file, model).unwrap();
+    let run = pkimm(["model", "show", "--model", p(&model_file)]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains("model.yaml:3") && run.stderr.contains("colour"),
+        "{}",
+        run.stderr
+    );
+    let extension = std::fs::read_to_string(fixture(
+        "official/2.0.0/extensions/pqc-extension-0.6.0.yaml",
+    ))
+    .unwrap()
+    .replacen("\n  id: pqc\n", "\n  id: pqc\n  colour: blue\n", 1);
+    let extension_file = dir.path().join("ext.yaml");
+    std::fs::write(&extension_file, extension).unwrap();
+    let run = pkimm([
+        "score",
+        p(&fixture("assessments/sample-full-2.0.0.yaml")),
+        "--extension",
+        p(&extension_file),
+    ]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains("ext.yaml:") && run.stderr.contains("colour"),
+        "{}",
+        run.stderr
+    );
+    let waivers = dir.path().join("waivers.yaml");
+    std::fs::write(
+        &waivers,
+        "waivers:\n  - rule: crypto.rsa-min-sise\n    selector: { host: a.example.test }\n    reason: typo\n    expires: 2030-01-01\n",
+    )
+    .unwrap();
+    let bundle = dir.path().join("b.json");
+    assert_eq!(
+        pkimm([
+            "collect",
+            "files",
+            p(&fixture("pki/leaf/ec-p256.pem")),
+            "-o",
+            p(&bundle)
+        ])
+        .code,
+        0
+    );
+    let run = pkimm(["evaluate", p(&bundle), "--waivers", p(&waivers)]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains("waivers.yaml:2") && run.stderr.contains("crypto.rsa-min-sise"),
+        "{}",
+        run.stderr
+    );
+}
+
+/// An assessment under the official 1.0.0 model pre-fills: the criteria
+/// follow the model in use through the crosswalk.
+#[test]
+fn assess_works_under_the_1_0_0_model() {
+    let dir = tempfile::tempdir().unwrap();
+    let bundle = dir.path().join("b.json");
+    assert_eq!(
+        pkimm(["collect", "files", p(&fixture("pki")), "-o", p(&bundle)]).code,
+        0
+    );
+    let out = dir.path().join("a.yaml");
+    let run = pkimm([
+        "--model",
+        p(&fixture("official/pkimm-model-1.0.0.yaml")),
+        "assess",
+        p(&bundle),
+        "--now",
+        "2026-06-01T00:00:00Z",
+        "-o",
+        p(&out),
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let a: Value = serde_yaml_ng::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    assert_eq!(a["model"], "1.0.0");
+    assert!(
+        a["requirements"]["6.1"]["suggested"]["level"].is_u64(),
+        "certificate profiles are 6.1 in 1.0.0: {}",
+        a["requirements"]["6.1"]
+    );
+}

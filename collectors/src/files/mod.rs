@@ -222,6 +222,19 @@ fn discover(
     for entry in walker {
         match entry {
             Ok(entry) if entry.file_type().is_file() => files.push(entry.into_path()),
+            Ok(entry) if !entry.file_type().is_dir() && !entry.file_type().is_symlink() => {
+                // Reading a FIFO would block and a device may never end.
+                failures.push(failure(
+                    FailureKind::Skipped,
+                    format!(
+                        "{}, not a regular file; not read",
+                        special_kind(&entry.file_type())
+                    ),
+                    base,
+                    entry.path(),
+                    "walk",
+                ));
+            }
             Ok(_) => {}
             Err(err) => {
                 let source = err
@@ -246,6 +259,25 @@ fn discover(
             }
         }
     }
+}
+
+/// What a special file is, in words.
+fn special_kind(file_type: &std::fs::FileType) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if file_type.is_fifo() {
+            return "a FIFO";
+        }
+        if file_type.is_socket() {
+            return "a socket";
+        }
+        if file_type.is_block_device() || file_type.is_char_device() {
+            return "a device";
+        }
+    }
+    let _ = file_type;
+    "a special file"
 }
 
 enum FileOutcome {
