@@ -193,9 +193,35 @@ pub struct AgentArgs {
     /// The scan config (TOML).
     #[arg(long, value_name = "FILE")]
     pub config: PathBuf,
-    /// Address for /metrics, /healthz and /api/latest.
+    /// Address for /metrics, /healthz and /api/latest. Any address that is
+    /// not loopback needs --tls-cert, --tls-key and a bearer token.
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:9464")]
     pub listen: String,
+    /// Serve HTTPS with this certificate chain (PEM).
+    #[arg(long, value_name = "PEM", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// The private key (PEM) of --tls-cert.
+    #[arg(long, value_name = "PEM", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+    /// Require `Authorization: Bearer TOKEN` on /metrics and /api/latest,
+    /// the token read from this file (first line); PKIMM_AGENT_TOKEN works
+    /// too.
+    #[arg(long, value_name = "FILE")]
+    pub token_file: Option<PathBuf>,
+    /// How much /metrics says: full (a series per certificate, CRL and
+    /// responder) or summary (counts and soonest expiries per job, for
+    /// large estates).
+    #[arg(long, value_enum, default_value_t = MetricsDetailArg::Full)]
+    pub metrics_detail: MetricsDetailArg,
+}
+
+/// `--metrics-detail`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum MetricsDetailArg {
+    /// A series per certificate, CRL and responder.
+    Full,
+    /// Counts and soonest expiries per job.
+    Summary,
 }
 
 /// `pkimm config ...`

@@ -520,3 +520,137 @@ fn assess_works_under_the_1_0_0_model() {
         a["requirements"]["6.1"]
     );
 }
+
+/// One HTTPS GET over rustls trusting `root`; returns the status line and
+/// the body.
+fn https_get(port: u16, path: &str, root: &Path, token: Option<&str>) -> Option<(String, String)> {
+    use rustls::pki_types::pem::PemObject;
+    use std::io::{Read, Write};
+    let mut roots = rustls::RootCertStore::empty();
+    for cert in rustls::pki_types::CertificateDer::pem_file_iter(root).ok()? {
+        roots.add(cert.ok()?).ok()?;
+    }
+    let config = rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .ok()?
+    .with_root_certificates(roots)
+    .with_no_client_auth();
+    let name = rustls::pki_types::ServerName::try_from("localhost").ok()?;
+    let connection = rustls::ClientConnection::new(std::sync::Arc::new(config), name).ok()?;
+    let socket = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
+    socket
+        .set_read_timeout(Some(std::time::Duration::from_secs(5)))
+        .ok()?;
+    let mut tls = rustls::StreamOwned::new(connection, socket);
+    let auth = token.map_or_else(String::new, |t| format!("Authorization: Bearer {t}\r\n"));
+    write!(
+        tls,
+        "GET {path} HTTP/1.1\r\nHost: localhost\r\n{auth}Connection: close\r\n\r\n"
+    )
+    .ok()?;
+    let mut text = String::new();
+    let _ = tls.read_to_string(&mut text);
+    let (head, body) = text.split_once("\r\n\r\n")?;
+    Some((head.lines().next()?.to_string(), body.to_string()))
+}
+
+/// The agent refuses a non-loopback address without TLS and a token; with
+/// both it serves HTTPS, answers 401 without the token, and summarises
+/// /metrics on request.
+#[test]
+fn the_agent_is_never_open_to_the_network() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("scan.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "store = \"history.sqlite\"\n\n[[job]]\nname = \"pki\"\nschedule = \"* * * * * *\"\nfiles = {{ paths = [\"{}\"] }}\n",
+            fixture("pki/leaf").display()
+        ),
+    )
+    .unwrap();
+    let run = pkimm(["agent", "--config", p(&config), "--listen", "0.0.0.0:0"]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains("refusing to serve") && run.stderr.contains("--tls-cert"),
+        "{}",
+        run.stderr
+    );
+
+    let pki = crate::servers::TestPki::new();
+    let token = dir.path().join("token");
+    std::fs::write(&token, "s3cret-token\n").unwrap();
+    let port = crate::servers::free_port();
+    let mut agent = Command::new(env!("CARGO_BIN_EXE_pkimm"))
+        .args([
+            "agent",
+            "--config",
+            p(&config),
+            "--listen",
+            &format!("0.0.0.0:{port}"),
+            "--tls-cert",
+            p(&pki.path("ec.pem")),
+            "--tls-key",
+            p(&pki.path("ec.key")),
+            "--token-file",
+            p(&token),
+            "--metrics-detail",
+            "summary",
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let root = pki.path("root.pem");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let metrics = loop {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the agent did not answer"
+        );
+        if let Some((status, body)) = https_get(port, "/metrics", &root, Some("s3cret-token")) {
+            if status.contains("200") && body.contains("pkimm_certificates{job=\"pki\"}") {
+                break body;
+            }
+        }
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    };
+    assert!(
+        !metrics.contains("pkimm_cert_not_after_seconds{"),
+        "summary keeps per-certificate series out"
+    );
+    assert!(metrics.contains("pkimm_cert_soonest_not_after_seconds"));
+    let (status, _) = https_get(port, "/metrics", &root, None).unwrap();
+    assert!(status.contains("401"), "{status}");
+    let (status, _) = https_get(port, "/api/latest", &root, Some("wrong")).unwrap();
+    assert!(status.contains("401"), "{status}");
+    let (status, body) = https_get(port, "/healthz", &root, None).unwrap();
+    assert!(status.contains("200") && body.contains("ok"), "{status}");
+    // Plain HTTP gets no answer from the TLS port.
+    let mut plain = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    plain
+        .set_read_timeout(Some(std::time::Duration::from_secs(5)))
+        .unwrap();
+    use std::io::{Read, Write};
+    let _ = plain.write_all(b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n");
+    let mut answer = String::new();
+    let _ = plain.read_to_string(&mut answer);
+    assert!(!answer.contains("pkimm_"), "{answer}");
+    let _ = Command::new("kill")
+        .args(["-TERM", &agent.id().to_string()])
+        .status();
+    let _ = agent.wait();
+    let mut stderr = String::new();
+    agent
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    assert!(
+        !stderr.contains("s3cret-token"),
+        "the token is never printed"
+    );
+}

@@ -4,6 +4,7 @@
 //! or SIGINT lets the scan in flight finish and be stored, then it returns.
 
 pub mod http;
+pub mod serve;
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -85,9 +86,11 @@ pub fn run(
     pipeline: &Pipeline,
     config: &ScanConfig,
     agent: &str,
-    listen: &str,
+    serving: &serve::ServeOptions,
     announce: impl FnOnce(std::net::SocketAddr),
 ) -> Result<(), PipelineError> {
+    let listen = serving.listen.as_str();
+    let acceptor = serving.acceptor()?;
     let schedules: Vec<(String, croner::Cron)> = config
         .jobs
         .iter()
@@ -126,8 +129,15 @@ pub fn run(
         what: format!("cannot listen on {listen}"),
         source,
     })?;
+    serving.check(address)?;
     announce(address);
-    runtime.spawn(http::serve(listener, state.clone()));
+    runtime.spawn(http::serve(
+        listener,
+        state.clone(),
+        acceptor,
+        serving.token.clone(),
+        serving.metrics_detail,
+    ));
     runtime.spawn(watch_signals(stop.clone()));
 
     let mut schedule = Schedule::new(schedules, chrono::Utc::now());
