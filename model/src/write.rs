@@ -96,13 +96,7 @@ impl UpdateLock {
             source,
         };
         let target = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
-        let directory = match target.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-            _ => PathBuf::from("."),
-        };
-        let name = target
-            .file_name()
-            .map_or_else(|| "output".into(), |n| n.to_string_lossy().into_owned());
+        let (directory, name) = directory_and_name(&target);
         let file = std::fs::OpenOptions::new()
             .create(true)
             .truncate(false)
@@ -189,13 +183,7 @@ pub fn write_with(
         Ok(meta) if meta.file_type().is_symlink() => std::fs::canonicalize(path).map_err(io)?,
         _ => path.to_path_buf(),
     };
-    let directory = match target.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let name = target
-        .file_name()
-        .map_or_else(|| "output".into(), |n| n.to_string_lossy().into_owned());
+    let (directory, name) = directory_and_name(&target);
     remove_stale_temps(&directory, &name);
     let prefix = format!(".{name}.");
     let mut temp = tempfile::Builder::new()
@@ -220,6 +208,18 @@ pub fn write_with(
     temp.persist(&target).map_err(|e| io(e.error))?;
     sync_directory(&directory);
     Ok(())
+}
+
+/// The directory holding `target` (`.` for a bare name) and its file name.
+fn directory_and_name(target: &Path) -> (PathBuf, String) {
+    let directory = match target.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let name = target
+        .file_name()
+        .map_or_else(|| "output".into(), |n| n.to_string_lossy().into_owned());
+    (directory, name)
 }
 
 /// Makes the current `target` the new `target.bak` in one rename: a hard

@@ -33,15 +33,7 @@ fn refused(args: &[&str], file: &str, line: usize) {
 /// A small evidence bundle in a fresh directory.
 fn small_bundle() -> (tempfile::TempDir, std::path::PathBuf) {
     let dir = tempfile::tempdir().unwrap();
-    let bundle = dir.path().join("b.json");
-    let run = pkimm([
-        "collect",
-        "files",
-        p(&fixture("pki/leaf/ec-p256.pem")),
-        "-o",
-        p(&bundle),
-    ]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    let bundle = crate::support::small_bundle(dir.path());
     (dir, bundle)
 }
 
@@ -205,5 +197,5 @@ fn evidence_bundle() {
         1,
     );
     std::fs::write(&bundle, doubled).unwrap();
-    refused(&["evaluate", p(&bundle)], "b.json", line + 1);
+    refused(&["evaluate", p(&bundle)], "small-bundle.json", line + 1);
 }

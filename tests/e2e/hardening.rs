@@ -6,7 +6,7 @@ use std::process::{Command, Stdio};
 
 use serde_json::Value;
 
-use crate::support::{fixture, pkimm};
+use crate::support::{fixture, pkimm, small_bundle};
 
 fn p(path: &Path) -> &str {
     path.to_str().unwrap()
@@ -153,18 +153,7 @@ fn deeply_nested_yaml_is_refused_for_every_input() {
     );
     let file = dir.path().join("deep.yaml");
     std::fs::write(&file, &deep).unwrap();
-    let bundle = dir.path().join("b.json");
-    assert_eq!(
-        pkimm([
-            "collect",
-            "files",
-            p(&fixture("pki/leaf/ec-p256.pem")),
-            "-o",
-            p(&bundle)
-        ])
-        .code,
-        0
-    );
+    let bundle = small_bundle(dir.path());
     let out = dir.path().join("a.json");
     let sample = fixture("assessments/sample-full-2.0.0.yaml");
     let cases: Vec<Vec<&str>> = vec![
@@ -202,18 +191,7 @@ fn hostile_rule_expressions_are_refused_at_load() {
     let sum = vec!["1"; 5000].join(" + ") + " > 0";
     let nested =
         "cert.subject_cn.all(a, cert.subject_cn.all(b, cert.subject_cn.all(c, a == b && b == c)))";
-    let bundle = dir.path().join("b.json");
-    assert_eq!(
-        pkimm([
-            "collect",
-            "files",
-            p(&fixture("pki/leaf/ec-p256.pem")),
-            "-o",
-            p(&bundle)
-        ])
-        .code,
-        0
-    );
+    let bundle = small_bundle(dir.path());
     for (check, expected) in [
         (sum.as_str(), "bytes; at most 4096"),
         (
@@ -469,18 +447,7 @@ fn unknown_keys_and_waivers_for_missing_rules_are_errors() {
         "waivers:\n  - rule: crypto.rsa-min-sise\n    selector: { host: a.example.test }\n    reason: typo\n    expires: 2030-01-01\n",
     )
     .unwrap();
-    let bundle = dir.path().join("b.json");
-    assert_eq!(
-        pkimm([
-            "collect",
-            "files",
-            p(&fixture("pki/leaf/ec-p256.pem")),
-            "-o",
-            p(&bundle)
-        ])
-        .code,
-        0
-    );
+    let bundle = small_bundle(dir.path());
     let run = pkimm(["evaluate", p(&bundle), "--waivers", p(&waivers)]);
     assert_eq!(run.code, 2);
     assert!(

@@ -54,3 +54,17 @@ pub fn temp_file(name: &str, text: &str) -> (tempfile::TempDir, PathBuf) {
     std::fs::write(&path, text).expect("write temp file");
     (dir, path)
 }
+
+/// An evidence bundle of one fixture certificate, written into `dir`.
+pub fn small_bundle(dir: &std::path::Path) -> PathBuf {
+    let bundle = dir.join("small-bundle.json");
+    let run = pkimm([
+        "collect".as_ref(),
+        "files".as_ref(),
+        fixture("pki/leaf/ec-p256.pem").as_os_str(),
+        "-o".as_ref(),
+        bundle.as_os_str(),
+    ] as [&std::ffi::OsStr; 5]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    bundle
+}
