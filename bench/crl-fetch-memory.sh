@@ -10,7 +10,7 @@ parallel=${1:-8}
 cap=${2:-200M}
 pkimm=${PKIMM:-./target/release/pkimm}
 if [ -z "${PKIMM:-}" ]; then cargo build -q --release --bin pkimm -p pkimm; fi
-cargo build -q --release -p pkimm-collectors --example endless_http
+cargo build -q --release -p pkimm-testkit --example endless_http
 dir=$(mktemp -d)
 ./target/release/examples/endless_http > "$dir/addr" &
 server=$!

@@ -86,6 +86,19 @@ impl<'a> Located<'a> {
     }
 }
 
+/// The one-based line and column of byte `offset` in `text` (an offset
+/// inside a character counts as that character).
+pub fn line_and_column(text: &str, offset: usize) -> (usize, usize) {
+    let mut end = offset.min(text.len());
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    let before = &text[..end];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, column)
+}
+
 /// The deepest nesting of flow collections (`[`, `{`) any pkimm input may
 /// use; deeper documents are refused before parsing, which would otherwise
 /// take time quadratic in the depth.

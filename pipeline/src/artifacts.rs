@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use pkimm_model::evidence::load_bundle;
 use pkimm_model::{IdError, Model};
 use pkimm_report::manifest::EvidenceFile;
+use pkimm_rules::Evaluation;
 
 use crate::error::PipelineError;
 use crate::run::Pipeline;
@@ -91,16 +92,21 @@ pub fn bundle_files(
     let mut files = Vec::with_capacity(bundles.len());
     for path in bundles {
         let bundle = load_bundle(path)?;
-        let evaluation = pipeline.evaluate(&bundle, now);
-        let requirements = evaluation
-            .requirements
-            .iter()
-            .filter(|r| r.evaluated > 0)
-            .map(|r| r.requirement.clone())
-            .collect();
-        files.push(describe(path, true, requirements)?);
+        files.push(bundle_file(path, &pipeline.evaluate(&bundle, now))?);
     }
     Ok(files)
+}
+
+/// Describes the bundle file at `path` whose evaluation is `evaluation`: it
+/// backs the requirements whose rules evaluated at least one of its records.
+pub fn bundle_file(path: &Path, evaluation: &Evaluation) -> Result<EvidenceFile, AttachmentError> {
+    let requirements = evaluation
+        .requirements
+        .iter()
+        .filter(|r| r.evaluated > 0)
+        .map(|r| r.requirement.clone())
+        .collect();
+    describe(path, true, requirements)
 }
 
 /// Describes attached files.

@@ -107,18 +107,6 @@ pub enum ConfigError {
     },
 }
 
-/// The 1-based line and column of byte `offset` in `text`.
-fn line_and_column(text: &str, offset: usize) -> (usize, usize) {
-    let mut end = offset.min(text.len());
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    let before = &text[..end];
-    let line = before.matches('\n').count() + 1;
-    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-    (line, column)
-}
-
 impl ScanConfig {
     /// Checks that the config has jobs, for the commands that run them
     /// (`config check`, `scan`, `agent`); `collect --config` reads only
@@ -159,7 +147,7 @@ impl ScanConfig {
         let mut config: Self = toml::from_str(text).map_err(|e| ConfigError::Syntax {
             path: path.to_path_buf(),
             at: e.span().map_or_else(String::new, |span| {
-                let (line, column) = line_and_column(text, span.start);
+                let (line, column) = pkimm_model::diag::line_and_column(text, span.start);
                 format!(":{line}:{column}")
             }),
             message: e.message().trim_end().to_string(),

@@ -8,7 +8,7 @@ use anyhow::Result;
 use pkimm_collectors::runtime::new_runtime;
 use pkimm_model::evidence::{EvidenceBundle, UtcTime};
 use pkimm_model::write::{write_atomically, write_json_file};
-use pkimm_pipeline::artifacts::bundle_files;
+use pkimm_pipeline::artifacts::bundle_file;
 use pkimm_pipeline::{collect, CollectSettings, Pipeline, RuleInputs, RunOptions};
 use pkimm_report::{render, Format, ReportDocument, ReportInputs, ReportType};
 use pkimm_scoring::assessment::ProfileRef;
@@ -58,10 +58,9 @@ pub fn run(global: &GlobalArgs, args: &DemoArgs) -> Result<ExitCode> {
     // The demo has no assessor decisions yet, so its credential claims the
     // pre-filled result, labelled as such.
     // The manifest names the bundle as it sits beside it.
-    let mut evidence_files = bundle_files(&pipeline, &[out.join("evidence.json")], now)?;
-    for file in &mut evidence_files {
-        file.path = "evidence.json".to_string();
-    }
+    let mut evidence = bundle_file(&out.join("evidence.json"), &outcome.evaluation)?;
+    evidence.path = "evidence.json".to_string();
+    let evidence_files = [evidence];
     let document = ReportDocument::build(&ReportInputs {
         model: pipeline.model(),
         assessment: &assessment,

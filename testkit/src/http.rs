@@ -55,6 +55,31 @@ pub type Routes = Arc<Mutex<HashMap<String, HttpResponse>>>;
 /// Answers a POST body.
 pub type Handler = Arc<dyn Fn(&[u8]) -> HttpResponse + Send + Sync>;
 
+/// A hostile HTTP server: every request is answered 200 with an endless
+/// body of zeros and no Content-Length, until the client hangs up.
+pub fn endless() -> std::io::Result<SocketAddr> {
+    let listener = TcpListener::bind("127.0.0.1:0")?;
+    let addr = listener.local_addr()?;
+    thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            thread::spawn(move || {
+                let mut reader = BufReader::new(&stream);
+                let mut line = String::new();
+                while reader.read_line(&mut line).is_ok_and(|n| n > 2) {
+                    line.clear();
+                }
+                let mut out = &stream;
+                let _ = out.write_all(
+                    b"HTTP/1.1 200 OK\r\nContent-Type: application/pkix-crl\r\nConnection: close\r\n\r\n",
+                );
+                let zeros = vec![0u8; 64 * 1024];
+                while out.write_all(&zeros).is_ok() {}
+            });
+        }
+    });
+    Ok(addr)
+}
+
 /// Starts a server answering GETs from `routes` and POSTs to the paths of
 /// `handlers` (404 otherwise); returns its address.
 pub fn serve(routes: Routes, handlers: HashMap<String, Handler>) -> std::io::Result<SocketAddr> {

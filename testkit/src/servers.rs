@@ -52,6 +52,11 @@ pub fn stalling_server() -> SocketAddr {
     crate::tls::stalling().expect("bind loopback")
 }
 
+/// An HTTP server answering every request with an endless body.
+pub fn endless_http_server() -> SocketAddr {
+    crate::http::endless().expect("bind loopback")
+}
+
 /// A small real HTTP/1.1 server on loopback serving `routes` (404 otherwise).
 pub fn http_server() -> (SocketAddr, Routes) {
     let routes: Routes = Arc::default();

@@ -296,24 +296,7 @@ fn redirects_to_metadata_addresses_are_refused_at_the_hop() {
 /// recorded as too large (memory: bench/crl-fetch-memory.sh).
 #[test]
 fn endless_crl_streams_are_cut_at_the_cap() {
-    use std::io::{BufRead, BufReader, Write};
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    std::thread::spawn(move || {
-        for stream in listener.incoming().flatten() {
-            std::thread::spawn(move || {
-                let mut reader = BufReader::new(&stream);
-                let mut line = String::new();
-                while reader.read_line(&mut line).is_ok_and(|n| n > 2) {
-                    line.clear();
-                }
-                let mut out = &stream;
-                let _ = out.write_all(b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n");
-                let zeros = vec![0u8; 64 * 1024];
-                while out.write_all(&zeros).is_ok() {}
-            });
-        }
-    });
+    let addr = crate::servers::endless_http_server();
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("rev.json");
     let urls: Vec<String> = (0..4)

@@ -39,19 +39,25 @@ fn crosswalk_1_1_0() -> std::collections::BTreeMap<String, String> {
         .collect()
 }
 
-#[test]
-fn migrate_moves_every_decision_and_back() {
-    let dir = tempfile::tempdir().unwrap();
-    let v2 = dir.path().join("v2.json");
+/// Migrates the 1.1.0 sample to 2.0.0 into `out`; the run succeeded.
+fn migrate_sample(out: &Path) -> crate::support::Run {
     let run = pkimm([
         "migrate",
         p(&fixture("assessments/sample-full.yaml")),
         "--to",
         "2.0.0",
         "-o",
-        p(&v2),
+        p(out),
     ]);
     assert_eq!(run.code, 0, "{}", run.stderr);
+    run
+}
+
+#[test]
+fn migrate_moves_every_decision_and_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let v2 = dir.path().join("v2.json");
+    let run = migrate_sample(&v2);
     assert!(
         run.stdout
             .contains("7.4 → M.certificate-management.cert-inventory"),
@@ -154,15 +160,7 @@ fn migrate_keeps_the_previous_output() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("v2.yaml");
     std::fs::write(&out, "previous").unwrap();
-    let run = pkimm([
-        "migrate",
-        p(&fixture("assessments/sample-full.yaml")),
-        "--to",
-        "2.0.0",
-        "-o",
-        p(&out),
-    ]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    migrate_sample(&out);
     assert_eq!(
         std::fs::read_to_string(dir.path().join("v2.yaml.bak")).unwrap(),
         "previous"
@@ -360,15 +358,7 @@ fn reports_show_titles_references_profile_and_assurance() {
 fn the_2_0_0_sample_is_the_migrated_1_1_0_sample() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("v2.yaml");
-    let run = pkimm([
-        "migrate",
-        p(&fixture("assessments/sample-full.yaml")),
-        "--to",
-        "2.0.0",
-        "-o",
-        p(&out),
-    ]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    migrate_sample(&out);
     assert_eq!(
         std::fs::read_to_string(&out).unwrap(),
         std::fs::read_to_string(fixture("assessments/sample-full-2.0.0.yaml")).unwrap(),

@@ -76,11 +76,11 @@ pub const MAX_COMPREHENSION_NESTING: usize = 2;
 /// comprehensions nested too deep. Positions are one-based.
 fn check_bounds(source: &str) -> Result<(), CompileError> {
     let error = |message: String, offset: usize| {
-        let before = &source[..offset.min(source.len())];
+        let (line, column) = pkimm_model::diag::line_and_column(source, offset);
         CompileError {
             message,
-            line: before.matches('\n').count() + 1,
-            column: before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1,
+            line,
+            column,
         }
     };
     if source.len() > MAX_EXPRESSION_BYTES {
@@ -451,6 +451,19 @@ pub fn merge(base: &Value, overrides: &Value) -> Value {
             Value::Map(cel::objects::Map { map: Arc::new(out) })
         }
         (_, other) => other.clone(),
+    }
+}
+
+#[cfg(test)]
+mod bounds_tests {
+    use super::*;
+
+    #[test]
+    fn an_overlong_expression_cut_inside_a_character_is_located() {
+        let source = format!("'{}'", "é".repeat(3000));
+        let err = Expr::compile(&source).unwrap_err();
+        assert!(err.message.contains("at most 4096"), "{}", err.message);
+        assert_eq!(err.line, 1);
     }
 }
 
