@@ -506,9 +506,10 @@ fn https_get(port: u16, path: &str, root: &Path, token: Option<&str>) -> Option<
     Some((head.lines().next()?.to_string(), body.to_string()))
 }
 
-/// The agent refuses a non-loopback address without TLS and a token; with
-/// both it serves HTTPS, answers 401 without the token, and summarises
-/// /metrics on request.
+/// The agent refuses a non-loopback address without TLS and a token, before
+/// listening on it; with both it serves HTTPS, answers 401 without the
+/// token, and summarises /metrics on request (tested on loopback, so the
+/// test never listens beyond it).
 #[test]
 fn the_agent_is_never_open_to_the_network() {
     let dir = tempfile::tempdir().unwrap();
@@ -539,7 +540,7 @@ fn the_agent_is_never_open_to_the_network() {
             "--config",
             p(&config),
             "--listen",
-            &format!("0.0.0.0:{port}"),
+            &format!("127.0.0.1:{port}"),
             "--tls-cert",
             p(&pki.path("ec.pem")),
             "--tls-key",

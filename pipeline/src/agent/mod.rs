@@ -119,6 +119,11 @@ pub fn run(
         what: "cannot start the async runtime".to_string(),
         source,
     })?;
+    // A literal address is checked before anything listens on it; a name
+    // is checked once bound.
+    if let Ok(address) = listen.parse::<std::net::SocketAddr>() {
+        serving.check(address)?;
+    }
     let listener = runtime
         .block_on(tokio::net::TcpListener::bind(listen))
         .map_err(|source| PipelineError::Io {
