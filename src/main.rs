@@ -20,8 +20,10 @@ use crate::cli::{
 
 /// mimalloc: evidence records are many small strings, and the system allocator
 /// costs about a fifth of certificate parse time (see collectors/benches).
+/// `cap` counts the bytes held, so that a rule's evaluation budget includes
+/// memory (no limit is set on the process itself).
 #[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static GLOBAL: cap::Cap<mimalloc::MiMalloc> = cap::Cap::new(mimalloc::MiMalloc, usize::MAX);
 
 /// Exit code for a result below a user-set threshold.
 pub const EXIT_THRESHOLD: u8 = 1;
@@ -32,6 +34,7 @@ fn main() -> ExitCode {
     // The only crypto provider compiled in; installing it first means every
     // rustls configuration in the process uses ring.
     let _ = rustls::crypto::ring::default_provider().install_default();
+    pkimm_rules::expr::set_allocation_probe(|| GLOBAL.allocated());
     let matches = with_exit_codes(Cli::command()).get_matches();
     let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
     init_logging(cli.global.verbose);

@@ -224,6 +224,92 @@ fn hostile_rule_expressions_are_refused_at_load() {
     }
 }
 
+/// Expressions that pass the load-time bounds but would run away on the
+/// data (too many comprehension steps, or a million-element list per step)
+/// stop at the evaluation budget: an `error` outcome for that rule, named as
+/// such, while the other rules evaluate normally and the run ends promptly.
+#[test]
+fn runaway_evaluations_stop_at_the_budget() {
+    let dir = tempfile::tempdir().unwrap();
+    let rule = |id: &str, check: &str| {
+        format!(
+            "  - id: {id}\n    title: t\n    description: d\n    severity: low\n    related: [certificate-management.cert-profiles]\n    applies_to: certificate\n    check: \"{check}\"\n    citation: c\n    remediation: r\n"
+        )
+    };
+    let file = dir.path().join("runaway.yaml");
+    std::fs::write(
+        &file,
+        format!(
+            "rules:\n{}{}{}",
+            rule(
+                "runaway.steps",
+                "lists.range(5000).all(a, lists.range(5000).all(b, a + b >= 0))"
+            ),
+            rule(
+                "runaway.memory",
+                "lists.range(1000000).map(a, lists.range(1000000)).size() > 0"
+            ),
+            rule("ordinary.rule", "lists.range(100).all(a, a >= 0)"),
+        ),
+    )
+    .unwrap();
+    let bundle = small_bundle(dir.path());
+    let started = std::time::Instant::now();
+    let run = pkimm([
+        "evaluate",
+        p(&bundle),
+        "--no-builtin",
+        "--rules",
+        p(&file),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        started.elapsed().as_secs() < 60,
+        "took {:?}",
+        started.elapsed()
+    );
+    let json: Value = serde_json::from_str(&run.stdout).unwrap();
+    let text = json.to_string();
+    // Which bound is met first depends on the machine's speed.
+    for (id, why) in [
+        ("runaway.steps", "check: evaluation budget exceeded: "),
+        ("runaway.memory", "check: evaluation budget exceeded: "),
+    ] {
+        let found = findings_of(&json, id);
+        assert!(
+            found.iter().any(|f| f["outcome"] == "error"
+                && f["message"].as_str().is_some_and(|m| m.contains(why))),
+            "{id}: {found:?}\n{text}"
+        );
+    }
+    let ordinary = findings_of(&json, "ordinary.rule");
+    assert!(
+        ordinary.iter().all(|f| f["outcome"] != "error"),
+        "{ordinary:?}"
+    );
+}
+
+/// Every finding (any outcome) the evaluation JSON holds for `rule`.
+fn findings_of(json: &Value, rule: &str) -> Vec<Value> {
+    let mut out = Vec::new();
+    let mut stack = vec![json];
+    while let Some(v) = stack.pop() {
+        match v {
+            Value::Object(map) => {
+                if map.get("rule").and_then(Value::as_str) == Some(rule) {
+                    out.push(v.clone());
+                }
+                stack.extend(map.values());
+            }
+            Value::Array(items) => stack.extend(items),
+            _ => {}
+        }
+    }
+    out
+}
+
 /// A CRL URL that redirects to a cloud metadata address is never followed,
 /// and the failure names the hop; a redirect to an allowed address is
 /// followed, hop by hop.

@@ -6,11 +6,15 @@
 //! records to it): the rest of the engine sees [`Expr`], [`Scope`], [`Record`]
 //! and [`Value`] builders only.
 
+mod budget;
 mod record;
 
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 
+pub use budget::{
+    set_allocation_probe, AllocationProbe, MAX_ALLOCATED_BYTES, MAX_DURATION, MAX_STEPS,
+};
 use record::RecordVal;
 pub use record::{to_value, Field, Record};
 
@@ -31,10 +35,21 @@ fn env() -> Arc<cel::Env> {
             // The extensions declare distinct names; a clash is a build defect.
             extension(&mut env).unwrap_or_else(|err| panic!("CEL extension failed to load: {err}"));
         }
+        env.add_overload(
+            budget::STEP_FUNCTION,
+            "pkimm_step",
+            Vec::new(),
+            budget::step,
+        )
+        .unwrap_or_else(|err| panic!("the budget step function failed to load: {err}"));
         Arc::new(env)
     })
     .clone()
 }
+
+/// The namespaces of the extensions' functions (`lists.range`, `math.abs`,
+/// `strings.quote`), which read like variables to the parser.
+const FUNCTION_NAMESPACES: [&str; 3] = ["lists", "math", "strings"];
 
 /// A compile error with its position inside the expression.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -51,6 +66,8 @@ pub struct CompileError {
 pub struct Expr {
     source: String,
     program: cel::Program,
+    /// The program with every comprehension charging the evaluation budget.
+    budgeted: cel::IdedExpr,
 }
 
 impl std::fmt::Debug for Expr {
@@ -188,9 +205,11 @@ impl Expr {
                 column,
             }
         })?;
+        let budgeted = budget::instrument(program.expression());
         Ok(Self {
             source: source.to_string(),
             program,
+            budgeted,
         })
     }
 
@@ -208,6 +227,8 @@ impl Expr {
             .variables()
             .into_iter()
             .filter(|v| !bound.iter().any(|b| b == v))
+            // `lists.range(..)`, `math.greatest(..)`: function namespaces.
+            .filter(|v| !FUNCTION_NAMESPACES.contains(v))
             .map(str::to_string)
             .collect()
     }
@@ -246,6 +267,8 @@ pub enum EvalError {
     NoSuchField(String),
     /// The expression did not produce a boolean.
     NotBoolean(String),
+    /// The evaluation took too many steps, too long or too much memory.
+    Budget(String),
     /// Any other runtime error.
     Other(String),
 }
@@ -255,6 +278,7 @@ impl std::fmt::Display for EvalError {
         match self {
             Self::NoSuchField(field) => write!(f, "no such field: {field}"),
             Self::NotBoolean(got) => write!(f, "expression gave {got}, not a boolean"),
+            Self::Budget(message) => f.write_str(message),
             Self::Other(message) => f.write_str(message),
         }
     }
@@ -305,23 +329,34 @@ pub struct Bound<'s, 'r> {
 }
 
 impl Bound<'_, '_> {
+    /// Runs `expr` within the evaluation budget.
+    fn execute(&self, expr: &Expr) -> Result<Value, EvalError> {
+        budget::within(|| cel::Value::resolve(&expr.budgeted, &self.context)).map_err(|err| match (
+            budget::exhausted(&err),
+            err,
+        ) {
+            (Some(message), _) => EvalError::Budget(message),
+            (None, cel::ExecutionError::NoSuchKey(key)) => EvalError::NoSuchField(key.to_string()),
+            (None, err) => EvalError::Other(err.to_string()),
+        })
+    }
+
     /// Evaluates `expr` to a boolean.
     pub fn eval_bool(&self, expr: &Expr) -> Result<bool, EvalError> {
-        match expr.program.execute(&self.context) {
-            Ok(cel::Value::Bool(b)) => Ok(b),
-            Ok(other) => Err(EvalError::NotBoolean(format!("{other:?}"))),
-            Err(cel::ExecutionError::NoSuchKey(key)) => {
-                Err(EvalError::NoSuchField(key.to_string()))
-            }
-            Err(err) => Err(EvalError::Other(err.to_string())),
+        match self.execute(expr)? {
+            cel::Value::Bool(b) => Ok(b),
+            other => Err(EvalError::NotBoolean(format!("{other:?}"))),
         }
     }
 
     /// Evaluates `expr` to text (for finding messages).
     pub fn eval_text(&self, expr: &Expr) -> Result<String, EvalError> {
-        match expr.program.execute(&self.context) {
+        match self.execute(expr) {
             Ok(value) => Ok(display(&value)),
-            Err(err) => Err(EvalError::Other(err.to_string())),
+            Err(EvalError::NoSuchField(field)) => {
+                Err(EvalError::Other(format!("No such key: {field}")))
+            }
+            Err(err) => Err(err),
         }
     }
 }
@@ -470,6 +505,42 @@ mod bounds_tests {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The instrumented programs give what the plain ones give, for every
+    /// comprehension shape, and a runaway one stops with a budget error.
+    #[test]
+    fn budgeted_comprehensions_keep_their_meaning() {
+        let scope = Scope::new(&Value::Null, 0);
+        let bound = scope.bind("r", &list((1..=5).map(Value::Int).collect()));
+        for (source, expected) in [
+            ("r.map(x, x * 2) == [2, 4, 6, 8, 10]", true),
+            ("r.filter(x, x % 2 == 1) == [1, 3, 5]", true),
+            ("r.map(x, x > 2, x * 10) == [30, 40, 50]", true),
+            ("r.all(x, x > 0)", true),
+            ("r.all(x, x > 1)", false),
+            ("r.exists(x, x == 4)", true),
+            ("r.exists_one(x, x > 4)", true),
+            ("r.exists_one(x, x > 3)", false),
+            ("r.sortBy(x, -x) == [5, 4, 3, 2, 1]", true),
+            ("r.all(a, r.exists(b, b == a))", true),
+            ("{'a': 1, 'b': 2}.all(k, k.size() == 1)", true),
+        ] {
+            let expr = Expr::compile(source).unwrap();
+            assert_eq!(bound.eval_bool(&expr), Ok(expected), "{source}");
+        }
+        let runaway =
+            Expr::compile("lists.range(100000).all(a, lists.range(100000).all(b, a >= 0))")
+                .unwrap();
+        match bound.eval_bool(&runaway) {
+            Err(EvalError::Budget(message)) => {
+                assert!(
+                    message.starts_with("evaluation budget exceeded"),
+                    "{message}"
+                )
+            }
+            other => panic!("{other:?}"),
+        }
+    }
 
     #[test]
     fn compile_error_has_a_position() {
