@@ -134,11 +134,16 @@ pub fn collect_files(
             FileOutcome::Parsed(blob) => {
                 summary.files_parsed += 1;
                 let BlobEvidence {
-                    certificates: c,
+                    certificates: mut c,
                     crls,
                     failures: f,
                 } = blob;
-                certificates.extend(c);
+                if certificates.is_empty() {
+                    // One big file: keep its vector rather than copy it.
+                    certificates = c;
+                } else {
+                    certificates.append(&mut c);
+                }
                 pending_crls.extend(crls);
                 failures.extend(f);
             }
@@ -167,10 +172,12 @@ pub fn collect_files(
         })
         .collect();
 
+    drop(issuers);
     let mut bundle = EvidenceBundle::new(format!("pkimm {}", env!("CARGO_PKG_VERSION")));
-    for certificate in certificates {
-        bundle.add_certificate(certificate.record);
-    }
+    // Mapped in place: the keys' DER is freed record by record and the
+    // vector's memory is reused for the records.
+    let records: Vec<_> = certificates.into_iter().map(|c| c.record).collect();
+    bundle.add_certificates(records);
     for result in crl_results {
         match result {
             Ok(crl) => bundle.add_crl(crl),

@@ -64,6 +64,13 @@ pub fn parse_blob(
 ) -> BlobEvidence {
     let split = container::split(bytes, name_hint, options);
     let mut out = BlobEvidence::default();
+    out.certificates.reserve_exact(
+        split
+            .items
+            .iter()
+            .filter(|i| matches!(i.kind, ItemKind::Certificate))
+            .count(),
+    );
     for item in split.items {
         let item_provenance = Provenance {
             source: format!("{}{}", provenance.source, item.location),

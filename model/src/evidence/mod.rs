@@ -187,6 +187,46 @@ impl EvidenceBundle {
         self.merge_certificates(std::iter::once(certificate));
     }
 
+    /// Adds many certificates at once, merging duplicates: the same as
+    /// [`Self::add_certificate`] for each, with room made once.
+    pub fn add_certificates(&mut self, incoming: Vec<Certificate>) {
+        if !self.certificates.is_empty() {
+            self.certificates.reserve(incoming.len());
+            self.index.certificates.reserve(incoming.len());
+            self.merge_certificates(incoming);
+            return;
+        }
+        // Into an empty bundle: keep the vector (no second copy of the
+        // records) and fold duplicates into their first occurrence.
+        self.certificates = incoming;
+        let mut first: HashMap<String, usize> = HashMap::with_capacity(self.certificates.len());
+        let mut duplicates = Vec::new();
+        for (i, certificate) in self.certificates.iter().enumerate() {
+            match first.entry(certificate.fingerprint_sha256.clone()) {
+                std::collections::hash_map::Entry::Occupied(e) => duplicates.push((i, *e.get())),
+                std::collections::hash_map::Entry::Vacant(e) => {
+                    e.insert(i);
+                }
+            }
+        }
+        if duplicates.is_empty() {
+            self.index.certificates = first;
+            return;
+        }
+        let mut keep = vec![true; self.certificates.len()];
+        for (duplicate, original) in duplicates {
+            let observations = std::mem::take(&mut self.certificates[duplicate].observations);
+            self.certificates[original].add_observations(observations);
+            keep[duplicate] = false;
+        }
+        let mut position = 0;
+        self.certificates.retain(|_| {
+            position += 1;
+            keep[position - 1]
+        });
+        self.reindex();
+    }
+
     fn merge_certificates(&mut self, incoming: impl IntoIterator<Item = Certificate>) {
         for certificate in incoming {
             let found = position(
@@ -247,7 +287,7 @@ impl EvidenceBundle {
     /// SHA-256 keeping every observation; everything else is appended.
     pub fn merge(&mut self, other: Self) {
         self.runs.extend(other.runs);
-        self.merge_certificates(other.certificates);
+        self.add_certificates(other.certificates);
         self.merge_crls(other.crls);
         self.chains.extend(other.chains);
         self.tls_endpoints.extend(other.tls_endpoints);
@@ -302,13 +342,16 @@ impl EvidenceBundle {
     /// Sorts records into a stable order (certificates and CRLs by fingerprint,
     /// failures by source), so equal evidence serialises identically.
     pub fn sort(&mut self) {
+        // Fingerprints are unique once merged, so an unstable sort is as
+        // deterministic as a stable one, and needs no buffer of half the
+        // records beside them.
         self.certificates
-            .sort_by(|a, b| a.fingerprint_sha256.cmp(&b.fingerprint_sha256));
+            .sort_unstable_by(|a, b| a.fingerprint_sha256.cmp(&b.fingerprint_sha256));
         for c in &mut self.certificates {
             c.observations.sort_by(|a, b| a.source.cmp(&b.source));
         }
         self.crls
-            .sort_by(|a, b| a.fingerprint_sha256.cmp(&b.fingerprint_sha256));
+            .sort_unstable_by(|a, b| a.fingerprint_sha256.cmp(&b.fingerprint_sha256));
         self.failures
             .sort_by(|a, b| a.provenance.source.cmp(&b.provenance.source));
         self.reindex();
