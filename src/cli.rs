@@ -108,6 +108,14 @@ pub enum Command {
     History(HistoryCommand),
     /// Compare two stored scans: certificates, endpoints, findings, levels.
     Diff(DiffArgs),
+    /// Confidential benchmarking: anonymised contributions, a benchmark built
+    /// from many, and `report --benchmark` to compare with peers.
+    #[command(subcommand)]
+    Benchmark(BenchmarkCommand),
+    /// Several assessments side by side (for example the corporate, IoT and
+    /// public TLS PKIs of one organisation): levels by category and module,
+    /// their differences, and the requirements where they diverge most.
+    Compare(CompareArgs),
     /// Run the whole pipeline on built-in demo data: loopback TLS endpoints
     /// and an OCSP/CRL server made from fixtures, collect, evaluate, assess,
     /// report. Works offline.
@@ -151,6 +159,106 @@ pub struct ReportArgs {
     /// Policy, waivers, time and rules for the evidence.
     #[command(flatten)]
     pub inputs: EvaluationInputs,
+    /// A benchmark (`pkimm benchmark build`): add each level against the
+    /// closest peer group that is not suppressed.
+    #[arg(long, value_name = "FILE")]
+    pub benchmark: Option<PathBuf>,
+    /// The peer industry (ISIC Rev. 4 section) for --benchmark.
+    #[arg(long, value_name = "CODE", requires = "benchmark")]
+    pub industry: Option<String>,
+    /// The peer size band for --benchmark.
+    #[arg(long = "size", value_name = "BAND", requires = "benchmark")]
+    pub size_band: Option<String>,
+}
+
+/// `pkimm benchmark` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum BenchmarkCommand {
+    /// Write the anonymised contribution of an assessment: model version,
+    /// assurance profile, industry, size band, month and the assessed
+    /// category, module and overall levels; nothing else.
+    Contribute(ContributeArgs),
+    /// Build a benchmark from contributions: per industry and size band, per
+    /// industry, per size band and overall, the count, mean, median,
+    /// quartiles and range of every level; small groups suppressed.
+    Build(BuildArgs),
+    /// List the industry codes (ISIC Rev. 4 sections) and size bands.
+    Industries,
+}
+
+/// Arguments of `pkimm benchmark contribute`.
+#[derive(Debug, Args)]
+pub struct ContributeArgs {
+    /// The assessment file.
+    #[arg(value_name = "ASSESSMENT")]
+    pub assessment: PathBuf,
+    /// ISIC Rev. 4 section, A to U (`pkimm benchmark industries`).
+    #[arg(long, value_name = "CODE")]
+    pub industry: String,
+    /// Employees band: 1-249, 250-999, 1000-9999, 10000-49999 or 50000+.
+    #[arg(long = "size", value_name = "BAND")]
+    pub size_band: String,
+    /// Evidence bundles: only their number of certificates is kept, as a band.
+    #[arg(long = "evidence", value_name = "BUNDLE")]
+    pub evidence: Vec<PathBuf>,
+    /// Refused: only assessed levels are comparable.
+    #[arg(long, value_enum, default_value_t = BasisArg::Assessed)]
+    pub basis: BasisArg,
+    /// Contribute although requirements are still undecided (marked partial;
+    /// `benchmark build` leaves partial contributions out by default).
+    #[arg(long)]
+    pub allow_partial: bool,
+    /// Write here (atomically) instead of stdout.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+/// Arguments of `pkimm benchmark build`.
+#[derive(Debug, Args)]
+pub struct BuildArgs {
+    /// Contribution files.
+    #[arg(value_name = "CONTRIBUTION", required = true)]
+    pub contributions: Vec<PathBuf>,
+    /// The smallest group shown (at least 3).
+    #[arg(long, default_value_t = 5, value_name = "K")]
+    pub min_group: usize,
+    /// Count partial contributions too.
+    #[arg(long)]
+    pub include_partial: bool,
+    /// Write here (atomically) instead of stdout.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+/// Formats of `pkimm compare`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum CompareFormat {
+    /// JSON.
+    Json,
+    /// Markdown.
+    Markdown,
+    /// One self-contained HTML page.
+    Html,
+}
+
+/// Arguments of `pkimm compare`.
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    /// Two or more assessment files of the same PKIMM version.
+    #[arg(value_name = "ASSESSMENT", num_args = 2.., required = true)]
+    pub assessments: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = CompareFormat::Markdown)]
+    pub format: CompareFormat,
+    /// Which levels count: assessed (default) or prefilled.
+    #[arg(long, value_enum, default_value_t = BasisArg::Assessed)]
+    pub basis: BasisArg,
+    /// Requirements listed where the assessments diverge most.
+    #[arg(long, default_value_t = 10, value_name = "N")]
+    pub top: usize,
+    /// Write here (atomically) instead of stdout.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }
 
 /// Arguments of `pkimm schema`.

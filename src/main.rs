@@ -14,8 +14,8 @@ use std::process::ExitCode;
 use clap::{CommandFactory, FromArgMatches};
 
 use crate::cli::{
-    Cli, Command, ConfigCommand, HistoryCommand, ModelCommand, PolicyCommand, RulesCommand,
-    EXIT_CODES_HELP,
+    BenchmarkCommand, Cli, Command, ConfigCommand, HistoryCommand, ModelCommand, PolicyCommand,
+    RulesCommand, EXIT_CODES_HELP,
 };
 
 /// mimalloc: evidence records are many small strings, and the system allocator
@@ -55,6 +55,12 @@ fn main() -> ExitCode {
         Command::Report(args) => commands::report::run(global, args),
         Command::Schema(args) => commands::schema::run(args),
         Command::Demo(args) => commands::demo::run(global, args),
+        Command::Benchmark(BenchmarkCommand::Contribute(args)) => {
+            commands::benchmark::contribute(global, args)
+        }
+        Command::Benchmark(BenchmarkCommand::Build(args)) => commands::benchmark::build(args),
+        Command::Benchmark(BenchmarkCommand::Industries) => commands::benchmark::industries(),
+        Command::Compare(args) => commands::compare::run(global, args),
         Command::Scan(args) => commands::scan::run(global, args),
         Command::Agent(args) => commands::agent::run(global, args),
         Command::Config(ConfigCommand::Check { file }) => commands::config_check::run(file),

@@ -10,6 +10,21 @@ const TEMPLATE: &str = include_str!("templates/report.html");
 /// Findings listed in the page; the JSON report has them all.
 const MAX_FINDINGS: usize = 500;
 
+/// One row of the peer chart: the group's range, quartile box and median on
+/// the 0–5 scale, and the organisation's level as a dot.
+#[derive(Serialize)]
+struct PeerBar {
+    label: String,
+    y: u32,
+    min_x: f64,
+    max_x: f64,
+    q1_x: f64,
+    box_width: f64,
+    median_x: f64,
+    level_x: Option<f64>,
+    title: String,
+}
+
 #[derive(Serialize)]
 struct Bar {
     label: String,
@@ -138,6 +153,8 @@ pub fn render(d: &ReportDocument) -> Result<String, RenderError> {
             percent: m.score.as_ref().map_or(0.0, |s| s.percent),
         })
         .collect();
+    let peer_chart = peer_bars(d, BAR_MAX);
+    let peer_chart_height = 30 * u32::try_from(peer_chart.len()).unwrap_or(0) + 28;
     let show = d.report_type.sections();
     let tech: Vec<RequirementView> = d
         .requirements
@@ -241,6 +258,46 @@ pub fn render(d: &ReportDocument) -> Result<String, RenderError> {
         findings,
         severities,
         more_findings => d.findings.len().saturating_sub(MAX_FINDINGS),
+        peer_chart,
+        peer_chart_height,
     })?;
     Ok(page)
+}
+
+/// The peer chart's rows: categories with a peer distribution.
+fn peer_bars(d: &ReportDocument, bar_max: f64) -> Vec<PeerBar> {
+    let x = |level: f64| ((300.0 + level / 5.0 * bar_max) * 10.0).round() / 10.0;
+    let Some(peers) = &d.peers else {
+        return Vec::new();
+    };
+    peers
+        .rows
+        .iter()
+        .filter(|r| r.scope == "category")
+        .filter_map(|r| Some((r, r.peers.as_ref()?)))
+        .enumerate()
+        .map(|(i, (r, p))| PeerBar {
+            label: r.name.clone(),
+            y: 4 + 30 * u32::try_from(i).unwrap_or(0),
+            min_x: x(p.min),
+            max_x: x(p.max),
+            q1_x: x(p.q1),
+            box_width: ((x(p.q3) - x(p.q1)) * 10.0).round() / 10.0,
+            median_x: x(p.median),
+            level_x: r.level.map(x),
+            title: format!(
+                "{}: {} against peers of median {:.2} (quartiles {:.2}–{:.2}, {} organisations){}",
+                r.name,
+                r.level
+                    .map_or_else(|| "not applicable".to_string(), |l| format!("{l:.2}")),
+                p.median,
+                p.q1,
+                p.q3,
+                p.count,
+                r.percentile
+                    .map(|q| format!(", percentile {q:.0}"))
+                    .unwrap_or_default()
+            ),
+        })
+        .collect()
 }

@@ -11,6 +11,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod comparison;
 pub mod credential;
 pub mod csv;
 pub mod document;

@@ -101,6 +101,9 @@ pub fn render(d: &ReportDocument) -> String {
             );
         }
     }
+    if let Some(peers) = &d.peers {
+        peer_table(&mut o, peers);
+    }
     let _ = writeln!(o, "## Modules\n\n| Module | Level |\n| --- | --- |");
     for m in &d.modules {
         let _ = writeln!(
@@ -285,4 +288,48 @@ fn observed_notes(observed: &pkimm_scoring::assessment::Observed, suggested: boo
         notes.push(format!("scope: {}", observed.scope));
     }
     notes
+}
+
+/// The levels against the peer group, one row each.
+fn peer_table(o: &mut String, peers: &pkimm_scoring::benchmark::PeerComparison) {
+    let _ = writeln!(
+        o,
+        "## Against peers\n\nBenchmark built {}, PKIMM {}; percentiles {}.\n\n| Level | This assessment | Peer group | Organisations | Median | Quartiles | Range | Percentile |\n| --- | --- | --- | --- | --- | --- | --- | --- |",
+        peers.benchmark_built, peers.model_version, peers.percentile_method
+    );
+    for r in &peers.rows {
+        let level = r
+            .level
+            .map_or_else(|| "n/a".to_string(), |l| format!("{l:.2}"));
+        let name = if r.scope == "overall" {
+            "**Overall**".to_string()
+        } else {
+            format!("{} {}", r.id, cell(&r.name))
+        };
+        match &r.peers {
+            Some(p) => {
+                let _ = writeln!(
+                    o,
+                    "| {name} | {level} | {} · {} | {} | {:.2} | {:.2}–{:.2} | {:.2}–{:.2} | {} |",
+                    r.group_industry.as_deref().unwrap_or("every industry"),
+                    r.group_size_band.as_deref().unwrap_or("every size"),
+                    p.count,
+                    p.median,
+                    p.q1,
+                    p.q3,
+                    p.min,
+                    p.max,
+                    r.percentile
+                        .map_or_else(|| "–".to_string(), |q| format!("{q:.0}"))
+                );
+            }
+            None => {
+                let _ = writeln!(
+                    o,
+                    "| {name} | {level} | no peer group large enough | | | | | |"
+                );
+            }
+        }
+    }
+    o.push('\n');
 }

@@ -3,7 +3,9 @@
 
 pub mod agent;
 pub mod assess;
+pub mod benchmark;
 pub mod collect;
+pub mod compare;
 pub mod config_check;
 pub mod confirm;
 pub mod demo;

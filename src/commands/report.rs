@@ -8,6 +8,7 @@ use pkimm_pipeline::artifacts::{self, Attachment};
 use pkimm_pipeline::setup::{evaluation_time, load_extensions};
 use pkimm_pipeline::Pipeline;
 use pkimm_report::{render, Format, ReportDocument, ReportInputs, ReportType};
+use pkimm_scoring::benchmark::{self, PeerQuery};
 use pkimm_scoring::Mode;
 
 use crate::cli::{GlobalArgs, ReportArgs};
@@ -57,7 +58,7 @@ pub fn run(global: &GlobalArgs, args: &ReportArgs) -> Result<ExitCode> {
         Mode::SelfAssessment => ReportType::SelfAssessment,
         Mode::Full => ReportType::Assessment,
     });
-    let document = ReportDocument::build(&ReportInputs {
+    let mut document = ReportDocument::build(&ReportInputs {
         model: &model,
         assessment: &assessment,
         extensions: &extensions,
@@ -68,6 +69,40 @@ pub fn run(global: &GlobalArgs, args: &ReportArgs) -> Result<ExitCode> {
         basis: args.basis.into(),
         evidence_files: &evidence_files,
     });
+    if let Some(path) = &args.benchmark {
+        let benchmark = benchmark::load_benchmark(path)?;
+        let query = PeerQuery {
+            industry: args
+                .industry
+                .as_deref()
+                .map(|code| {
+                    benchmark::vocab::industry(code)
+                        .map(str::to_string)
+                        .ok_or_else(|| benchmark::BenchmarkError::UnknownIndustry(code.to_string()))
+                })
+                .transpose()?,
+            size_band: args
+                .size_band
+                .as_deref()
+                .map(|band| {
+                    benchmark::vocab::size_band(band)
+                        .map(str::to_string)
+                        .ok_or_else(|| benchmark::BenchmarkError::UnknownSizeBand(band.to_string()))
+                })
+                .transpose()?,
+        };
+        document.peers = Some(
+            benchmark::compare_with_peers(
+                &document.model.version,
+                &document.categories,
+                &document.modules,
+                &document.overall,
+                &benchmark,
+                &query,
+            )
+            .map_err(|err| err.in_file(path))?,
+        );
+    }
     let output = match &args.output {
         Some(dir) if dir.is_dir() && args.format == Format::Credential => {
             Some(dir.join(&profile.machine_attachment_name))

@@ -358,7 +358,7 @@ fn json_report_validates_against_the_schema() {
         .map(|e| format!("{e} at {}", e.instance_path()))
         .collect();
     assert!(errors.is_empty(), "{errors:#?}");
-    assert_eq!(report["schema_version"], "2.0.0");
+    assert_eq!(report["schema_version"], "2.1.0");
     assert_eq!(report["report_type"], "assessment");
     assert_eq!(report["requirements"].as_array().unwrap().len(), 77);
     assert!(report["overall"]["score"]["value"].as_f64().unwrap() > 0.0);

@@ -18,6 +18,9 @@ fn every_command_has_help_with_exit_codes() {
         vec!["rules", "test", "--help"],
         vec!["policy", "init", "--help"],
         vec!["policy", "check", "--help"],
+        vec!["benchmark", "contribute", "--help"],
+        vec!["benchmark", "build", "--help"],
+        vec!["compare", "--help"],
     ] {
         let run = pkimm(&args);
         assert_eq!(run.code, 0, "{args:?}: {}", run.stderr);

@@ -7,6 +7,7 @@ mod support;
 mod agent;
 mod artifacts;
 mod assess_report;
+mod benchmark;
 mod cli_help;
 mod collect;
 mod collect_ldap;

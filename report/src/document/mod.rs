@@ -33,7 +33,7 @@ pub use findings::FindingRow;
 use crate::manifest::EvidenceFile;
 
 /// Version of the report layout. Bump the major version on breaking changes.
-pub const REPORT_SCHEMA_VERSION: &str = "2.0.0";
+pub const REPORT_SCHEMA_VERSION: &str = "2.1.0";
 
 /// Days ahead that count as "expiring soon".
 pub const EXPIRING_DAYS: i64 = 30;
@@ -191,6 +191,10 @@ pub struct ReportDocument {
     pub basis: Basis,
     /// The evidence files behind the assessment (the evidence manifest).
     pub evidence_files: Vec<EvidenceFile>,
+    /// The levels against the closest peer group of a benchmark, when one
+    /// was given (`report --benchmark`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub peers: Option<pkimm_scoring::benchmark::PeerComparison>,
 }
 
 /// What the pre-filled overall rests on: requirements the assessor decided,
@@ -514,6 +518,7 @@ impl ReportDocument {
             prefilled_modules: prefilled.modules,
             basis: inputs.basis,
             evidence_files: inputs.evidence_files.to_vec(),
+            peers: None,
             profile: profile_info(inputs.profile, assessment),
             subject: inputs
                 .profile
