@@ -103,8 +103,10 @@ fn init_logging(verbose: u8) {
         2 => "debug",
         _ => "trace",
     };
+    // cryptoki logs every vendor mechanism it has no name for as an error;
+    // those are dropped from the token's list, not failures.
     let filter = tracing_subscriber::EnvFilter::try_from_env("PKIMM_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(format!("{default},cryptoki=off")));
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)

@@ -74,6 +74,9 @@ pub enum CollectError {
     /// An input bundle could not be read.
     #[error(transparent)]
     Bundle(#[from] BundleError),
+    /// The PKCS#11 tokens could not be read.
+    #[error(transparent)]
+    Pkcs11(#[from] crate::pkcs11::Pkcs11Error),
 }
 
 /// One source of evidence.

@@ -14,6 +14,7 @@ use crate::collector::{CollectContext, CollectError, Collection, Collector};
 use crate::files::FilesConfig;
 use crate::inventory::InventoryConfig;
 use crate::ldap::LdapConfig;
+use crate::pkcs11::Pkcs11Config;
 use crate::revocation::RevocationConfig;
 use crate::tls::config::TLS_HELP;
 use crate::tls::TlsConfig;
@@ -104,6 +105,11 @@ collectors! {
     /// (templates with decoded flags and enrollment rights, enrollment
     /// services, NTAuth, AIA, OID group links).
     Ldap(LdapConfig),
+    /// Read devices, keys and certificates from PKCS#11 tokens (HSMs, smart
+    /// cards, software tokens), read-only: library, slot and token details,
+    /// mechanisms, and every visible key with its protection attributes.
+    /// A wrong PIN, a missing module or a hung module is an error (exit 2).
+    Pkcs11(Pkcs11Config),
 }
 
 /// A table of `C`'s settings, or `true` / `false`.

@@ -28,6 +28,7 @@ pub mod files;
 pub mod inventory;
 pub mod ldap;
 pub mod parse;
+pub mod pkcs11;
 pub mod revocation;
 pub mod runtime;
 pub mod tls;

@@ -5,10 +5,17 @@
 use foldhash::{HashMap, HashSet};
 use rayon::prelude::*;
 
-use pkimm_model::evidence::{dn_key, Certificate, EvidenceBundle, InventoryRecord};
+use pkimm_model::evidence::{
+    dn_key, Certificate, EvidenceBundle, InventoryRecord, KeyClass, TokenKey,
+};
 
 /// Indexes over a bundle.
 pub struct BundleIndex {
+    has_tokens: bool,
+    token_private_spki: HashMap<String, bool>,
+    hardware_token_serials: HashSet<String>,
+    ca_spki: HashSet<String>,
+    served_spki: HashSet<String>,
     spki_count: HashMap<String, usize>,
     spki_hosts: HashMap<String, HashSet<String>>,
     issuer_serial_count: HashMap<(String, String), usize>,
@@ -54,6 +61,25 @@ pub struct CertificateFacts {
     pub on_endpoint: bool,
     /// A CRL in the bundle lists the certificate, with the reason.
     pub revocation_reason: Option<String>,
+    /// The bundle has PKCS#11 token records at all.
+    pub token_inventory: bool,
+    /// A private key on a token has this certificate's public key.
+    pub key_on_token: bool,
+    /// That token sits in a hardware slot.
+    pub key_in_hardware: bool,
+}
+
+/// Per-key facts from the bundle.
+#[derive(Debug, Clone, Default)]
+pub struct KeyFacts {
+    /// Certificates in the bundle with this key's public key.
+    pub certificates: usize,
+    /// One of them is a CA certificate.
+    pub ca_certificate: bool,
+    /// One of them was served by a TLS endpoint.
+    pub served: bool,
+    /// The key's token sits in a hardware slot.
+    pub hardware: bool,
 }
 
 /// Per-inventory-row facts from the bundle.
@@ -78,6 +104,20 @@ impl BundleIndex {
     /// Builds the indexes.
     pub fn new(bundle: &EvidenceBundle) -> Self {
         let certificates = &bundle.certificates;
+        let hardware_tokens: HashSet<&str> = bundle
+            .tokens
+            .iter()
+            .filter(|t| t.hardware_slot)
+            .map(|t| t.serial_number.as_str())
+            .collect();
+        // Public key hash → whether a private key with it is on a hardware token.
+        let mut token_private_spki: HashMap<String, bool> = HashMap::default();
+        for key in bundle.keys.iter().filter(|k| k.class == KeyClass::Private) {
+            if let Some(spki) = &key.spki_sha256 {
+                let hardware = hardware_tokens.contains(key.token_serial.as_str());
+                *token_private_spki.entry(spki.clone()).or_default() |= hardware;
+            }
+        }
         // Name normalisation is the costly part: do it once, in parallel.
         let (issuer_keys, subject_keys): (Vec<String>, Vec<String>) = certificates
             .par_iter()
@@ -176,7 +216,22 @@ impl BundleIndex {
                 crl_numbers.insert((issuer, number.clone()));
             }
         }
+        let ca_spki: HashSet<String> = certificates
+            .iter()
+            .filter(|c| c.is_ca())
+            .map(|c| c.spki_sha256.clone())
+            .collect();
+        let served_spki: HashSet<String> = certificates
+            .iter()
+            .filter(|c| endpoint_leaves.contains(&c.fingerprint_sha256))
+            .map(|c| c.spki_sha256.clone())
+            .collect();
         let mut index = Self {
+            has_tokens: !bundle.tokens.is_empty(),
+            token_private_spki,
+            hardware_token_serials: hardware_tokens.into_iter().map(str::to_string).collect(),
+            ca_spki,
+            served_spki,
             spki_count,
             spki_hosts,
             issuer_serial_count,
@@ -260,7 +315,25 @@ impl BundleIndex {
                     .contains(&(issuer.clone(), c.serial.clone()))
                 || self.inventory_serials_without_issuer.contains(&c.serial),
             on_endpoint: self.endpoint_leaves.contains(&c.fingerprint_sha256),
+            token_inventory: self.has_tokens,
+            key_on_token: self.token_private_spki.contains_key(&c.spki_sha256),
+            key_in_hardware: self
+                .token_private_spki
+                .get(&c.spki_sha256)
+                .copied()
+                .unwrap_or(false),
             revocation_reason: self.revoked.get(&(issuer, c.serial.clone())).cloned(),
+        }
+    }
+
+    /// Facts for a key on a token.
+    pub fn key(&self, key: &TokenKey) -> KeyFacts {
+        let spki = key.spki_sha256.as_deref().unwrap_or("");
+        KeyFacts {
+            certificates: self.spki_count.get(spki).copied().unwrap_or(0),
+            ca_certificate: self.ca_spki.contains(spki),
+            served: self.served_spki.contains(spki),
+            hardware: self.hardware_token_serials.contains(&key.token_serial),
         }
     }
 

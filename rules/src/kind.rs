@@ -23,13 +23,17 @@ pub enum EvidenceKind {
     DirectoryObject,
     /// Each served chain, as `chain`.
     Chain,
+    /// Each PKCS#11 token, as `token`.
+    Token,
+    /// Each key object on a token, as `key`.
+    Key,
     /// The bundle as a whole (aggregates), as `bundle`.
     Bundle,
 }
 
 impl EvidenceKind {
     /// Every kind.
-    pub const ALL: [Self; 8] = [
+    pub const ALL: [Self; 10] = [
         Self::Certificate,
         Self::Crl,
         Self::TlsEndpoint,
@@ -37,6 +41,8 @@ impl EvidenceKind {
         Self::InventoryRecord,
         Self::DirectoryObject,
         Self::Chain,
+        Self::Token,
+        Self::Key,
         Self::Bundle,
     ];
 
@@ -50,6 +56,8 @@ impl EvidenceKind {
             Self::InventoryRecord => "inventory",
             Self::DirectoryObject => "object",
             Self::Chain => "chain",
+            Self::Token => "token",
+            Self::Key => "key",
             Self::Bundle => "bundle",
         }
     }
@@ -64,6 +72,8 @@ impl EvidenceKind {
             Self::InventoryRecord => "inventory_record",
             Self::DirectoryObject => "directory_object",
             Self::Chain => "chain",
+            Self::Token => "token",
+            Self::Key => "key",
             Self::Bundle => "bundle",
         }
     }

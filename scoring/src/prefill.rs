@@ -1002,6 +1002,8 @@ fn plural(kind: EvidenceKind) -> &'static str {
         EvidenceKind::Chain => "served chains",
         EvidenceKind::InventoryRecord => "inventory rows",
         EvidenceKind::DirectoryObject => "directory objects",
+        EvidenceKind::Token => "PKCS#11 tokens",
+        EvidenceKind::Key => "token keys",
         EvidenceKind::Bundle => "scans",
     }
 }

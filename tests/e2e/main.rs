@@ -11,6 +11,7 @@ mod benchmark;
 mod cli_help;
 mod collect;
 mod collect_ldap;
+mod collect_pkcs11;
 mod collect_revocation;
 mod collect_tls;
 mod duplicate_keys;

@@ -14,6 +14,7 @@ mod failure;
 mod file;
 mod inventory;
 mod ocsp;
+mod pkcs11;
 mod provenance;
 mod time;
 mod tls;
@@ -34,6 +35,7 @@ pub use failure::{Failure, FailureKind};
 pub use file::{load_bundle, load_bundles, BundleError, MAX_BUNDLE_BYTES};
 pub use inventory::InventoryRecord;
 pub use ocsp::OcspCheck;
+pub use pkcs11::{CryptoToken, KeyClass, Pkcs11Library, TokenKey};
 pub use provenance::Provenance;
 pub use time::UtcTime;
 pub use tls::{Chain, ChainValidation, NegotiatedCipher, TlsEndpoint};
@@ -74,6 +76,12 @@ pub struct EvidenceBundle {
     /// Inventory rows.
     #[serde(default)]
     pub inventory: Vec<InventoryRecord>,
+    /// Cryptographic tokens read over PKCS#11.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tokens: Vec<CryptoToken>,
+    /// Key objects on those tokens.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub keys: Vec<TokenKey>,
     /// Failed observations.
     #[serde(default)]
     pub failures: Vec<Failure>,
@@ -175,6 +183,8 @@ impl EvidenceBundle {
             ocsp_checks: Vec::new(),
             directory_objects: Vec::new(),
             inventory: Vec::new(),
+            tokens: Vec::new(),
+            keys: Vec::new(),
             failures: Vec::new(),
             trends: None,
             index: FingerprintIndex::default(),
@@ -294,6 +304,8 @@ impl EvidenceBundle {
         self.ocsp_checks.extend(other.ocsp_checks);
         self.directory_objects.extend(other.directory_objects);
         self.inventory.extend(other.inventory);
+        self.tokens.extend(other.tokens);
+        self.keys.extend(other.keys);
         self.failures.extend(other.failures);
         if self.trends.is_none() {
             self.trends = other.trends;
@@ -354,6 +366,16 @@ impl EvidenceBundle {
             .sort_unstable_by(|a, b| a.fingerprint_sha256.cmp(&b.fingerprint_sha256));
         self.failures
             .sort_by(|a, b| a.provenance.source.cmp(&b.provenance.source));
+        self.tokens
+            .sort_by(|a, b| (&a.serial_number, a.slot_id).cmp(&(&b.serial_number, b.slot_id)));
+        self.keys.sort_by(|a, b| {
+            (&a.token_serial, &a.id, a.class.name(), &a.label).cmp(&(
+                &b.token_serial,
+                &b.id,
+                b.class.name(),
+                &b.label,
+            ))
+        });
         self.reindex();
     }
 }

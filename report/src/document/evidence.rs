@@ -25,6 +25,10 @@ pub struct EvidenceTables {
     pub crls: Vec<CrlRow>,
     /// OCSP health.
     pub ocsp: Vec<OcspRow>,
+    /// Where the keys of CA and deployed certificates are, when PKCS#11
+    /// tokens were read: on a hardware token, a software token, or none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub key_locations: Vec<KeyLocationRow>,
     /// Every certificate's expiry, for the Prometheus exposition. Not in the
     /// JSON, which lists the expiring and weak certificates above.
     #[serde(skip)]
@@ -67,6 +71,23 @@ pub struct CertificateRow {
     pub sources: Vec<String>,
     /// Why it is listed.
     pub issue: String,
+}
+
+/// Where one certificate's private key is.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct KeyLocationRow {
+    /// Subject.
+    pub subject: String,
+    /// SHA-256 fingerprint.
+    pub fingerprint: String,
+    /// `CA` or `deployed` (served by a TLS endpoint), or both.
+    pub role: String,
+    /// The private key is on a token that was read.
+    pub on_token: bool,
+    /// That token is in a hardware slot.
+    pub hardware: bool,
+    /// In words: `hardware token `L``, `software token `L``, or `not on any token read`.
+    pub location: String,
 }
 
 /// One TLS endpoint.
@@ -143,8 +164,64 @@ impl EvidenceTables {
     }
 }
 
+/// The key location of every CA and deployed certificate, when tokens were read.
+fn key_locations(bundle: &EvidenceBundle) -> Vec<KeyLocationRow> {
+    if bundle.tokens.is_empty() {
+        return Vec::new();
+    }
+    let served: std::collections::HashSet<&str> = bundle
+        .tls_endpoints
+        .iter()
+        .filter_map(|e| e.leaf.as_deref())
+        .collect();
+    let mut rows = Vec::new();
+    for c in &bundle.certificates {
+        let role = match (c.is_ca(), served.contains(c.fingerprint_sha256.as_str())) {
+            (true, true) => "CA, deployed",
+            (true, false) => "CA",
+            (false, true) => "deployed",
+            (false, false) => continue,
+        };
+        let key = bundle.keys.iter().find(|k| {
+            k.class == pkimm_model::evidence::KeyClass::Private
+                && k.spki_sha256.as_deref() == Some(c.spki_sha256.as_str())
+        });
+        let token = key.and_then(|k| {
+            bundle
+                .tokens
+                .iter()
+                .find(|t| t.serial_number == k.token_serial)
+        });
+        let hardware = token.is_some_and(|t| t.hardware_slot);
+        rows.push(KeyLocationRow {
+            subject: c.subject.clone(),
+            fingerprint: c.fingerprint_sha256.clone(),
+            role: role.to_string(),
+            on_token: key.is_some(),
+            hardware,
+            location: match (key, token) {
+                (Some(k), Some(t)) => format!(
+                    "{} token `{}` ({} {}), key `{}`",
+                    if hardware { "hardware" } else { "software" },
+                    t.label,
+                    t.manufacturer,
+                    t.model,
+                    k.label
+                ),
+                (Some(k), None) => format!("token `{}`, key `{}`", k.token_label, k.label),
+                _ => "not on any token read".to_string(),
+            },
+        });
+    }
+    rows.sort_by(|a, b| (a.on_token, &a.subject).cmp(&(b.on_token, &b.subject)));
+    rows
+}
+
 fn evidence_tables(bundle: &EvidenceBundle, now: i64) -> EvidenceTables {
-    let mut tables = EvidenceTables::default();
+    let mut tables = EvidenceTables {
+        key_locations: key_locations(bundle),
+        ..EvidenceTables::default()
+    };
     for c in &bundle.certificates {
         tables.certificates.push(CertificateExpiry {
             fingerprint: c.fingerprint_sha256.clone(),

@@ -20,6 +20,8 @@ pub(super) fn count(bundle: &EvidenceBundle, kind: EvidenceKind) -> usize {
         EvidenceKind::InventoryRecord => bundle.inventory.len(),
         EvidenceKind::DirectoryObject => bundle.directory_objects.len(),
         EvidenceKind::Chain => bundle.chains.len(),
+        EvidenceKind::Token => bundle.tokens.len(),
+        EvidenceKind::Key => bundle.keys.len(),
         EvidenceKind::Bundle => 1,
     }
 }
@@ -83,6 +85,11 @@ pub(super) fn view<'r>(
             View::Map(view::directory_object(&bundle.directory_objects[i]))
         }
         EvidenceKind::Chain => View::Map(view::chain(&bundle.chains[i])),
+        EvidenceKind::Token => View::Map(view::token(&bundle.tokens[i], &bundle.keys)),
+        EvidenceKind::Key => {
+            let k = &bundle.keys[i];
+            View::Map(view::key(k, &index.key(k), now))
+        }
         EvidenceKind::Bundle => View::Map(view::bundle(bundle, now)),
     }
 }
@@ -174,6 +181,34 @@ pub(super) fn record_ref(kind: EvidenceKind, i: usize, bundle: &EvidenceBundle) 
                 label: format!("chain served by {}", c.provenance.source),
                 sources: vec![c.provenance.source.clone()],
                 hosts: vec![host_of(&c.provenance.source)],
+                issuer: None,
+            }
+        }
+        EvidenceKind::Token => {
+            let t = &bundle.tokens[i];
+            RecordRef {
+                kind,
+                id: format!("token:{}", t.serial_number),
+                label: format!("token `{}` ({} {})", t.label, t.manufacturer, t.model),
+                sources: vec![t.provenance.source.clone()],
+                hosts: Vec::new(),
+                issuer: None,
+            }
+        }
+        EvidenceKind::Key => {
+            let k = &bundle.keys[i];
+            RecordRef {
+                kind,
+                id: format!("key:{}/{}/{}", k.token_serial, k.class.name(), k.id),
+                label: format!(
+                    "{} {} key `{}` on token `{}`",
+                    k.class.name(),
+                    k.key_type,
+                    k.label,
+                    k.token_label
+                ),
+                sources: vec![k.provenance.source.clone()],
+                hosts: Vec::new(),
                 issuer: None,
             }
         }

@@ -74,6 +74,9 @@ const FIELDS: &[&str] = &[
     "on_endpoint",
     "revoked",
     "revocation_reason",
+    "token_inventory",
+    "key_on_token",
+    "key_in_hardware",
 ];
 
 /// What each field of `cert` holds.
@@ -233,6 +236,18 @@ pub const FIELD_DOCS: &[FieldDoc] = &[
     ),
     fd("revoked", "bundle: a CRL lists the certificate"),
     fd(
+        "token_inventory",
+        "bundle: PKCS#11 tokens were read (so `key_on_token` means something)",
+    ),
+    fd(
+        "key_on_token",
+        "bundle: a private key on a PKCS#11 token has this public key",
+    ),
+    fd(
+        "key_in_hardware",
+        "bundle: that token sits in a hardware slot (not a software token)",
+    ),
+    fd(
         "revocation_reason",
         "bundle: the CRL's reason (\"\" when not revoked)",
     ),
@@ -384,6 +399,9 @@ impl<'r> Record<'r> for CertificateView<'r> {
             "in_inventory" => Field::Bool(facts.in_inventory),
             "on_endpoint" => Field::Bool(facts.on_endpoint),
             "revoked" => Field::Bool(facts.revocation_reason.is_some()),
+            "token_inventory" => Field::Bool(facts.token_inventory),
+            "key_on_token" => Field::Bool(facts.key_on_token),
+            "key_in_hardware" => Field::Bool(facts.key_in_hardware),
             "revocation_reason" => {
                 Field::String(facts.revocation_reason.clone().unwrap_or_default())
             }

@@ -22,6 +22,8 @@ pub fn field_docs(kind: EvidenceKind) -> &'static [FieldDoc] {
         EvidenceKind::InventoryRecord => super::inventory::FIELD_DOCS,
         EvidenceKind::DirectoryObject => super::directory::FIELD_DOCS,
         EvidenceKind::Chain => super::tls::CHAIN_FIELD_DOCS,
+        EvidenceKind::Token => super::pkcs11::TOKEN_FIELD_DOCS,
+        EvidenceKind::Key => super::pkcs11::KEY_FIELD_DOCS,
         EvidenceKind::Bundle => super::bundle::FIELD_DOCS,
     }
 }

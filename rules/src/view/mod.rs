@@ -21,6 +21,7 @@ mod directory;
 pub mod docs;
 mod inventory;
 mod ocsp;
+mod pkcs11;
 mod sample;
 mod tls;
 
@@ -31,6 +32,7 @@ pub use crl::crl;
 pub use directory::directory_object;
 pub use inventory::inventory_record;
 pub use ocsp::ocsp_check;
+pub use pkcs11::{key, token};
 pub use sample::sample;
 pub use tls::{chain, tls_endpoint};
 

@@ -7,7 +7,7 @@ use pkimm_model::evidence::*;
 use super::{
     bundle, certificate, chain, crl, directory_object, inventory_record, ocsp_check, tls_endpoint,
 };
-use crate::context::{BundleIndex, CertificateFacts, InventoryFacts};
+use crate::context::{BundleIndex, CertificateFacts, InventoryFacts, KeyFacts};
 use crate::expr::{self, map, Value};
 use crate::EvidenceKind;
 
@@ -251,6 +251,66 @@ pub fn sample(kind: EvidenceKind, now: i64) -> Value {
             },
             provenance,
         }),
+        K::Token => super::token(&sample_token(provenance), &[]),
+        K::Key => super::key(&sample_key(provenance), &KeyFacts::default(), now),
         K::Bundle => bundle(&EvidenceBundle::new("sample"), now),
+    }
+}
+
+/// A well-kept hardware token.
+fn sample_token(provenance: Provenance) -> CryptoToken {
+    CryptoToken {
+        library: Pkcs11Library {
+            path: "/usr/lib/hsm.so".into(),
+            manufacturer: "Example".into(),
+            description: "Example HSM".into(),
+            cryptoki_version: "3.0".into(),
+            library_version: "1.0".into(),
+        },
+        slot_id: 0,
+        slot_description: "slot 0".into(),
+        slot_manufacturer: "Example".into(),
+        hardware_slot: true,
+        label: "ca-keys".into(),
+        manufacturer: "Example".into(),
+        model: "HSM".into(),
+        serial_number: "0001".into(),
+        hardware_version: "1.0".into(),
+        firmware_version: "1.0".into(),
+        login_required: true,
+        protected_authentication_path: false,
+        token_initialized: true,
+        user_pin_initialized: true,
+        write_protected: false,
+        rng: true,
+        mechanisms: vec!["CKM_RSA_PKCS".into()],
+        logged_in: true,
+        objects_seen: 2,
+        provenance,
+    }
+}
+
+/// A private key generated on the token, never extractable.
+fn sample_key(provenance: Provenance) -> TokenKey {
+    TokenKey {
+        token_serial: "0001".into(),
+        token_label: "ca-keys".into(),
+        class: KeyClass::Private,
+        key_type: "rsa".into(),
+        bits: Some(3072),
+        curve: None,
+        label: "ca".into(),
+        id: "01".into(),
+        sensitive: Some(true),
+        extractable: Some(false),
+        never_extractable: Some(true),
+        always_sensitive: Some(true),
+        local: Some(true),
+        modifiable: Some(false),
+        start_date: None,
+        end_date: None,
+        allowed_mechanisms: Vec::new(),
+        spki_sha256: Some("4".repeat(64)),
+        provenance,
     }
 }
