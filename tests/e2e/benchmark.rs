@@ -171,56 +171,35 @@ fn a_contribution_from_the_demo_holds_nothing_identifying() {
         "Alice Assessor",
     ]);
     let out = dir.path().join("contribution.json");
-    // Pre-filled levels are refused, and so is an undecided assessment.
-    let run = pkimm([
-        "benchmark",
-        "contribute",
-        p(&assessment),
-        "--industry",
-        "K",
-        "--size",
-        "1000-9999",
-        "--basis",
-        "prefilled",
-    ]);
-    assert_eq!(run.code, 2);
-    assert!(
-        run.stderr
-            .contains("only assessed levels can be contributed"),
-        "{}",
-        run.stderr
-    );
-    let run = pkimm([
-        "benchmark",
-        "contribute",
-        p(&assessment),
-        "--industry",
-        "K",
-        "--size",
-        "1000-9999",
-    ]);
-    assert_eq!(run.code, 2);
-    assert!(
-        run.stderr
-            .contains("76 of 77 applicable requirements are not decided yet"),
-        "{}",
-        run.stderr
-    );
-    let run = pkimm([
-        "benchmark",
-        "contribute",
-        p(&assessment),
-        "--industry",
-        "Z",
-        "--size",
-        "1000-9999",
-    ]);
-    assert_eq!(run.code, 2);
-    assert!(
-        run.stderr.contains("unknown industry `Z`"),
-        "{}",
-        run.stderr
-    );
+    // Pre-filled levels are refused, and so are an undecided assessment and
+    // an industry outside the vocabulary.
+    for (industry, extra, expected) in [
+        (
+            "K",
+            &["--basis", "prefilled"][..],
+            "only assessed levels can be contributed",
+        ),
+        (
+            "K",
+            &[][..],
+            "76 of 77 applicable requirements are not decided yet",
+        ),
+        ("Z", &[][..], "unknown industry `Z`"),
+    ] {
+        let mut args = vec![
+            "benchmark",
+            "contribute",
+            p(&assessment),
+            "--industry",
+            industry,
+            "--size",
+            "1000-9999",
+        ];
+        args.extend_from_slice(extra);
+        let run = pkimm(&args);
+        assert_eq!(run.code, 2, "{args:?}");
+        assert!(run.stderr.contains(expected), "{args:?}: {}", run.stderr);
+    }
     let evidence = demo.join("evidence.json");
     ok(&[
         "benchmark",

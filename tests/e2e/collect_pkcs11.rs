@@ -59,6 +59,23 @@ impl Hsm {
         Self { dir, conf }
     }
 
+    /// Initialises the token `pkimm-ca` with the user PIN.
+    fn init_token(&self) {
+        self.run(
+            "softhsm2-util",
+            &[
+                "--init-token",
+                "--free",
+                "--label",
+                "pkimm-ca",
+                "--pin",
+                PIN,
+                "--so-pin",
+                "87654321",
+            ],
+        );
+    }
+
     fn path(&self, name: &str) -> PathBuf {
         self.dir.path().join(name)
     }
@@ -117,14 +134,8 @@ fn end_dated_key(hsm: &Hsm) {
     use cryptoki::object::Attribute;
     use cryptoki::session::UserType;
     use cryptoki::types::{AuthPin, Date};
-    // SoftHSM reads its configuration from the environment of this process.
-    let output = Command::new(env!("CARGO_BIN_EXE_pkimm"))
-        .arg("--version")
-        .output()
-        .unwrap();
-    assert!(output.status.success());
-    let _guard = ENV_LOCK.lock().unwrap();
-    // SAFETY-free: the variable is set under a lock, read by SoftHSM once.
+    // SoftHSM reads its configuration from this process's environment when
+    // it initialises; no other test loads the module in-process.
     std::env::set_var("SOFTHSM2_CONF", &hsm.conf);
     let context = Pkcs11::new(MODULE).unwrap();
     context.initialize(CInitializeArgs::OsThreads).unwrap();
@@ -155,23 +166,9 @@ fn end_dated_key(hsm: &Hsm) {
         .unwrap();
 }
 
-static ENV_LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
-
 /// The token of the tests, and the TLS endpoint whose key is on it.
 fn token(hsm: &Hsm, pki: &TestPki) {
-    hsm.run(
-        "softhsm2-util",
-        &[
-            "--init-token",
-            "--free",
-            "--label",
-            "pkimm-ca",
-            "--pin",
-            PIN,
-            "--so-pin",
-            "87654321",
-        ],
-    );
+    hsm.init_token();
     // Generated on the token, never extractable: the CA key.
     hsm.tool(&[
         "--keypairgen",
@@ -451,16 +448,13 @@ fn softhsm_token_keys_devices_reconciliation_and_rules() {
         None,
     );
     assert_eq!(run.code, 0, "{}", run.stderr);
-    let served = json(&tls_out)["certificates"]
+    let tls_bundle = json(&tls_out);
+    let leaf = &tls_bundle["tls_endpoints"][0]["leaf"];
+    let served = tls_bundle["certificates"]
         .as_array()
         .unwrap()
         .iter()
-        .find(|c| {
-            c["subject_cn"][0] == "rsa.example.test"
-                || c["san"]["dns"].as_array().is_some_and(|d| !d.is_empty())
-                    && c["basic_constraints"].is_null()
-        })
-        .cloned()
+        .find(|c| &c["fingerprint_sha256"] == leaf)
         .expect("the served leaf");
     assert_eq!(
         served["spki_sha256"], tls["spki_sha256"],
@@ -653,19 +647,7 @@ fn wrong_pin_missing_module_and_unknown_token_are_errors() {
         return;
     }
     let hsm = Hsm::new();
-    hsm.run(
-        "softhsm2-util",
-        &[
-            "--init-token",
-            "--free",
-            "--label",
-            "pkimm-ca",
-            "--pin",
-            PIN,
-            "--so-pin",
-            "87654321",
-        ],
-    );
+    hsm.init_token();
     let wrong = "999999";
     let run = hsm.pkimm(
         &[
@@ -688,52 +670,28 @@ fn wrong_pin_missing_module_and_unknown_token_are_errors() {
         !run.stderr.contains(wrong) && !run.stdout.contains(wrong),
         "the PIN was printed"
     );
-    let run = hsm.pkimm(
-        &[
-            "collect",
-            "pkcs11",
-            "--module",
-            "/nonexistent/libmissing.so",
-        ],
-        None,
-    );
-    assert_eq!(run.code, 2);
-    assert!(
-        run.stderr
-            .contains("cannot load the PKCS#11 module /nonexistent/libmissing.so"),
-        "{}",
-        run.stderr
-    );
-    let run = hsm.pkimm(
-        &[
-            "collect",
-            "pkcs11",
-            "--module",
-            MODULE,
-            "--token-label",
-            "nope",
-        ],
-        None,
-    );
-    assert_eq!(run.code, 2);
-    assert!(
-        run.stderr.contains("no token labelled `nope`") && run.stderr.contains("`pkimm-ca`"),
-        "{}",
-        run.stderr
-    );
-    let run = hsm.pkimm(
-        &[
-            "collect",
-            "pkcs11",
-            "--module",
-            MODULE,
-            "--pin-env",
-            "UNSET_PIN_VARIABLE",
-        ],
-        None,
-    );
-    assert_eq!(run.code, 2);
-    assert!(run.stderr.contains("UNSET_PIN_VARIABLE"), "{}", run.stderr);
+    for (args, expected) in [
+        (
+            vec!["--module", "/nonexistent/libmissing.so"],
+            vec!["cannot load the PKCS#11 module /nonexistent/libmissing.so"],
+        ),
+        (
+            vec!["--module", MODULE, "--token-label", "nope"],
+            vec!["no token labelled `nope`", "`pkimm-ca`"],
+        ),
+        (
+            vec!["--module", MODULE, "--pin-env", "UNSET_PIN_VARIABLE"],
+            vec!["UNSET_PIN_VARIABLE"],
+        ),
+    ] {
+        let mut all = vec!["collect", "pkcs11"];
+        all.extend(args);
+        let run = hsm.pkimm(&all, None);
+        assert_eq!(run.code, 2, "{all:?}");
+        for text in expected {
+            assert!(run.stderr.contains(text), "{all:?}: {}", run.stderr);
+        }
+    }
 }
 
 /// A module that never returns from C_GetFunctionList (built here with the C
