@@ -124,10 +124,9 @@ impl Hsm {
     }
 }
 
-/// A key with start and end dates, made with cryptoki (pkcs11-tool cannot
-/// set them). SoftHSM 2.6 stores them but fails every query that includes
-/// them (CKR_GENERAL_ERROR), so this key tests that one bad attribute does
-/// not lose the key; `hsm.key-past-end-date` is tested by its rule cases.
+/// Keys with start and end dates, made with cryptoki (pkcs11-tool cannot set
+/// them): one past its end date, and one whose dates SoftHSM cannot return,
+/// which must not lose the key.
 fn end_dated_key(hsm: &Hsm) {
     use cryptoki::context::{CInitializeArgs, Pkcs11};
     use cryptoki::mechanism::Mechanism;
@@ -149,21 +148,30 @@ fn end_dated_key(hsm: &Hsm) {
     session
         .login(UserType::User, Some(&AuthPin::new(PIN.to_string())))
         .unwrap();
-    session
-        .generate_key(
-            &Mechanism::AesKeyGen,
-            &[
-                Attribute::Token(true),
-                Attribute::ValueLen(32.into()),
-                Attribute::Sensitive(true),
-                Attribute::Extractable(false),
-                Attribute::Label(b"retired-key".to_vec()),
-                Attribute::Id(vec![0x09]),
-                Attribute::StartDate(Date::new_from_str_slice("2019", "01", "01").unwrap()),
-                Attribute::EndDate(Date::new_from_str_slice("2020", "01", "31").unwrap()),
-            ],
-        )
-        .unwrap();
+    // Not private (CKA_PRIVATE false): SoftHSM keeps the dates readable.
+    // Private: SoftHSM 2.6 stores the dates unencrypted and then fails to
+    // decrypt them on every read (softhsm/SoftHSMv2#655).
+    for (label, id, private) in [
+        ("retired-key", 0x09, false),
+        ("dated-private-key", 0x0a, true),
+    ] {
+        session
+            .generate_key(
+                &Mechanism::AesKeyGen,
+                &[
+                    Attribute::Token(true),
+                    Attribute::Private(private),
+                    Attribute::ValueLen(32.into()),
+                    Attribute::Sensitive(true),
+                    Attribute::Extractable(false),
+                    Attribute::Label(label.as_bytes().to_vec()),
+                    Attribute::Id(vec![id]),
+                    Attribute::StartDate(Date::new_from_str_slice("2019", "01", "01").unwrap()),
+                    Attribute::EndDate(Date::new_from_str_slice("2020", "01", "31").unwrap()),
+                ],
+            )
+            .unwrap();
+    }
 }
 
 /// The token of the tests, and the TLS endpoint whose key is on it.
@@ -416,11 +424,14 @@ fn softhsm_token_keys_devices_reconciliation_and_rules() {
         true
     );
     let retired = key(&bundle, "secret", "retired-key");
-    assert_eq!(retired["sensitive"], true);
-    assert_eq!(retired["bits"], 256);
+    assert_eq!(retired["start_date"], "2019-01-01");
+    assert_eq!(retired["end_date"], "2020-01-31");
+    let unreadable = key(&bundle, "secret", "dated-private-key");
+    assert_eq!(unreadable["sensitive"], true);
+    assert_eq!(unreadable["bits"], 256);
     assert!(
-        retired.get("end_date").is_none_or(Value::is_null),
-        "SoftHSM does not return it"
+        unreadable.get("end_date").is_none_or(Value::is_null),
+        "SoftHSM cannot return it"
     );
     assert_eq!(bundle["failures"], Value::Array(Vec::new()));
 
@@ -507,6 +518,8 @@ fn softhsm_token_keys_devices_reconciliation_and_rules() {
     assert!(!failed("hsm.key-imported", "ca-key"));
     assert!(failed("hsm.weak-key", "weak-key"));
     assert!(!failed("hsm.weak-key", "ca-key"));
+    assert!(failed("hsm.key-past-end-date", "retired-key"));
+    assert_eq!(rule("hsm.key-past-end-date")["evaluated"], 1);
     assert!(failed("hsm.software-token", "pkimm-ca"));
     assert_eq!(rule("hsm.token-login-not-required")["passed"], 1);
     assert_eq!(rule("hsm.private-objects-not-read")["passed"], 1);

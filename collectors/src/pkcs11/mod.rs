@@ -518,7 +518,8 @@ fn read_attributes(session: &Session, handle: ObjectHandle) -> Result<Vec<Attrib
         Some(Attribute::Class(ObjectClass::CERTIFICATE))
     );
     // Some modules fail the whole query over one attribute (SoftHSM 2.6 on
-    // dates set through another library): then ask one at a time.
+    // the dates of private objects, softhsm/SoftHSMv2#655): then ask one
+    // at a time.
     let info = session.get_attribute_info(handle, &WANTED).or_else(|_| {
         Ok::<_, CkError>(
             WANTED
