@@ -565,8 +565,8 @@ pub struct EvaluateArgs {
     #[arg(long, value_enum, value_name = "SEVERITY")]
     pub fail_on: Option<SeverityArg>,
     /// Output format.
-    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
-    pub format: OutputFormat,
+    #[arg(long, value_enum, default_value_t = EvaluateFormat::Text)]
+    pub format: EvaluateFormat,
     /// Also show info-level findings in text output.
     #[arg(long)]
     pub show_info: bool,
@@ -692,6 +692,18 @@ pub enum OutputFormat {
     Text,
     /// JSON, with a `schema_version`.
     Json,
+}
+
+/// Formats of `pkimm evaluate`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum EvaluateFormat {
+    /// Human-readable tables.
+    Text,
+    /// JSON, with a `schema_version`.
+    Json,
+    /// JUnit XML for CI systems: a test suite per rule, a test case per
+    /// failing (rule, record), one passing case counting the rest.
+    Junit,
 }
 
 /// Arguments of `pkimm model show`.

@@ -17,6 +17,7 @@ pub mod csv;
 pub mod document;
 pub mod html;
 pub mod json;
+pub mod junit;
 pub mod manifest;
 pub mod markdown;
 pub mod prometheus;

@@ -8,7 +8,7 @@ use pkimm_pipeline::setup::evaluation_time;
 use pkimm_pipeline::Pipeline;
 use pkimm_report::text::evaluation;
 
-use crate::cli::{EvaluateArgs, GlobalArgs, OutputFormat};
+use crate::cli::{EvaluateArgs, EvaluateFormat, GlobalArgs};
 use crate::output::{model, print_json, print_text};
 use crate::EXIT_THRESHOLD;
 
@@ -18,8 +18,9 @@ pub fn run(global: &GlobalArgs, args: &EvaluateArgs) -> Result<ExitCode> {
     let bundle = load_bundles(&args.bundles)?;
     let result = pipeline.evaluate(&bundle, evaluation_time(args.inputs.now.as_deref())?);
     match args.format {
-        OutputFormat::Json => print_json(&result)?,
-        OutputFormat::Text => print_text(&evaluation::render(
+        EvaluateFormat::Json => print_json(&result)?,
+        EvaluateFormat::Junit => print_text(&pkimm_report::junit::render(&result))?,
+        EvaluateFormat::Text => print_text(&evaluation::render(
             &result,
             pipeline.pack().len(),
             args.show_info,

@@ -275,3 +275,71 @@ fn bundle_that_is_not_json_is_an_error() {
         run.stderr
     );
 }
+
+/// `--format junit` is well-formed XML (parsed by Python's ElementTree) whose
+/// counts equal the JSON evaluation's: a failure per unwaived failing (rule,
+/// record), a skip per waived one, an error per evaluation error.
+#[test]
+fn junit_output_matches_the_json_evaluation() {
+    let dir = tempfile::tempdir().unwrap();
+    let (files, inventory) = fixture_bundles(dir.path());
+    let (_w, waivers) = temp_file(
+        "waivers.yaml",
+        "waivers:\n  - rule: crypto.rsa-min-size\n    selector: { host: rsa1024-weak.example.test }\n    reason: Appliance <replaced> & retired\n    expires: 2026-12-31\n",
+    );
+    let args = [
+        "evaluate",
+        &files,
+        &inventory,
+        "--waivers",
+        waivers.to_str().unwrap(),
+        "--now",
+        "2026-06-01T00:00:00Z",
+    ];
+    let json = evaluate_json(&args[1..5]);
+    let mut junit_args = args.to_vec();
+    junit_args.extend(["--format", "junit"]);
+    let run = pkimm(&junit_args);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let xml = dir.path().join("junit.xml");
+    std::fs::write(&xml, &run.stdout).unwrap();
+    let script = r#"
+import sys, xml.etree.ElementTree as E
+root = E.parse(sys.argv[1]).getroot()
+assert root.tag == 'testsuites'
+cases = root.findall('./testsuite/testcase')
+f = sum(1 for c in cases if c.find('failure') is not None)
+s = sum(1 for c in cases if c.find('skipped') is not None)
+e = sum(1 for c in cases if c.find('error') is not None)
+assert int(root.get('failures')) == f and int(root.get('skipped')) == s and int(root.get('errors')) == e
+assert int(root.get('tests')) == len(cases)
+for suite in root.findall('testsuite'):
+    assert int(suite.get('tests')) == len(suite.findall('testcase')), suite.get('name')
+skip = [c.find('skipped').get('message') for c in cases if c.find('skipped') is not None]
+print(f, s, e, skip[0] if skip else '')
+"#;
+    let out = std::process::Command::new("python3")
+        .args(["-c", script, xml.to_str().unwrap()])
+        .output()
+        .expect("python3 runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let printed = String::from_utf8_lossy(&out.stdout);
+    let findings = json["findings"].as_array().unwrap();
+    let failed = findings
+        .iter()
+        .filter(|f| f["outcome"] == "fail" && f["waived"].is_null())
+        .count();
+    let waived = findings.iter().filter(|f| !f["waived"].is_null()).count();
+    let errors = findings.iter().filter(|f| f["outcome"] == "error").count();
+    assert!(failed > 0 && waived == 1, "{failed} {waived}");
+    assert_eq!(
+        printed.trim(),
+        format!(
+            "{failed} {waived} {errors} waived until 2026-12-31: Appliance <replaced> & retired"
+        )
+    );
+}
