@@ -135,6 +135,7 @@ pub fn evidence_families<'a>(
             );
         }
     }
+    x509_exporter_families(out, tables.clone());
     out.family(
         "pkimm_crl_next_update_seconds",
         "CRL nextUpdate as a Unix timestamp.",
@@ -192,12 +193,21 @@ pub struct Exposition {
 impl Exposition {
     /// Starts a metric family (gauge).
     pub fn family(&mut self, name: &str, help: &str) {
+        self.typed_family(name, help, "gauge");
+    }
+
+    /// Starts a counter family (its name ends in `_total`).
+    pub fn counter_family(&mut self, name: &str, help: &str) {
+        self.typed_family(name, help, "counter");
+    }
+
+    fn typed_family(&mut self, name: &str, help: &str, kind: &str) {
         let _ = writeln!(
             self.text,
             "# HELP {name} {}",
             help.replace('\\', "\\\\").replace('\n', "\\n")
         );
-        let _ = writeln!(self.text, "# TYPE {name} gauge");
+        let _ = writeln!(self.text, "# TYPE {name} {kind}");
     }
 
     /// Adds one sample.
@@ -222,4 +232,65 @@ fn escape(value: &str) -> String {
         .replace('\\', "\\\\")
         .replace('"', "\\\"")
         .replace('\n', "\\n")
+}
+
+/// The certificate gauges under the names and labels of enix's
+/// x509-certificate-exporter (`x509_cert_not_after`, `x509_cert_not_before`,
+/// `x509_cert_expired`), so alert rules and dashboards written for it work
+/// on pkimm's scrape unchanged. `filepath` is where pkimm first saw the
+/// certificate (a file, `host:port`, a URL or a DN).
+fn x509_exporter_families<'a>(
+    out: &mut Exposition,
+    tables: impl IntoIterator<Item = &'a EvidenceTables> + Clone,
+) {
+    let now = pkimm_model::evidence::UtcTime::now().unix();
+    let mut certificates = Vec::new();
+    let mut seen = BTreeSet::new();
+    for c in tables.into_iter().flat_map(|t| &t.certificates) {
+        if seen.insert(c.fingerprint.as_str()) {
+            certificates.push(c);
+        }
+    }
+    let part =
+        |dn: &str, name: &str| pkimm_model::evidence::dn_attribute(dn, name).unwrap_or_default();
+    let families: [(
+        &str,
+        &str,
+        fn(&crate::document::CertificateExpiry, i64) -> f64,
+    ); 3] = [
+        (
+            "x509_cert_not_after",
+            "Certificate expiry as a Unix timestamp (x509-certificate-exporter name).",
+            |c, _| c.not_after.unix() as f64,
+        ),
+        (
+            "x509_cert_not_before",
+            "Certificate start of validity as a Unix timestamp (x509-certificate-exporter name).",
+            |c, _| c.not_before.unix() as f64,
+        ),
+        (
+            "x509_cert_expired",
+            "Whether the certificate has expired (1) or not (0) (x509-certificate-exporter name).",
+            |c, now| f64::from(u8::from(c.not_after.unix() < now)),
+        ),
+    ];
+    for (name, help, value) in families {
+        out.family(name, help);
+        for c in &certificates {
+            let (subject_cn, subject_o) = (part(&c.subject, "CN"), part(&c.subject, "O"));
+            let (issuer_cn, issuer_o) = (part(&c.issuer, "CN"), part(&c.issuer, "O"));
+            out.sample(
+                name,
+                &[
+                    ("serial_number", &c.serial),
+                    ("subject_CN", &subject_cn),
+                    ("subject_O", &subject_o),
+                    ("issuer_CN", &issuer_cn),
+                    ("issuer_O", &issuer_o),
+                    ("filepath", &c.source),
+                ],
+                value(c, now),
+            );
+        }
+    }
 }

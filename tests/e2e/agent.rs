@@ -160,3 +160,125 @@ fn agent_schedules_serves_metrics_and_stops_on_sigterm() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(run.stdout.contains("certificate changed"), "{}", run.stdout);
 }
+
+/// Runs `promtool` with `args` and `stdin`, or `None` when it is not
+/// installed (a skip, unless PKIMM_REQUIRE_PROMTOOL is set).
+fn promtool(args: &[&str], stdin: &str) -> Option<std::process::Output> {
+    let child = Command::new("promtool")
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn();
+    let Ok(mut child) = child else {
+        assert!(
+            std::env::var_os("PKIMM_REQUIRE_PROMTOOL").is_none(),
+            "PKIMM_REQUIRE_PROMTOOL is set but promtool is not installed"
+        );
+        eprintln!("promtool not installed; skipping");
+        return None;
+    };
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    Some(child.wait_with_output().unwrap())
+}
+
+/// Scrapes `/metrics` of an agent running one files job with `extra` flags.
+fn scrape(dir: &std::path::Path, extra: &[&str]) -> String {
+    let port = free_port();
+    let config = dir.join(format!("scan-{port}.toml"));
+    std::fs::write(
+        &config,
+        format!(
+            "store = \"{}\"\n\n[[job]]\nname = \"files\"\nschedule = \"*/5 * * * * *\"\nfiles = {{ paths = [\"{}\"] }}\n",
+            dir.join(format!("history-{port}.sqlite")).display(),
+            crate::support::fixture("pki").display()
+        ),
+    )
+    .unwrap();
+    let mut agent = Command::new(env!("CARGO_BIN_EXE_pkimm"))
+        .args(["agent", "--config", config.to_str().unwrap(), "--listen"])
+        .arg(format!("127.0.0.1:{port}"))
+        .args(extra)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_for("a first scan", || {
+        get(port, "/api/latest").is_some_and(|b| b.contains("\"files\""))
+    });
+    let metrics = get(port, "/metrics").unwrap();
+    let _ = agent.kill();
+    let _ = agent.wait();
+    metrics
+}
+
+/// The shipped alert rules pass `promtool check rules`; live scrapes (full
+/// and summary) pass `promtool check metrics`; every metric the alert rules
+/// and the Grafana dashboard use is exposed; the x509-certificate-exporter
+/// names are there with its labels.
+#[test]
+fn alert_rules_dashboard_and_live_metrics_pass_promtool() {
+    let rules = crate::support::fixture("../docs/prometheus/pkimm-alerts.yaml");
+    let Some(out) = promtool(&["check", "rules", rules.to_str().unwrap()], "") else {
+        return;
+    };
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("SUCCESS: 10 rules found"));
+    let dir = tempfile::tempdir().unwrap();
+    let full = scrape(dir.path(), &[]);
+    let summary = scrape(dir.path(), &["--metrics-detail", "summary"]);
+    for metrics in [&full, &summary] {
+        let out = promtool(&["check", "metrics"], metrics).unwrap();
+        assert!(
+            out.status.success(),
+            "{}{}\n{metrics}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    assert!(
+        full.contains("x509_cert_not_after{serial_number=\"")
+            && full.contains("subject_CN=\"pkimm Test Root CA\"")
+            && full.contains("x509_cert_expired{")
+            && full.contains("x509_cert_not_before{"),
+        "{full}"
+    );
+    assert!(full.contains("# TYPE pkimm_agent_scans_total counter"));
+    let exposed = |name: &str| {
+        [&full, &summary]
+            .iter()
+            .any(|m| m.contains(&format!("# TYPE {name} ")))
+    };
+    let dashboard = std::fs::read_to_string(crate::support::fixture(
+        "../docs/grafana/pkimm-dashboard.json",
+    ))
+    .unwrap();
+    let dashboard: Value = serde_json::from_str(&dashboard).unwrap();
+    let mut exprs: Vec<String> = dashboard["panels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|p| p["targets"].as_array().unwrap().clone())
+        .map(|t| t["expr"].as_str().unwrap().to_string())
+        .collect();
+    exprs.push(std::fs::read_to_string(&rules).unwrap());
+    let mut names = 0;
+    for text in &exprs {
+        for word in text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')) {
+            if word.starts_with("pkimm_") || word.starts_with("x509_") {
+                names += 1;
+                assert!(exposed(word), "{word} is used but not exposed");
+            }
+        }
+    }
+    assert!(names > 15, "{names}");
+}

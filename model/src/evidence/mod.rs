@@ -417,10 +417,10 @@ mod tests {
     }
 }
 
-/// A comparison key for distinguished names written in different styles
-/// (`CN=a, O=b` and RFC 2253's `O=b,CN=a`): the attribute=value pairs,
-/// whitespace-trimmed, lowercased and sorted.
-pub fn dn_key(dn: &str) -> String {
+/// The attribute=value pairs of a distinguished name in the order written,
+/// split at unescaped `,`, `;` and `+`, each side whitespace-trimmed (escapes
+/// are kept as written).
+pub fn dn_attributes(dn: &str) -> Vec<(String, String)> {
     let mut parts: Vec<String> = Vec::new();
     let mut current = String::new();
     let mut escaped = false;
@@ -432,20 +432,44 @@ pub fn dn_key(dn: &str) -> String {
                 continue;
             }
             ',' | ';' | '+' if !escaped => {
-                parts.push(current.trim().to_lowercase());
-                current.clear();
+                parts.push(std::mem::take(&mut current));
             }
             _ => current.push(c),
         }
         escaped = false;
     }
-    parts.push(current.trim().to_lowercase());
-    let mut parts: Vec<String> = parts
-        .into_iter()
+    parts.push(current);
+    parts
+        .iter()
+        .map(|p| p.trim())
         .filter(|p| !p.is_empty())
         .map(|p| match p.split_once('=') {
-            Some((k, v)) => format!("{}={}", k.trim(), v.trim()),
-            None => p,
+            Some((k, v)) => (k.trim().to_string(), v.trim().to_string()),
+            None => (String::new(), p.to_string()),
+        })
+        .collect()
+}
+
+/// The first value of attribute `name` (`CN`, `O`, …, case-insensitive) in `dn`.
+pub fn dn_attribute(dn: &str, name: &str) -> Option<String> {
+    dn_attributes(dn)
+        .into_iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v)
+}
+
+/// A comparison key for distinguished names written in different styles
+/// (`CN=a, O=b` and RFC 2253's `O=b,CN=a`): the attribute=value pairs,
+/// whitespace-trimmed, lowercased and sorted.
+pub fn dn_key(dn: &str) -> String {
+    let mut parts: Vec<String> = dn_attributes(dn)
+        .into_iter()
+        .map(|(k, v)| {
+            if k.is_empty() {
+                v.to_lowercase()
+            } else {
+                format!("{}={}", k.to_lowercase(), v.to_lowercase())
+            }
         })
         .collect();
     parts.sort();

@@ -96,14 +96,14 @@ pub async fn serve(
 fn metrics(state: &Shared, detail: MetricsDetail) -> String {
     let s = lock(state);
     let mut out = Exposition::default();
-    out.family(
+    out.counter_family(
         "pkimm_agent_scans_total",
         "Scans completed per job since the agent started.",
     );
     for (job, n) in &s.scans_total {
         out.sample("pkimm_agent_scans_total", &[("job", job)], *n as f64);
     }
-    out.family(
+    out.counter_family(
         "pkimm_agent_scan_errors_total",
         "Scans that failed per job since the agent started.",
     );

@@ -46,6 +46,10 @@ pub struct CertificateExpiry {
     pub issuer: String,
     /// Where it was first seen.
     pub source: String,
+    /// Serial number, lowercase hex.
+    pub serial: String,
+    /// Start of validity.
+    pub not_before: UtcTime,
     /// Expiry.
     pub not_after: UtcTime,
 }
@@ -232,6 +236,8 @@ fn evidence_tables(bundle: &EvidenceBundle, now: i64) -> EvidenceTables {
                 .first()
                 .map(|o| o.source.clone())
                 .unwrap_or_default(),
+            serial: c.serial.clone(),
+            not_before: c.not_before,
             not_after: c.not_after,
         });
         let days_left = (c.not_after.unix() - now).div_euclid(86_400);
