@@ -234,6 +234,9 @@ fn escape(value: &str) -> String {
         .replace('\n', "\\n")
 }
 
+/// A certificate gauge's value, given the certificate and now.
+type CertificateValue = fn(&crate::document::CertificateExpiry, i64) -> f64;
+
 /// The certificate gauges under the names and labels of enix's
 /// x509-certificate-exporter (`x509_cert_not_after`, `x509_cert_not_before`,
 /// `x509_cert_expired`), so alert rules and dashboards written for it work
@@ -253,11 +256,7 @@ fn x509_exporter_families<'a>(
     }
     let part =
         |dn: &str, name: &str| pkimm_model::evidence::dn_attribute(dn, name).unwrap_or_default();
-    let families: [(
-        &str,
-        &str,
-        fn(&crate::document::CertificateExpiry, i64) -> f64,
-    ); 3] = [
+    let families: [(&str, &str, CertificateValue); 3] = [
         (
             "x509_cert_not_after",
             "Certificate expiry as a Unix timestamp (x509-certificate-exporter name).",
