@@ -669,6 +669,10 @@ pub struct CollectArgs {
     /// Write the bundle here (atomically) instead of stdout.
     #[arg(short, long, value_name = "FILE", global = true)]
     pub output: Option<PathBuf>,
+    /// Also write a CycloneDX 1.6 cryptographic bill of materials of the
+    /// evidence to this file.
+    #[arg(long, value_name = "FILE", global = true)]
+    pub cbom: Option<PathBuf>,
     /// Agent name recorded in every record's provenance (default: the host name).
     #[arg(long, value_name = "NAME", global = true)]
     pub agent: Option<String>,

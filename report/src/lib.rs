@@ -11,6 +11,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod cbom;
 pub mod comparison;
 pub mod credential;
 pub mod csv;
@@ -38,6 +39,9 @@ pub enum RenderError {
     /// JSON serialisation failed.
     #[error("JSON report: {0}")]
     Json(#[from] serde_json::Error),
+    /// The format describes evidence, and none was given.
+    #[error("--format {0} describes the evidence: give it with --evidence BUNDLE")]
+    NeedsEvidence(&'static str),
 }
 
 /// Report formats.
@@ -59,6 +63,9 @@ pub enum Format {
     /// The evidence manifest: every evidence file with its SHA-256 and the
     /// requirements it backs (see `pkimm schema --manifest`).
     Manifest,
+    /// A CycloneDX 1.6 cryptographic bill of materials of the evidence
+    /// (needs --evidence).
+    Cbom,
 }
 
 /// Renders `document` in `format`.
@@ -71,6 +78,7 @@ pub fn render(format: Format, document: &ReportDocument) -> Result<String, Rende
         Format::Prometheus => prometheus::render(document),
         Format::Credential => credential::render(document)?,
         Format::Manifest => manifest::render(document)?,
+        Format::Cbom => return Err(RenderError::NeedsEvidence("cbom")),
     })
 }
 

@@ -28,6 +28,13 @@ pub fn run(args: &CollectArgs) -> Result<ExitCode> {
     for (_, summary) in &collected.summaries {
         eprintln!("{summary}");
     }
+    if let Some(path) = &args.cbom {
+        pkimm_model::write::write_atomically(
+            path,
+            pkimm_report::cbom::render_bundle(&collected.bundle)?.as_bytes(),
+            false,
+        )?;
+    }
     write_json(args.output.as_deref(), &collected.bundle)?;
     Ok(ExitCode::SUCCESS)
 }

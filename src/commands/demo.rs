@@ -34,6 +34,11 @@ pub fn run(global: &GlobalArgs, args: &DemoArgs) -> Result<ExitCode> {
     let mut bundle = collect(&estate.estate_collectors(), &settings)?.bundle;
     bundle.merge(collect(&estate.network_collectors(), &settings)?.bundle);
     write_json_file(&out.join("evidence.json"), &bundle)?;
+    write_atomically(
+        &out.join("cbom.json"),
+        pkimm_report::cbom::render_bundle(&bundle)?.as_bytes(),
+        false,
+    )?;
 
     let profile = profile(global)?;
     let mut assessment = Assessment::new(pipeline.model(), Mode::Full);
@@ -121,7 +126,7 @@ fn print_summary(
         "Pre-filled {suggested} requirements from evidence; {pending} need an assessor. Pre-filled overall: {prefilled} (pending requirements count as 0 until an assessor decides)."
     );
     println!(
-        "Wrote {}/: evidence.json, assessment.json, report.html, report.json, report.md, pkimm-evidence-manifest.json, {} (pre-filled basis)",
+        "Wrote {}/: evidence.json, cbom.json, assessment.json, report.html, report.json, report.md, pkimm-evidence-manifest.json, {} (pre-filled basis)",
         out.display(),
         credential_name
     );

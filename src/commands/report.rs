@@ -103,6 +103,16 @@ pub fn run(global: &GlobalArgs, args: &ReportArgs) -> Result<ExitCode> {
             .map_err(|err| err.in_file(path))?,
         );
     }
+    if args.format == Format::Cbom {
+        let Some((bundle, _)) = &evidence else {
+            return Err(pkimm_report::RenderError::NeedsEvidence("cbom").into());
+        };
+        write_text(
+            args.output.as_deref(),
+            &pkimm_report::cbom::render_bundle(bundle)?,
+        )?;
+        return Ok(ExitCode::SUCCESS);
+    }
     let output = match &args.output {
         Some(dir) if dir.is_dir() && args.format == Format::Credential => {
             Some(dir.join(&profile.machine_attachment_name))

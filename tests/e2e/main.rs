@@ -8,6 +8,7 @@ mod agent;
 mod artifacts;
 mod assess_report;
 mod benchmark;
+mod cbom;
 mod cli_help;
 mod collect;
 mod collect_ldap;
