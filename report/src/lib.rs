@@ -21,6 +21,7 @@ pub mod json;
 pub mod junit;
 pub mod manifest;
 pub mod markdown;
+pub mod oscal;
 pub mod prometheus;
 pub mod text;
 
@@ -66,6 +67,9 @@ pub enum Format {
     /// A CycloneDX 1.6 cryptographic bill of materials of the evidence
     /// (needs --evidence).
     Cbom,
+    /// An OSCAL 1.1 assessment-results document (observations from
+    /// --evidence when given).
+    Oscal,
 }
 
 /// Renders `document` in `format`.
@@ -79,6 +83,7 @@ pub fn render(format: Format, document: &ReportDocument) -> Result<String, Rende
         Format::Credential => credential::render(document)?,
         Format::Manifest => manifest::render(document)?,
         Format::Cbom => return Err(RenderError::NeedsEvidence("cbom")),
+        Format::Oscal => oscal::render(document, None)?,
     })
 }
 

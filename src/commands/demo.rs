@@ -77,6 +77,11 @@ pub fn run(global: &GlobalArgs, args: &DemoArgs) -> Result<ExitCode> {
         basis: Basis::Prefilled,
         evidence_files: &evidence_files,
     });
+    write_atomically(
+        &out.join("oscal.json"),
+        pkimm_report::oscal::render(&document, Some(&bundle))?.as_bytes(),
+        false,
+    )?;
     for (format, name) in [
         (Format::Html, "report.html"),
         (Format::Json, "report.json"),
@@ -126,7 +131,7 @@ fn print_summary(
         "Pre-filled {suggested} requirements from evidence; {pending} need an assessor. Pre-filled overall: {prefilled} (pending requirements count as 0 until an assessor decides)."
     );
     println!(
-        "Wrote {}/: evidence.json, cbom.json, assessment.json, report.html, report.json, report.md, pkimm-evidence-manifest.json, {} (pre-filled basis)",
+        "Wrote {}/: evidence.json, cbom.json, oscal.json, assessment.json, report.html, report.json, report.md, pkimm-evidence-manifest.json, {} (pre-filled basis)",
         out.display(),
         credential_name
     );

@@ -113,6 +113,14 @@ pub fn run(global: &GlobalArgs, args: &ReportArgs) -> Result<ExitCode> {
         )?;
         return Ok(ExitCode::SUCCESS);
     }
+    if args.format == Format::Oscal {
+        let bundle = evidence.as_ref().map(|(bundle, _)| bundle);
+        write_text(
+            args.output.as_deref(),
+            &pkimm_report::oscal::render(&document, bundle)?,
+        )?;
+        return Ok(ExitCode::SUCCESS);
+    }
     let output = match &args.output {
         Some(dir) if dir.is_dir() && args.format == Format::Credential => {
             Some(dir.join(&profile.machine_attachment_name))

@@ -20,6 +20,7 @@ mod evaluate;
 mod hardening;
 mod model_show;
 mod model_versions;
+mod oscal;
 mod postgres;
 mod prefill_ceilings;
 mod scan;
