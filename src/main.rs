@@ -35,6 +35,10 @@ fn main() -> ExitCode {
     // rustls configuration in the process uses ring.
     let _ = rustls::crypto::ring::default_provider().install_default();
     pkimm_rules::expr::set_allocation_probe(|| GLOBAL.allocated());
+    // PKCS#11 modules run in a child pkimm, so a crashing module ends only it.
+    if let Ok(exe) = std::env::current_exe() {
+        pkimm_collectors::pkcs11::set_worker(exe);
+    }
     let matches = with_exit_codes(Cli::command()).get_matches();
     let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
     init_logging(cli.global.verbose);

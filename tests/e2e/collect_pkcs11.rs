@@ -776,3 +776,41 @@ fn a_hung_module_times_out_and_a_foreign_library_is_refused() {
         run.stderr
     );
 }
+
+/// A module that crashes (SIGSEGV inside C_GetFunctionList) ends only the
+/// child process pkimm reads it in: pkimm reports the signal and exits 2.
+#[test]
+fn a_crashing_module_ends_only_the_reader_process() {
+    if !available() {
+        return;
+    }
+    let hsm = Hsm::new();
+    let source = hsm.path("crash.c");
+    std::fs::write(
+        &source,
+        "#include <signal.h>\nint C_GetFunctionList(void **list) { (void)list; raise(SIGSEGV); return 0; }\n",
+    )
+    .unwrap();
+    let module = hsm.path("libcrash.so");
+    hsm.run(
+        "cc",
+        &[
+            "-shared",
+            "-fPIC",
+            "-o",
+            module.to_str().unwrap(),
+            source.to_str().unwrap(),
+        ],
+    );
+    let run = hsm.pkimm(
+        &["collect", "pkcs11", "--module", module.to_str().unwrap()],
+        None,
+    );
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("libcrash.so: the module crashed its reader process (signal "),
+        "{}",
+        run.stderr
+    );
+}

@@ -46,6 +46,27 @@ pub struct Pkcs11Config {
     #[arg(long, default_value_t = 10_000)]
     #[serde(default = "default_max_objects")]
     pub max_objects: usize,
+    /// Read in this process rather than a child process (what the child
+    /// itself is started with).
+    #[arg(long, hide = true)]
+    #[serde(skip)]
+    pub in_process: bool,
+}
+
+/// One line for people about what was read.
+fn summary(bundle: &pkimm_model::evidence::EvidenceBundle) -> String {
+    let private = bundle
+        .keys
+        .iter()
+        .filter(|k| k.class == pkimm_model::evidence::KeyClass::Private)
+        .count();
+    format!(
+        "read {} tokens: {} keys ({private} private), {} certificates, {} problems",
+        bundle.tokens.len(),
+        bundle.keys.len(),
+        bundle.certificates.len(),
+        bundle.failures.len()
+    )
 }
 
 fn default_timeout() -> Duration {
@@ -61,6 +82,15 @@ impl Collector for Pkcs11Config {
 
     fn collect(&self, context: &CollectContext<'_>) -> Result<Collection, CollectError> {
         let pin = lookup_secret(self.pin_env.as_deref(), self.pin_file.as_deref())?;
+        if !self.in_process {
+            if let Some(exe) = super::worker::worker() {
+                let bundle = super::worker::collect_in_child(exe, self, context.agent)?;
+                return Ok(Collection {
+                    summary: summary(&bundle),
+                    bundle,
+                });
+            }
+        }
         let selector = match (&self.slot, &self.token_label) {
             (Some(slot), _) => TokenSelector::Slot(*slot),
             (None, Some(label)) => TokenSelector::Label(label.clone()),
@@ -74,19 +104,10 @@ impl Collector for Pkcs11Config {
             max_objects: self.max_objects.max(1),
             agent: Some(context.agent.to_string()),
         })?;
-        let private = bundle
-            .keys
-            .iter()
-            .filter(|k| k.class == pkimm_model::evidence::KeyClass::Private)
-            .count();
-        let summary = format!(
-            "read {} tokens: {} keys ({private} private), {} certificates, {} problems",
-            bundle.tokens.len(),
-            bundle.keys.len(),
-            bundle.certificates.len(),
-            bundle.failures.len()
-        );
-        Ok(Collection { bundle, summary })
+        Ok(Collection {
+            summary: summary(&bundle),
+            bundle,
+        })
     }
 
     fn resolve_paths(&mut self, base: &Path) {

@@ -6,12 +6,16 @@
 //! makes private objects visible; it is never printed or logged. The whole
 //! read runs on its own thread under a time-out, so a module that hangs
 //! cannot hold the run; attribute values larger than a cap are not fetched,
-//! and at most `max_objects` objects are read per token.
+//! and at most `max_objects` objects are read per token. In the `pkimm`
+//! binary the read happens in a child process ([`set_worker`]), so a module
+//! that crashes ends only that process.
 
 mod config;
 mod spki;
+mod worker;
 
 pub use config::Pkcs11Config;
+pub use worker::set_worker;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -119,6 +123,15 @@ pub enum Pkcs11Error {
         path: PathBuf,
         /// The time-out.
         timeout: Duration,
+    },
+    /// The child process reading the module crashed or failed; the message
+    /// says how (it names the module).
+    #[error("{message}")]
+    Worker {
+        /// The module.
+        path: PathBuf,
+        /// What happened.
+        message: String,
     },
     /// The thread reading the module ended without an answer.
     #[error("{}: the module's reader ended without an answer (the module failed inside)", path.display())]
