@@ -4,7 +4,6 @@
 //! critical and high findings, and the assessor's conclusions.
 
 use std::path::Path;
-use std::process::Command;
 
 use serde_json::Value;
 
@@ -13,7 +12,6 @@ use crate::support::{fixture, pkimm};
 /// Validates `file` with compliance-trestle, or returns false (a skip) when
 /// it is missing and PKIMM_REQUIRE_TRESTLE is unset.
 fn validate(file: &Path) -> bool {
-    let python = std::env::var("PKIMM_PYTHON").unwrap_or_else(|_| "python3".to_string());
     let script = r#"
 import json, sys
 try:
@@ -23,26 +21,12 @@ except ImportError:
 document = json.load(open(sys.argv[1]))
 AssessmentResults.model_validate(document["assessment-results"])
 "#;
-    let out = Command::new(&python)
-        .args(["-c", script, file.to_str().unwrap()])
-        .output()
-        .expect("python runs");
-    if out.status.code() == Some(3) {
-        assert!(
-            std::env::var_os("PKIMM_REQUIRE_TRESTLE").is_none(),
-            "PKIMM_REQUIRE_TRESTLE is set but {python} lacks compliance-trestle"
-        );
-        eprintln!("compliance-trestle not installed; skipping OSCAL validation");
-        return false;
-    }
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        out.status.success(),
-        "{} is not valid OSCAL 1.1 assessment results: {}",
-        file.display(),
-        &stderr[..stderr.len().min(4000)]
-    );
-    true
+    crate::support::python_check(
+        script,
+        file,
+        "PKIMM_REQUIRE_TRESTLE",
+        "valid OSCAL 1.1 assessment results",
+    )
 }
 
 #[test]
@@ -54,22 +38,25 @@ fn the_demo_and_a_report_write_valid_oscal_assessment_results() {
     validate(&demo.join("oscal.json"));
 
     // A full assessment with confirmed levels, over the demo's evidence.
-    let out = dir.path().join("oscal.json");
-    let run = pkimm([
-        "report",
-        fixture("assessments/sample-full-2.0.0.yaml")
-            .to_str()
-            .unwrap(),
-        "--format",
-        "oscal",
-        "--evidence",
-        demo.join("evidence.json").to_str().unwrap(),
-        "-o",
-        out.to_str().unwrap(),
-    ]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
-    validate(&out);
-    let document: Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    let assessment = fixture("assessments/sample-full-2.0.0.yaml");
+    let evidence_file = demo.join("evidence.json");
+    let report = |name: &str| -> Value {
+        let out = dir.path().join(name);
+        let run = pkimm([
+            "report",
+            assessment.to_str().unwrap(),
+            "--format",
+            "oscal",
+            "--evidence",
+            evidence_file.to_str().unwrap(),
+            "-o",
+            out.to_str().unwrap(),
+        ]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        validate(&out);
+        serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap()
+    };
+    let document = report("oscal.json");
     let results = &document["assessment-results"];
     assert_eq!(results["metadata"]["oscal-version"], "1.1.2");
     let result = &results["results"][0];
@@ -105,21 +92,7 @@ fn the_demo_and_a_report_write_valid_oscal_assessment_results() {
         .iter()
         .any(|p| p["prose"].as_str().unwrap().contains("level")));
     // The same inputs give the same identifiers.
-    let again = dir.path().join("again.json");
-    let run = pkimm([
-        "report",
-        fixture("assessments/sample-full-2.0.0.yaml")
-            .to_str()
-            .unwrap(),
-        "--format",
-        "oscal",
-        "--evidence",
-        demo.join("evidence.json").to_str().unwrap(),
-        "-o",
-        again.to_str().unwrap(),
-    ]);
-    assert_eq!(run.code, 0);
-    let second: Value = serde_json::from_str(&std::fs::read_to_string(&again).unwrap()).unwrap();
+    let second = report("again.json");
     assert_eq!(
         second["assessment-results"]["results"][0]["observations"],
         result["observations"]

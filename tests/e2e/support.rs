@@ -68,3 +68,35 @@ pub fn small_bundle(dir: &std::path::Path) -> PathBuf {
     assert_eq!(run.code, 0, "{}", run.stderr);
     bundle
 }
+
+/// Runs the Python `script` on `file` with `PKIMM_PYTHON` (default
+/// `python3`). The script exits 3 when its package is missing: that is a
+/// skip (`false`) unless the `require` variable is set. Any other failure
+/// panics, saying `file` is not `what`.
+pub fn python_check(script: &str, file: &std::path::Path, require: &str, what: &str) -> bool {
+    let python = std::env::var("PKIMM_PYTHON").unwrap_or_else(|_| "python3".to_string());
+    let out = Command::new(&python)
+        .args(["-c", script, file.to_str().unwrap()])
+        .output()
+        .expect("python runs");
+    if out.status.code() == Some(3) {
+        assert!(
+            std::env::var_os(require).is_none(),
+            "{require} is set but {python} lacks the validator for {what}"
+        );
+        eprintln!("no validator for {what} in {python}; skipping");
+        return false;
+    }
+    let output = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        out.status.success(),
+        "{} is not {what}: {}",
+        file.display(),
+        &output[..output.len().min(4000)]
+    );
+    true
+}
