@@ -9,8 +9,9 @@
 //! scans of the same estate give the same document except for the metadata
 //! timestamp, and a replaced certificate shows as exactly its own lines.
 //!
-//! Not in it yet: key-exchange groups (the TLS collector does not enumerate
-//! them), and keys read over PKCS#11 that no certificate carries.
+//! Keys read over PKCS#11 are components of their own (`private-key`,
+//! `public-key`, `secret-key`) where they were seen on a token. Not in it yet:
+//! key-exchange groups (the TLS collector does not enumerate them).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -153,6 +154,87 @@ fn key_algorithm(c: &Certificate) -> (String, Algorithm) {
         KeyAlgorithm::Unknown => (
             format!("key-{}", c.key.oid),
             plain("unknown", &["unknown"][..], None, None, 0),
+        ),
+    }
+}
+
+/// The algorithm of a key on a token, named as for certificates where the
+/// type is the same.
+fn token_key_algorithm(k: &pkimm_model::evidence::TokenKey) -> (String, Algorithm) {
+    let bits = k.bits.unwrap_or(0);
+    let algorithm = |primitive,
+                     functions,
+                     parameter_set: Option<String>,
+                     curve: Option<String>,
+                     classical,
+                     quantum| Algorithm {
+        primitive,
+        functions,
+        parameter_set,
+        curve,
+        classical,
+        quantum,
+        oid: None,
+    };
+    match k.key_type.as_str() {
+        "rsa" => (
+            format!("RSA-{bits}"),
+            algorithm(
+                "pke",
+                &["encapsulate", "decapsulate", "sign", "verify"][..],
+                Some(bits.to_string()),
+                None,
+                Some(modulus_strength(bits)),
+                0,
+            ),
+        ),
+        "ec" => {
+            let curve = k.curve.clone().unwrap_or_else(|| "unknown".to_string());
+            (
+                format!("ECDSA-{curve}"),
+                algorithm(
+                    "signature",
+                    &["sign", "verify"][..],
+                    None,
+                    Some(curve),
+                    Some(bits / 2),
+                    0,
+                ),
+            )
+        }
+        "aes" => {
+            let quantum = match bits {
+                0..=127 => 0,
+                128..=191 => 1,
+                192..=255 => 3,
+                _ => 5,
+            };
+            (
+                format!("AES-{bits}"),
+                algorithm(
+                    "block-cipher",
+                    &["encrypt", "decrypt", "keygen"][..],
+                    Some(bits.to_string()),
+                    None,
+                    Some(bits),
+                    quantum,
+                ),
+            )
+        }
+        "des3" => (
+            "3DES".to_string(),
+            algorithm(
+                "block-cipher",
+                &["encrypt", "decrypt"][..],
+                Some("192".into()),
+                None,
+                Some(112),
+                0,
+            ),
+        ),
+        other => (
+            format!("key-{other}"),
+            algorithm("unknown", &["unknown"][..], None, None, None, 0),
         ),
     }
 }
@@ -365,6 +447,51 @@ pub fn render_bundle(bundle: &EvidenceBundle) -> Result<String, serde_json::Erro
             .insert(algorithm_ref(&key_name));
         algorithms.entry(key_name).or_insert(key_algorithm);
         algorithms.entry(signature_name).or_insert(signature);
+    }
+    for k in &bundle.keys {
+        let key_ref = format!("token-key:{}/{}/{}", k.token_serial, k.class.name(), k.id);
+        let (algorithm_name, algorithm) = token_key_algorithm(k);
+        let mut properties = vec![
+            json!({"name": "pkimm:token", "value": k.token_label}),
+            json!({"name": "pkimm:label", "value": k.label}),
+        ];
+        for (name, value) in [
+            ("sensitive", k.sensitive),
+            ("extractable", k.extractable),
+            ("local", k.local),
+        ] {
+            if let Some(value) = value {
+                properties
+                    .push(json!({"name": format!("pkimm:{name}"), "value": value.to_string()}));
+            }
+        }
+        let mut material = json!({
+            "type": format!("{}-key", k.class.name()),
+            "id": k.spki_sha256.clone().unwrap_or_else(|| k.id.clone()),
+            "algorithmRef": algorithm_ref(&algorithm_name),
+        });
+        if let Some(bits) = k.bits {
+            material["size"] = json!(bits);
+        }
+        components.insert(
+            key_ref.clone(),
+            json!({
+                "type": "cryptographic-asset",
+                "bom-ref": key_ref,
+                "name": format!("{} {} key {}", k.class.name(), k.key_type, k.label),
+                "evidence": occurrences([k.provenance.source.clone()]),
+                "cryptoProperties": {
+                    "assetType": "related-crypto-material",
+                    "relatedCryptoMaterialProperties": material,
+                },
+                "properties": properties,
+            }),
+        );
+        dependencies
+            .entry(key_ref)
+            .or_default()
+            .insert(algorithm_ref(&algorithm_name));
+        algorithms.entry(algorithm_name).or_insert(algorithm);
     }
     for e in &bundle.tls_endpoints {
         for version in &e.versions {

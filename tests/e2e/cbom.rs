@@ -11,7 +11,7 @@ use crate::support::{fixture, pkimm};
 
 /// Validates `file` with cyclonedx-python-lib, or returns false (a skip)
 /// when that Python package is missing and PKIMM_REQUIRE_CYCLONEDX is unset.
-fn validate(file: &Path) -> bool {
+pub(crate) fn validate(file: &Path) -> bool {
     let script = r#"
 import sys
 try:

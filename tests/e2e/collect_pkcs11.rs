@@ -351,6 +351,8 @@ fn softhsm_token_keys_devices_reconciliation_and_rules() {
             "TOKEN_PIN",
             "-o",
             out.to_str().unwrap(),
+            "--cbom",
+            hsm.path("token.cbom.json").to_str().unwrap(),
         ],
         Some(PIN),
     );
@@ -358,6 +360,30 @@ fn softhsm_token_keys_devices_reconciliation_and_rules() {
     assert!(!run.stderr.contains(PIN) && !run.stdout.contains(PIN));
     let text = std::fs::read_to_string(&out).unwrap();
     assert!(!text.contains(PIN), "the PIN is in the bundle");
+    // The token's keys are CBOM components of their own.
+    let cbom_file = hsm.path("token.cbom.json");
+    crate::cbom::validate(&cbom_file);
+    let cbom = json(&cbom_file);
+    let token_keys: Vec<&Value> = cbom["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["bom-ref"].as_str().unwrap().starts_with("token-key:"))
+        .collect();
+    assert!(token_keys
+        .iter()
+        .any(
+            |k| k["cryptoProperties"]["relatedCryptoMaterialProperties"]["type"] == "private-key"
+                && k["name"].as_str().unwrap().contains("ca-key")
+        ));
+    assert!(token_keys
+        .iter()
+        .any(
+            |k| k["cryptoProperties"]["relatedCryptoMaterialProperties"]["type"] == "secret-key"
+                && k["cryptoProperties"]["relatedCryptoMaterialProperties"]["algorithmRef"]
+                    == "algo:AES-256"
+        ));
+    assert!(!std::fs::read_to_string(&cbom_file).unwrap().contains(PIN));
     let bundle = json(&out);
 
     // The device.
