@@ -450,3 +450,35 @@ fn corrupted_inputs_never_panic() {
         }
     }
 }
+
+/// An RSASSA-PSS key in the SPKI (OID 1.2.840.113549.1.1.10), made by
+/// `openssl req -newkey rsa-pss`, has its modulus size and exponent read,
+/// not 0 bits.
+#[test]
+fn rsa_pss_keys_have_their_size() {
+    let dir = tempfile::tempdir().unwrap();
+    let cert = dir.path().join("pss.pem");
+    let status = std::process::Command::new("openssl")
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa-pss",
+            "-pkeyopt",
+            "rsa_keygen_bits:3072",
+            "-nodes",
+        ])
+        .arg("-keyout")
+        .arg(dir.path().join("pss.key"))
+        .args(["-subj", "/CN=pss.example.test", "-days", "30", "-out"])
+        .arg(&cert)
+        .stderr(std::process::Stdio::null())
+        .status()
+        .expect("openssl runs");
+    assert!(status.success());
+    let bundle = collect(&cert);
+    let key = &bundle.certificates[0].key;
+    assert_eq!(key.algorithm, KeyAlgorithm::RsaPss);
+    assert_eq!(key.bits, 3072);
+    assert_eq!(key.rsa_exponent, Some(65537));
+}

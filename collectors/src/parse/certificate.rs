@@ -12,10 +12,12 @@ use pkimm_model::evidence::{
 use sha2::{Digest, Sha256};
 use x509_parser::certificate::{X509Certificate, X509CertificateParser};
 use x509_parser::der_parser::asn1_rs::Oid;
+use x509_parser::error::X509Error;
 use x509_parser::extensions::GeneralName;
 use x509_parser::nom::Parser as _;
 use x509_parser::oid_registry::OID_PKCS1_RSASSAPSS;
-use x509_parser::public_key::PublicKey;
+use x509_parser::prelude::FromDer;
+use x509_parser::public_key::{PublicKey, RSAPublicKey};
 use x509_parser::signature_algorithm::SignatureAlgorithm;
 use x509_parser::x509::{AlgorithmIdentifier, SubjectPublicKeyInfo};
 
@@ -199,7 +201,16 @@ fn public_key_info(spki: &SubjectPublicKeyInfo<'_>, warnings: &mut Vec<String>) 
         _ => {}
     }
     if info.bits == 0 {
-        match spki.parsed() {
+        // RSASSA-PSS keys (RFC 4055) carry an RSAPublicKey like rsaEncryption
+        // ones, but x509-parser parses only the latter.
+        let parsed = if algorithm == KeyAlgorithm::RsaPss {
+            RSAPublicKey::from_der(&spki.subject_public_key.data)
+                .map(|(_, rsa)| PublicKey::RSA(rsa))
+                .map_err(|_| X509Error::InvalidSPKI)
+        } else {
+            spki.parsed()
+        };
+        match parsed {
             Ok(PublicKey::RSA(rsa)) => {
                 info.bits = u32::try_from(rsa.key_size()).unwrap_or(0);
                 let exponent = rsa.exponent;
