@@ -343,3 +343,79 @@ print(f, s, e, skip[0] if skip else '')
         )
     );
 }
+
+/// Serial numbers are measured in DER octets (a 160-bit serial with its top
+/// bit set takes 21) and negative ones are flagged, on certificates made by
+/// `openssl req -set_serial`.
+#[test]
+fn long_and_negative_serials_are_flagged() {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, serial) in [
+        ("negative", "-5"),
+        ("long", "0x8000000000000000000000000000000000000001"),
+        ("fine", "0x1234"),
+    ] {
+        let status = std::process::Command::new("openssl")
+            .args([
+                "req",
+                "-x509",
+                "-newkey",
+                "ec",
+                "-pkeyopt",
+                "ec_paramgen_curve:P-256",
+                "-nodes",
+            ])
+            .arg("-keyout")
+            .arg(dir.path().join(format!("{name}.key")))
+            .args([
+                "-subj",
+                &format!("/CN={name}.example.test"),
+                "-set_serial",
+                serial,
+                "-days",
+                "30",
+                "-out",
+            ])
+            .arg(dir.path().join(format!("{name}.pem")))
+            .stderr(std::process::Stdio::null())
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+    let bundle = dir.path().join("bundle.json");
+    let run = pkimm([
+        "collect",
+        "files",
+        dir.path().to_str().unwrap(),
+        "-o",
+        bundle.to_str().unwrap(),
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let collected: Value =
+        serde_json::from_str(&std::fs::read_to_string(&bundle).unwrap()).unwrap();
+    let cert = |cn: &str| {
+        collected["certificates"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["subject_cn"][0] == cn)
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(cert("long.example.test")["serial_octets"], 21);
+    assert_eq!(cert("long.example.test")["serial_bits"], 160);
+    assert_eq!(cert("negative.example.test")["serial_negative"], true);
+    assert_eq!(cert("fine.example.test")["serial_octets"], 2);
+    let evaluation = evaluate_json(&[bundle.to_str().unwrap()]);
+    let failed = |rule: &str| -> Vec<String> {
+        evaluation["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["rule"] == rule && f["outcome"] == "fail")
+            .map(|f| f["record"]["label"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(failed("interop.serial-length"), ["long.example.test"]);
+    assert_eq!(failed("interop.serial-positive"), ["negative.example.test"]);
+}

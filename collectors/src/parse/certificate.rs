@@ -98,6 +98,8 @@ pub fn normalise(x509: &X509Certificate<'_>, der: &[u8], provenance: Provenance)
         version: x509.version().0 + 1,
         serial: serial_hex(x509.raw_serial()),
         serial_bits: u32::try_from(x509.serial.bits()).unwrap_or(u32::MAX),
+        serial_octets: u32::try_from(x509.raw_serial().len()).unwrap_or(u32::MAX),
+        serial_negative: x509.raw_serial().first().is_some_and(|b| b & 0x80 != 0),
         subject: subject.text,
         subject_cn: subject.common_names,
         issuer: issuer.text,

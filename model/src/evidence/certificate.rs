@@ -21,6 +21,14 @@ pub struct Certificate {
     pub serial: String,
     /// Serial number length in bits, without leading zero bits.
     pub serial_bits: u32,
+    /// Serial number length in DER-encoded content octets (a 160-bit serial
+    /// with its top bit set takes 21); 0 in bundles from before it was kept.
+    #[serde(default)]
+    pub serial_octets: u32,
+    /// The serial number is negative (its DER integer's top bit is set);
+    /// `serial` shows its magnitude.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub serial_negative: bool,
     /// Subject distinguished name (RFC 4514 style).
     pub subject: String,
     /// The subject's common name(s).

@@ -35,6 +35,8 @@ pub(crate) fn sample_certificate(now: i64) -> Certificate {
         version: 3,
         serial: "4a1b2c3d4e5f60718293a4b5c6d7e8f9".into(),
         serial_bits: 127,
+        serial_octets: 16,
+        serial_negative: false,
         subject: "CN=www.example.test, O=Example".into(),
         subject_cn: vec!["www.example.test".into()],
         issuer: "CN=Example Issuing CA, O=Example".into(),
