@@ -18,7 +18,6 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use pkimm_model::evidence::{Certificate, EvidenceBundle, KeyAlgorithm};
 use pkimm_model::tls_suites::suite_id;
 use serde_json::{json, Value};
-use sha2::{Digest, Sha256};
 
 /// The CycloneDX version written.
 pub const CBOM_SPEC_VERSION: &str = "1.6";
@@ -354,24 +353,6 @@ fn occurrences(locations: impl IntoIterator<Item = String>) -> Value {
     json!({"occurrences": unique.into_iter().map(|l| json!({"location": l})).collect::<Vec<_>>()})
 }
 
-/// A deterministic `urn:uuid:` from `seed` (an RFC 9562 version 8 UUID).
-fn serial_number(seed: &[u8]) -> String {
-    let digest = Sha256::digest(seed);
-    let mut b = [0u8; 16];
-    b.copy_from_slice(&digest[..16]);
-    b[6] = (b[6] & 0x0f) | 0x80;
-    b[8] = (b[8] & 0x3f) | 0x80;
-    let h = hex::encode(b);
-    format!(
-        "urn:uuid:{}-{}-{}-{}-{}",
-        &h[..8],
-        &h[8..12],
-        &h[12..16],
-        &h[16..20],
-        &h[20..]
-    )
-}
-
 /// The CBOM of `bundle`.
 pub fn render_bundle(bundle: &EvidenceBundle) -> Result<String, serde_json::Error> {
     let mut components: BTreeMap<String, Value> = BTreeMap::new();
@@ -554,14 +535,11 @@ pub fn render_bundle(bundle: &EvidenceBundle) -> Result<String, serde_json::Erro
     for (name, algorithm) in &algorithms {
         components.insert(algorithm_ref(name), algorithm_component(name, algorithm));
     }
-    let seed: Vec<u8> = components
-        .keys()
-        .flat_map(|k| k.bytes().chain([0]))
-        .collect();
+    let seed = components.keys().cloned().collect::<Vec<_>>().join("\n");
     let bom = json!({
         "bomFormat": "CycloneDX",
         "specVersion": CBOM_SPEC_VERSION,
-        "serialNumber": serial_number(&seed),
+        "serialNumber": format!("urn:uuid:{}", crate::uuid::name_uuid(&seed)),
         "version": 1,
         "metadata": {
             "timestamp": bundle.created_at.to_string(),

@@ -24,6 +24,7 @@ pub mod markdown;
 pub mod oscal;
 pub mod prometheus;
 pub mod text;
+pub mod uuid;
 
 pub use document::{ReportDocument, ReportInputs, ReportType, REPORT_SCHEMA_VERSION};
 

@@ -18,39 +18,12 @@ use pkimm_model::evidence::EvidenceBundle;
 use pkimm_rules::Severity;
 use pkimm_scoring::Status;
 use serde_json::{json, Value};
-use sha1::{Digest, Sha1};
 
 use crate::document::ReportDocument;
+use crate::uuid::name_uuid as uuid;
 
 /// The OSCAL version written.
 pub const OSCAL_VERSION: &str = "1.1.2";
-
-/// The namespace of pkimm's name-based UUIDs.
-const NAMESPACE: [u8; 16] = [
-    0x6b, 0x1d, 0x3e, 0x52, 0x94, 0x0c, 0x4f, 0x3a, 0x9d, 0x27, 0x5e, 0x81, 0xc4, 0x70, 0x2b, 0x19,
-];
-
-/// The RFC 9562 version 5 (name-based, SHA-1) UUID of `name` in pkimm's
-/// namespace, as OSCAL requires version 4 or 5 UUIDs.
-fn uuid(name: &str) -> String {
-    let mut hasher = Sha1::new();
-    hasher.update(NAMESPACE);
-    hasher.update(name.as_bytes());
-    let digest = hasher.finalize();
-    let mut b = [0u8; 16];
-    b.copy_from_slice(&digest[..16]);
-    b[6] = (b[6] & 0x0f) | 0x50;
-    b[8] = (b[8] & 0x3f) | 0x80;
-    let h = hex::encode(b);
-    format!(
-        "{}-{}-{}-{}-{}",
-        &h[..8],
-        &h[8..12],
-        &h[12..16],
-        &h[16..20],
-        &h[20..]
-    )
-}
 
 /// A non-empty string, as OSCAL requires for titles and descriptions.
 fn text(value: &str, otherwise: &str) -> String {

@@ -273,23 +273,24 @@ fn x509_exporter_families<'a>(
             |c, now| f64::from(u8::from(c.not_after.unix() < now)),
         ),
     ];
+    let labels: Vec<[(&str, String); 6]> = certificates
+        .iter()
+        .map(|c| {
+            [
+                ("serial_number", c.serial.clone()),
+                ("subject_CN", part(&c.subject, "CN")),
+                ("subject_O", part(&c.subject, "O")),
+                ("issuer_CN", part(&c.issuer, "CN")),
+                ("issuer_O", part(&c.issuer, "O")),
+                ("filepath", c.source.clone()),
+            ]
+        })
+        .collect();
     for (name, help, value) in families {
         out.family(name, help);
-        for c in &certificates {
-            let (subject_cn, subject_o) = (part(&c.subject, "CN"), part(&c.subject, "O"));
-            let (issuer_cn, issuer_o) = (part(&c.issuer, "CN"), part(&c.issuer, "O"));
-            out.sample(
-                name,
-                &[
-                    ("serial_number", &c.serial),
-                    ("subject_CN", &subject_cn),
-                    ("subject_O", &subject_o),
-                    ("issuer_CN", &issuer_cn),
-                    ("issuer_O", &issuer_o),
-                    ("filepath", &c.source),
-                ],
-                value(c, now),
-            );
+        for (c, labels) in certificates.iter().zip(&labels) {
+            let labels: Vec<(&str, &str)> = labels.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            out.sample(name, &labels, value(c, now));
         }
     }
 }

@@ -45,6 +45,14 @@ pub fn run(global: &GlobalArgs, args: &ReportArgs) -> Result<ExitCode> {
         None
     } else {
         let bundle = load_bundles(&args.evidence)?;
+        if args.format == Format::Cbom {
+            // The CBOM describes the evidence only: no rules to run.
+            write_text(
+                args.output.as_deref(),
+                &pkimm_report::cbom::render_bundle(&bundle)?,
+            )?;
+            return Ok(ExitCode::SUCCESS);
+        }
         let pipeline = Pipeline::load(model.clone(), &args.inputs.rule_inputs())?;
         let now = evaluation_time(args.inputs.now.as_deref())?;
         let evaluation = pipeline.evaluate(&bundle, now);
