@@ -8,7 +8,7 @@ use crate::aggregate::{CategoryScore, ModuleScore, OverallScore};
 
 /// Which peers to look for; the closest group shown is the first not
 /// suppressed of (industry and size), industry, size, everyone.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, JsonSchema)]
 pub struct PeerQuery {
     /// ISIC Rev. 4 section.
     pub industry: Option<String>,
@@ -47,20 +47,11 @@ pub struct PeerComparison {
     /// The month the benchmark was built.
     pub benchmark_built: String,
     /// The groups looked for, closest first.
-    pub asked: PeerQueryEcho,
+    pub asked: PeerQuery,
     /// The rows: categories, then modules, then overall.
     pub rows: Vec<PeerRow>,
     /// How the percentile is estimated.
     pub percentile_method: String,
-}
-
-/// The query as given.
-#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
-pub struct PeerQueryEcho {
-    /// Industry asked for.
-    pub industry: Option<String>,
-    /// Size band asked for.
-    pub size_band: Option<String>,
 }
 
 fn round2(value: f64) -> f64 {
@@ -162,10 +153,7 @@ pub fn compare_with_peers(
     Ok(PeerComparison {
         model_version: model_version.to_string(),
         benchmark_built: benchmark.built.clone(),
-        asked: PeerQueryEcho {
-            industry: query.industry.clone(),
-            size_band: query.size_band.clone(),
-        },
+        asked: query.clone(),
         rows,
         percentile_method: "estimated from the group's minimum, quartiles and maximum by linear interpolation (the benchmark holds no individual values)".to_string(),
     })
