@@ -7,10 +7,11 @@
 //! and host name), the directory collector trusts it for ldaps and StartTLS,
 //! and the revocation collector for HTTPS URLs.
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use pkimm_model::evidence::ChainValidation;
+use pkimm_model::evidence::{dn_key, ChainValidation};
 use rustls::client::danger::ServerCertVerifier;
 use rustls::client::WebPkiServerVerifier;
 use rustls::crypto::CryptoProvider;
@@ -70,6 +71,9 @@ pub enum TrustError {
 pub struct TrustAnchors {
     label: String,
     certificates: Vec<CertificateDer<'static>>,
+    /// The anchors read from PEM files (not the system store), with their
+    /// file: these are the organisation's own roots, kept as evidence.
+    file_certificates: Vec<(PathBuf, CertificateDer<'static>)>,
     roots: Arc<RootCertStore>,
 }
 
@@ -85,6 +89,7 @@ impl TrustAnchors {
         };
         let mut roots = RootCertStore::empty();
         let mut certificates = Vec::new();
+        let mut file_certificates = Vec::new();
         let mut labels = Vec::new();
         for source in sources {
             match source {
@@ -98,7 +103,9 @@ impl TrustAnchors {
                     labels.push("system".to_string());
                 }
                 TrustSource::Pem(path) => {
-                    certificates.extend(add_pem_bundle(&mut roots, path)?);
+                    let added = add_pem_bundle(&mut roots, path)?;
+                    file_certificates.extend(added.iter().map(|c| (path.clone(), c.clone())));
+                    certificates.extend(added);
                     labels.push(path.display().to_string());
                 }
             }
@@ -106,6 +113,7 @@ impl TrustAnchors {
         Ok(Self {
             label: labels.join("+"),
             certificates,
+            file_certificates,
             roots: Arc::new(roots),
         })
     }
@@ -116,6 +124,7 @@ impl TrustAnchors {
             return Ok(Self {
                 label: String::new(),
                 certificates: Vec::new(),
+                file_certificates: Vec::new(),
                 roots: Arc::new(RootCertStore::empty()),
             });
         }
@@ -131,6 +140,11 @@ impl TrustAnchors {
     /// The anchors as DER certificates.
     pub fn certificates(&self) -> &[CertificateDer<'static>] {
         &self.certificates
+    }
+
+    /// The anchors read from PEM files, with their file.
+    pub fn file_certificates(&self) -> &[(PathBuf, CertificateDer<'static>)] {
+        &self.file_certificates
     }
 
     /// Whether there is no anchor at all.
@@ -163,6 +177,10 @@ impl TrustAnchors {
 pub struct TrustStore {
     label: String,
     verifier: Option<Arc<WebPkiServerVerifier>>,
+    /// Subject names of every anchor, as [`dn_key`] keys.
+    anchor_subjects: Arc<HashSet<String>>,
+    /// The anchors read from PEM files, with their file.
+    file_anchors: Arc<Vec<(PathBuf, CertificateDer<'static>)>>,
 }
 
 impl TrustStore {
@@ -175,10 +193,31 @@ impl TrustStore {
                 .build()
                 .ok()
         };
+        let anchor_subjects = anchors
+            .certificates
+            .iter()
+            .filter_map(|der| {
+                let (_, certificate) = x509_parser::parse_x509_certificate(der).ok()?;
+                Some(dn_key(&certificate.subject().to_string()))
+            })
+            .collect();
         Self {
             label: anchors.label.clone(),
             verifier,
+            anchor_subjects: Arc::new(anchor_subjects),
+            file_anchors: Arc::new(anchors.file_certificates.clone()),
         }
+    }
+
+    /// Whether some anchor has this subject (a certificate's issuer name as
+    /// evidence text): a chain ending in a certificate it issued is complete.
+    pub fn has_anchor_named(&self, name: &str) -> bool {
+        self.anchor_subjects.contains(&dn_key(name))
+    }
+
+    /// The anchors read from PEM files, with their file.
+    pub fn file_anchors(&self) -> &[(PathBuf, CertificateDer<'static>)] {
+        &self.file_anchors
     }
 
     /// Loads `sources` (the system store when empty) into a validating store.

@@ -26,6 +26,7 @@ pub mod model;
 pub mod read;
 pub mod references;
 pub mod secret;
+pub mod tls_groups;
 pub mod tls_suites;
 pub mod units;
 pub mod write;

@@ -204,6 +204,13 @@ pub struct TlsPolicy {
     pub allowed_versions: Vec<String>,
     /// Allowed TLS 1.2 suites (empty: any non-weak).
     pub allowed_ciphers: Vec<String>,
+    /// Smallest DH prime for DHE suites, in bits.
+    #[serde(default = "default_min_dh_bits")]
+    pub min_dh_bits: u32,
+}
+
+fn default_min_dh_bits() -> u32 {
+    2048
 }
 
 /// Revocation services.

@@ -256,3 +256,55 @@ fn is_self_signed(x509: &X509Certificate<'_>, record: &Certificate) -> bool {
         _ => x509.verify_signature(None).is_ok(),
     }
 }
+
+/// Whether the certificate's TLS feature extension (RFC 7633) lists
+/// status_request (5): OCSP must-staple. False when the DER does not parse.
+pub fn requires_ocsp_staple(der: &[u8]) -> bool {
+    let Ok((_, certificate)) = x509_parser::parse_x509_certificate(der) else {
+        return false;
+    };
+    certificate
+        .extensions()
+        .iter()
+        .filter(|e| e.oid.to_id_string() == "1.3.6.1.5.5.7.1.24")
+        .any(|e| tls_features(e.value).contains(&5))
+}
+
+/// The integers of a `SEQUENCE OF INTEGER` (short-form lengths only, which
+/// is all a TLS feature list needs).
+fn tls_features(value: &[u8]) -> Vec<u64> {
+    let mut features = Vec::new();
+    let [0x30, len, rest @ ..] = value else {
+        return features;
+    };
+    let Some(mut items) = rest.get(..usize::from(*len)) else {
+        return features;
+    };
+    while let [0x02, len, tail @ ..] = items {
+        let len = usize::from(*len);
+        let Some(digits) = tail.get(..len) else {
+            break;
+        };
+        if len <= 8 {
+            features.push(digits.iter().fold(0u64, |n, b| n << 8 | u64::from(*b)));
+        }
+        items = &tail[len..];
+    }
+    features
+}
+
+#[cfg(test)]
+mod tls_feature_tests {
+    use super::tls_features;
+
+    #[test]
+    fn must_staple_lists_are_read() {
+        assert_eq!(tls_features(&[0x30, 0x03, 0x02, 0x01, 0x05]), [5]);
+        assert_eq!(
+            tls_features(&[0x30, 0x06, 0x02, 0x01, 0x05, 0x02, 0x01, 0x11]),
+            [5, 17]
+        );
+        assert!(tls_features(&[0x30, 0x09, 0x02]).is_empty());
+        assert!(tls_features(&[]).is_empty());
+    }
+}

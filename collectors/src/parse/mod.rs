@@ -15,7 +15,7 @@ pub mod container;
 pub mod crl;
 pub mod der_write;
 mod extensions;
-mod names;
+pub mod names;
 pub mod ocsp;
 pub mod oids;
 

@@ -161,3 +161,13 @@ mod tests {
         assert_same_as_x509_parser(cert.der());
     }
 }
+
+/// The text of a DER-encoded X.501 Name received on the wire (a TLS
+/// CertificateRequest's acceptable CA names); hex when it does not parse.
+pub fn der_name_text(der: &[u8]) -> String {
+    use x509_parser::prelude::FromDer;
+    match X509Name::from_der(der) {
+        Ok((rest, name)) if rest.is_empty() => name_text(&name, false).text,
+        _ => format!("unparsable name {}", hex::encode(der)),
+    }
+}

@@ -114,6 +114,13 @@ pub struct TlsConfig {
           value_parser = clap::builder::BoolishValueParser::new())]
     #[serde(default)]
     pub ciphers: Option<bool>,
+    /// Discovery mode for large address ranges: one handshake per endpoint
+    /// (served chain, negotiated version), no probing or enumeration
+    /// (`discovery = true` in a scan config).
+    #[arg(long = "discovery", num_args = 0, default_missing_value = "true",
+          value_parser = clap::builder::BoolishValueParser::new())]
+    #[serde(default)]
+    pub discovery: Option<bool>,
     /// ALPN protocols offered (comma-separated; none for STARTTLS targets)
     /// [default: h2,http/1.1].
     #[arg(long, value_delimiter = ',')]
@@ -155,6 +162,7 @@ impl TlsConfig {
             rate: self.rate.or(base.rate),
             legacy: self.legacy.or(base.legacy),
             ciphers: self.ciphers.or(base.ciphers),
+            discovery: self.discovery.or(base.discovery),
             alpn: self.alpn.clone().or_else(|| base.alpn.clone()),
             max_chain: self.max_chain.or(base.max_chain),
             max_cert_size: self.max_cert_size.or(base.max_cert_size),
@@ -225,6 +233,7 @@ impl TlsConfig {
             rate_per_second: self.rate.filter(|r| *r > 0.0),
             legacy_versions: self.legacy.unwrap_or(builtin.legacy_versions),
             enumerate_ciphers: self.ciphers.unwrap_or(builtin.enumerate_ciphers),
+            discovery: self.discovery.unwrap_or(builtin.discovery),
             alpn: self
                 .alpn
                 .clone()

@@ -1,12 +1,16 @@
-//! A minimal, sans-I/O TLS 1.2-and-older ClientHello builder and a parser for
-//! the server's first flight (ServerHello, Certificate, CertificateStatus,
-//! ServerHelloDone, alerts).
+//! A minimal, sans-I/O ClientHello builder (SSLv3 to TLS 1.3) and a parser for
+//! the server's first flight (ServerHello or HelloRetryRequest, Certificate,
+//! CertificateStatus, ServerKeyExchange, CertificateRequest, ServerHelloDone,
+//! alerts).
 //!
 //! This is what lets pkimm see protocol versions and cipher suites rustls will
 //! not speak (SSLv3, TLS 1.0, TLS 1.1, RC4, 3DES, export, NULL). Up to TLS 1.2
 //! the Certificate message travels in clear after the ServerHello, so the
-//! served chain of a legacy-only server is captured as well. The probe never
-//! completes a handshake: it sends no key exchange and closes.
+//! served chain of a legacy-only server is captured as well. A TLS 1.3 hello
+//! carries no key share, so a server that accepts it answers with a
+//! HelloRetryRequest naming the suite and the group it wants: suites and
+//! groups, post-quantum ones included, are enumerated without any key
+//! exchange arithmetic. The probe never completes a handshake.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -20,6 +24,8 @@ const CONTENT_HANDSHAKE: u8 = 22;
 const HS_CLIENT_HELLO: u8 = 1;
 const HS_SERVER_HELLO: u8 = 2;
 const HS_CERTIFICATE: u8 = 11;
+const HS_SERVER_KEY_EXCHANGE: u8 = 12;
+const HS_CERTIFICATE_REQUEST: u8 = 13;
 const HS_SERVER_HELLO_DONE: u8 = 14;
 const HS_CERTIFICATE_STATUS: u8 = 22;
 
@@ -31,17 +37,29 @@ const EXT_EC_POINT_FORMATS: u16 = 11;
 const EXT_SIGNATURE_ALGORITHMS: u16 = 13;
 const EXT_SCT: u16 = 18;
 const EXT_EXTENDED_MASTER_SECRET: u16 = 23;
+const EXT_SUPPORTED_VERSIONS: u16 = 43;
+const EXT_PSK_KEY_EXCHANGE_MODES: u16 = 45;
+const EXT_KEY_SHARE: u16 = 51;
 const EXT_RENEGOTIATION_INFO: u16 = 0xff01;
+
+/// The ServerHello random that marks a HelloRetryRequest (RFC 8446 §4.1.3).
+const HELLO_RETRY_RANDOM: [u8; 32] = [
+    0xcf, 0x21, 0xad, 0x74, 0xe5, 0x9a, 0x61, 0x11, 0xbe, 0x1d, 0x8c, 0x02, 0x1e, 0x65, 0xb8, 0x91,
+    0xc2, 0xa2, 0x11, 0x16, 0x7a, 0xbb, 0x8c, 0x5e, 0x07, 0x9e, 0x09, 0xe2, 0xc8, 0xa8, 0x33, 0x9c,
+];
+
+/// TLS_FALLBACK_SCSV (RFC 7507).
+pub const FALLBACK_SCSV: u16 = 0x5600;
 
 /// TLS_EMPTY_RENEGOTIATION_INFO_SCSV, sent with SSLv3 hellos instead of the
 /// extension.
 const RENEGOTIATION_SCSV: u16 = 0x00ff;
 
-/// Named groups offered: X25519, P-256, P-384, P-521, X448, then the FFDHE
-/// groups and older curves.
-const GROUPS: &[u16] = &[
-    0x001d, 0x0017, 0x0018, 0x0019, 0x001e, 0x0100, 0x0101, 0x0102, 0x0103, 0x0104, 0x0016, 0x0015,
-    0x0013, 0x0012,
+/// Named groups offered by default up to TLS 1.2: X25519, P-256, P-384,
+/// P-521, X448, then the FFDHE groups and older curves.
+pub const LEGACY_GROUPS: &[u16] = &[
+    0x001d, 0x0017, 0x0018, 0x0019, 0x001e, 0x0100, 0x0101, 0x0102, 0x0103, 0x0104, 0x001a, 0x001b,
+    0x001c, 0x0016, 0x0015, 0x0013, 0x0012,
 ];
 
 /// Signature schemes offered, including SHA-1 and legacy ones so that servers
@@ -53,7 +71,7 @@ const SIGNATURE_SCHEMES: &[u16] = &[
 
 /// A protocol version the probe can offer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum LegacyVersion {
+pub enum ProtocolVersion {
     /// SSL 3.0.
     Ssl3,
     /// TLS 1.0.
@@ -62,11 +80,13 @@ pub enum LegacyVersion {
     Tls11,
     /// TLS 1.2.
     Tls12,
+    /// TLS 1.3 (offered through supported_versions).
+    Tls13,
 }
 
-impl LegacyVersion {
-    /// Newest first.
-    pub const ALL: [Self; 4] = [Self::Tls12, Self::Tls11, Self::Tls10, Self::Ssl3];
+impl ProtocolVersion {
+    /// The versions before TLS 1.3, newest first.
+    pub const LEGACY: [Self; 4] = [Self::Tls12, Self::Tls11, Self::Tls10, Self::Ssl3];
 
     /// The wire value.
     pub fn wire(self) -> u16 {
@@ -75,12 +95,27 @@ impl LegacyVersion {
             Self::Tls10 => 0x0301,
             Self::Tls11 => 0x0302,
             Self::Tls12 => 0x0303,
+            Self::Tls13 => 0x0304,
         }
     }
 
     /// The version for a wire value.
     pub fn from_wire(value: u16) -> Option<Self> {
-        Self::ALL.into_iter().find(|v| v.wire() == value)
+        Self::LEGACY
+            .into_iter()
+            .chain([Self::Tls13])
+            .find(|v| v.wire() == value)
+    }
+
+    /// The next older version, when any.
+    pub fn older(self) -> Option<Self> {
+        match self {
+            Self::Tls13 => Some(Self::Tls12),
+            Self::Tls12 => Some(Self::Tls11),
+            Self::Tls11 => Some(Self::Tls10),
+            Self::Tls10 => Some(Self::Ssl3),
+            Self::Ssl3 => None,
+        }
     }
 
     /// The name used in evidence (`TLSv1.2`, `SSLv3`).
@@ -90,6 +125,36 @@ impl LegacyVersion {
             Self::Tls10 => "TLSv1.0",
             Self::Tls11 => "TLSv1.1",
             Self::Tls12 => "TLSv1.2",
+            Self::Tls13 => "TLSv1.3",
+        }
+    }
+}
+
+/// What one ClientHello offers.
+#[derive(Debug, Clone, Copy)]
+pub struct Offer<'a> {
+    /// The protocol version offered (the only one, for TLS 1.3).
+    pub version: ProtocolVersion,
+    /// Cipher suites, in the client's order of preference.
+    pub suites: &'a [u16],
+    /// Named groups for supported_groups; TLS 1.3 hellos carry no key share
+    /// for any of them.
+    pub groups: &'a [u16],
+    /// Sent as SNI (never for SSLv3, which has no extensions).
+    pub server_name: Option<&'a str>,
+    /// Append TLS_FALLBACK_SCSV, as a client retrying with a lower version.
+    pub fallback_scsv: bool,
+}
+
+impl<'a> Offer<'a> {
+    /// An offer of `version` and `suites` with the default groups.
+    pub fn new(version: ProtocolVersion, suites: &'a [u16], server_name: Option<&'a str>) -> Self {
+        Self {
+            version,
+            suites,
+            groups: LEGACY_GROUPS,
+            server_name,
+            fallback_scsv: false,
         }
     }
 }
@@ -97,25 +162,46 @@ impl LegacyVersion {
 /// Builds one ClientHello record offering `version` and `suites`.
 ///
 /// `server_name` is sent as SNI (never for SSLv3, which has no extensions).
-pub fn client_hello(version: LegacyVersion, suites: &[u16], server_name: Option<&str>) -> Vec<u8> {
+pub fn client_hello(
+    version: ProtocolVersion,
+    suites: &[u16],
+    server_name: Option<&str>,
+) -> Vec<u8> {
+    build_client_hello(&Offer::new(version, suites, server_name))
+}
+
+/// Builds one ClientHello record for `offer`.
+pub fn build_client_hello(offer: &Offer<'_>) -> Vec<u8> {
+    let version = offer.version;
     let mut body = Vec::with_capacity(512);
-    body.extend_from_slice(&version.wire().to_be_bytes());
+    let legacy_version = version.min(ProtocolVersion::Tls12);
+    body.extend_from_slice(&legacy_version.wire().to_be_bytes());
     body.extend_from_slice(&client_random());
-    body.push(0); // empty session id
-    let mut suite_bytes: Vec<u8> = suites.iter().flat_map(|s| s.to_be_bytes()).collect();
-    if version == LegacyVersion::Ssl3 {
+    if version == ProtocolVersion::Tls13 {
+        // A 32-byte legacy session id, as RFC 8446 middlebox compatibility
+        // mode sends it; some servers expect one.
+        body.push(32);
+        body.extend_from_slice(&client_random());
+    } else {
+        body.push(0);
+    }
+    let mut suite_bytes: Vec<u8> = offer.suites.iter().flat_map(|s| s.to_be_bytes()).collect();
+    if version == ProtocolVersion::Ssl3 {
         suite_bytes.extend_from_slice(&RENEGOTIATION_SCSV.to_be_bytes());
+    }
+    if offer.fallback_scsv {
+        suite_bytes.extend_from_slice(&FALLBACK_SCSV.to_be_bytes());
     }
     push_u16_prefixed(&mut body, &suite_bytes);
     body.extend_from_slice(&[1, 0]); // compression: null only
-    if version != LegacyVersion::Ssl3 {
-        push_u16_prefixed(&mut body, &extensions(server_name));
+    if version != ProtocolVersion::Ssl3 {
+        push_u16_prefixed(&mut body, &extensions(offer));
     }
     let mut handshake = Vec::with_capacity(body.len() + 4);
     handshake.push(HS_CLIENT_HELLO);
     push_u24(&mut handshake, body.len());
     handshake.extend_from_slice(&body);
-    let record_version = if version == LegacyVersion::Ssl3 {
+    let record_version = if version == ProtocolVersion::Ssl3 {
         0x0300u16
     } else {
         0x0301
@@ -127,16 +213,16 @@ pub fn client_hello(version: LegacyVersion, suites: &[u16], server_name: Option<
     record
 }
 
-fn extensions(server_name: Option<&str>) -> Vec<u8> {
+fn extensions(offer: &Offer<'_>) -> Vec<u8> {
     let mut out = Vec::with_capacity(256);
-    if let Some(name) = server_name {
+    if let Some(name) = offer.server_name {
         let mut list = vec![0u8]; // host_name
         push_u16_prefixed(&mut list, name.as_bytes());
         let mut data = Vec::new();
         push_u16_prefixed(&mut data, &list);
         push_extension(&mut out, EXT_SERVER_NAME, &data);
     }
-    let groups: Vec<u8> = GROUPS.iter().flat_map(|g| g.to_be_bytes()).collect();
+    let groups: Vec<u8> = offer.groups.iter().flat_map(|g| g.to_be_bytes()).collect();
     let mut data = Vec::new();
     push_u16_prefixed(&mut data, &groups);
     push_extension(&mut out, EXT_SUPPORTED_GROUPS, &data);
@@ -152,7 +238,15 @@ fn extensions(server_name: Option<&str>) -> Vec<u8> {
     push_extension(&mut out, EXT_STATUS_REQUEST, &[1, 0, 0, 0, 0]);
     push_extension(&mut out, EXT_SCT, &[]);
     push_extension(&mut out, EXT_EXTENDED_MASTER_SECRET, &[]);
-    push_extension(&mut out, EXT_RENEGOTIATION_INFO, &[0]);
+    if offer.version == ProtocolVersion::Tls13 {
+        // supported_versions: TLS 1.3 only; key_share: no shares, so the
+        // server names the group it wants in a HelloRetryRequest.
+        push_extension(&mut out, EXT_SUPPORTED_VERSIONS, &[2, 0x03, 0x04]);
+        push_extension(&mut out, EXT_PSK_KEY_EXCHANGE_MODES, &[1, 1]);
+        push_extension(&mut out, EXT_KEY_SHARE, &[0, 0]);
+    } else {
+        push_extension(&mut out, EXT_RENEGOTIATION_INFO, &[0]);
+    }
     out
 }
 
@@ -313,13 +407,19 @@ impl Alert {
     }
 }
 
-/// The parts of a ServerHello the probe uses.
+/// The parts of a ServerHello (or HelloRetryRequest) the probe uses.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ServerHello {
-    /// The version the server chose.
+    /// The version the server chose: from supported_versions when present
+    /// (TLS 1.3), else the legacy version field.
     pub version: u16,
     /// The cipher suite it chose.
     pub cipher_suite: u16,
+    /// Whether this is a HelloRetryRequest.
+    pub retry: bool,
+    /// The group in the key_share extension (TLS 1.3): the one the server
+    /// asks for in a HelloRetryRequest.
+    pub group: Option<u16>,
     /// Extensions, as (type, data).
     pub extensions: Vec<(u16, Vec<u8>)>,
 }
@@ -327,8 +427,8 @@ pub struct ServerHello {
 impl ServerHello {
     fn parse(body: &[u8]) -> Result<Self, FlightError> {
         let mut r = Reader(body);
-        let version = r.u16()?;
-        r.take(32)?;
+        let legacy_version = r.u16()?;
+        let retry = r.take(32)? == HELLO_RETRY_RANDOM;
         let sid_len = usize::from(r.u8()?);
         r.take(sid_len)?;
         let cipher_suite = r.u16()?;
@@ -343,11 +443,37 @@ impl ServerHello {
                 extensions.push((kind, ext.take(len)?.to_vec()));
             }
         }
+        let find = |kind: u16| extensions.iter().find(|(k, _)| *k == kind).map(|(_, d)| d);
+        let version = match find(EXT_SUPPORTED_VERSIONS) {
+            Some(data) => Reader(data).u16()?,
+            None => legacy_version,
+        };
+        let group = match find(EXT_KEY_SHARE) {
+            Some(data) => Some(Reader(data).u16()?),
+            None => None,
+        };
         Ok(Self {
             version,
             cipher_suite,
+            retry,
+            group,
             extensions,
         })
+    }
+
+    /// Whether the server sent this extension.
+    pub fn has_extension(&self, kind: u16) -> bool {
+        self.extensions.iter().any(|(k, _)| *k == kind)
+    }
+
+    /// RFC 5746: the server sent renegotiation_info.
+    pub fn secure_renegotiation(&self) -> bool {
+        self.has_extension(EXT_RENEGOTIATION_INFO)
+    }
+
+    /// RFC 7627: the server sent extended_master_secret.
+    pub fn extended_master_secret(&self) -> bool {
+        self.has_extension(EXT_EXTENDED_MASTER_SECRET)
     }
 
     /// Number of SCTs in the signed_certificate_timestamp extension.
@@ -381,9 +507,13 @@ pub enum ServerMessage {
     Certificate(Vec<Vec<u8>>),
     /// CertificateStatus: a DER OCSPResponse.
     CertificateStatus(Vec<u8>),
+    /// ServerKeyExchange, unparsed: its layout depends on the suite.
+    KeyExchange(Vec<u8>),
+    /// CertificateRequest, unparsed: its layout depends on the version.
+    CertificateRequest(Vec<u8>),
     /// ServerHelloDone.
     HelloDone,
-    /// Any other handshake message (ServerKeyExchange, CertificateRequest).
+    /// Any other handshake message.
     Other(u8),
 }
 
@@ -394,6 +524,8 @@ impl ServerMessage {
             Self::Hello(_) => "ServerHello".to_string(),
             Self::Certificate(_) => "Certificate".to_string(),
             Self::CertificateStatus(_) => "CertificateStatus".to_string(),
+            Self::KeyExchange(_) => "ServerKeyExchange".to_string(),
+            Self::CertificateRequest(_) => "CertificateRequest".to_string(),
             Self::HelloDone => "ServerHelloDone".to_string(),
             Self::Other(kind) => format!("handshake message type {kind}"),
         }
@@ -458,6 +590,8 @@ impl FlightParser {
                 let len = r.u24()?;
                 ServerMessage::CertificateStatus(r.take(len)?.to_vec())
             }
+            HS_SERVER_KEY_EXCHANGE => ServerMessage::KeyExchange(body.to_vec()),
+            HS_CERTIFICATE_REQUEST => ServerMessage::CertificateRequest(body.to_vec()),
             HS_SERVER_HELLO_DONE => ServerMessage::HelloDone,
             other => ServerMessage::Other(other),
         })
@@ -486,6 +620,75 @@ impl FlightParser {
         }
         Ok(certificates)
     }
+}
+
+/// What a ServerKeyExchange says about the key exchange.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyExchangeParams {
+    /// Finite-field DH: the size of the prime `p`, in bits.
+    Dh {
+        /// Bits of the prime.
+        prime_bits: u32,
+    },
+    /// ECDH over a named curve.
+    Ec {
+        /// The curve's code point.
+        group: u16,
+    },
+}
+
+/// Parses a ServerKeyExchange for a DHE (`dh == true`) or ECDHE suite. The
+/// signature that follows the parameters is not read.
+pub fn parse_key_exchange(body: &[u8], dh: bool) -> Result<KeyExchangeParams, FlightError> {
+    let mut r = Reader(body);
+    if dh {
+        let len = usize::from(r.u16()?);
+        let prime = r.take(len)?;
+        let significant = prime.iter().skip_while(|b| **b == 0).count();
+        let leading = prime
+            .iter()
+            .find(|b| **b != 0)
+            .map_or(0, |b| b.leading_zeros());
+        let bits = u32::try_from(significant * 8).unwrap_or(u32::MAX) - leading;
+        return Ok(KeyExchangeParams::Dh { prime_bits: bits });
+    }
+    let curve_type = r.u8()?;
+    if curve_type != 3 {
+        return Err(FlightError::Malformed(format!(
+            "ServerKeyExchange with curve type {curve_type}, not named_curve"
+        )));
+    }
+    Ok(KeyExchangeParams::Ec { group: r.u16()? })
+}
+
+/// A TLS 1.2-and-older CertificateRequest.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct CertificateRequest {
+    /// The acceptable CA names, DER-encoded X.501 Names, in order.
+    pub ca_names: Vec<Vec<u8>>,
+}
+
+/// Parses a CertificateRequest of `version` (signature algorithms appear
+/// only in TLS 1.2).
+pub fn parse_certificate_request(
+    body: &[u8],
+    version: ProtocolVersion,
+) -> Result<CertificateRequest, FlightError> {
+    let mut r = Reader(body);
+    let types = usize::from(r.u8()?);
+    r.take(types)?;
+    if version == ProtocolVersion::Tls12 {
+        let len = usize::from(r.u16()?);
+        r.take(len)?;
+    }
+    let len = usize::from(r.u16()?);
+    let mut list = Reader(r.take(len)?);
+    let mut ca_names = Vec::new();
+    while !list.0.is_empty() {
+        let len = usize::from(list.u16()?);
+        ca_names.push(list.take(len)?.to_vec());
+    }
+    Ok(CertificateRequest { ca_names })
 }
 
 /// Whether a record carries handshake or alert content.
@@ -534,13 +737,17 @@ mod tests {
 
     #[test]
     fn hello_has_consistent_lengths() {
-        let record = client_hello(LegacyVersion::Tls12, &[0xc02f, 0x002f], Some("example.com"));
+        let record = client_hello(
+            ProtocolVersion::Tls12,
+            &[0xc02f, 0x002f],
+            Some("example.com"),
+        );
         assert_eq!(record[0], CONTENT_HANDSHAKE);
         let len = usize::from(u16::from_be_bytes([record[3], record[4]]));
         assert_eq!(record.len(), 5 + len);
         assert_eq!(record[5], HS_CLIENT_HELLO);
         assert_eq!(&record[9..11], &[3, 3]);
-        let ssl3 = client_hello(LegacyVersion::Ssl3, &[0x000a], None);
+        let ssl3 = client_hello(ProtocolVersion::Ssl3, &[0x000a], None);
         assert_eq!(&ssl3[1..3], &[3, 0]);
     }
 
@@ -569,6 +776,85 @@ mod tests {
         assert_eq!(h.sct_count(), 1);
         assert_eq!(messages[1], ServerMessage::Certificate(vec![cert]));
         assert_eq!(messages[2], ServerMessage::HelloDone);
+    }
+
+    #[test]
+    fn tls13_hello_offers_groups_without_key_shares() {
+        let groups = [0x11ec, 0x001d];
+        let offer = Offer {
+            groups: &groups,
+            ..Offer::new(ProtocolVersion::Tls13, &[0x1301], Some("a.test"))
+        };
+        let record = build_client_hello(&offer);
+        // legacy_version stays TLS 1.2; the session id is 32 bytes.
+        assert_eq!(&record[9..11], &[3, 3]);
+        assert_eq!(record[43], 32);
+        let find = |needle: &[u8]| record.windows(needle.len()).any(|w| w == needle);
+        // supported_versions [TLS 1.3], key_share with an empty list.
+        assert!(find(&[0, 43, 0, 3, 2, 3, 4]));
+        assert!(find(&[0, 51, 0, 2, 0, 0]));
+        assert!(find(&[0, 10, 0, 6, 0, 4, 0x11, 0xec, 0, 0x1d]));
+        let fallback = Offer {
+            fallback_scsv: true,
+            ..Offer::new(ProtocolVersion::Tls11, &[0x002f], None)
+        };
+        assert!(build_client_hello(&fallback)
+            .windows(4)
+            .any(|w| w == [0, 0x2f, 0x56, 0]));
+    }
+
+    #[test]
+    fn hello_retry_request_names_version_suite_and_group() {
+        let mut hello = vec![3, 3];
+        hello.extend(HELLO_RETRY_RANDOM);
+        hello.push(0);
+        hello.extend([0x13, 0x02, 0]);
+        hello.extend([0, 12, 0, 43, 0, 2, 3, 4, 0, 51, 0, 2, 0x11, 0xec]);
+        let mut message = vec![HS_SERVER_HELLO, 0, 0, hello.len() as u8];
+        message.extend(&hello);
+        let messages = FlightParser::new(FlightLimits::default())
+            .push(&message)
+            .unwrap();
+        let ServerMessage::Hello(h) = &messages[0] else {
+            panic!("{messages:?}")
+        };
+        assert!(h.retry);
+        assert_eq!(h.version, 0x0304);
+        assert_eq!(h.cipher_suite, 0x1302);
+        assert_eq!(h.group, Some(0x11ec));
+        assert!(!h.secure_renegotiation());
+    }
+
+    #[test]
+    fn key_exchange_and_certificate_request_are_read() {
+        // DHE: p of 128 bytes with the top bit set is 1024 bits.
+        let mut dh = vec![0, 128, 0x80];
+        dh.extend([0xff; 127]);
+        dh.extend([0, 1, 2, 0, 1, 7]);
+        assert_eq!(
+            parse_key_exchange(&dh, true).unwrap(),
+            KeyExchangeParams::Dh { prime_bits: 1024 }
+        );
+        // A leading zero octet does not count.
+        let dh = [0, 3, 0, 0x01, 0xff];
+        assert_eq!(
+            parse_key_exchange(&dh, true).unwrap(),
+            KeyExchangeParams::Dh { prime_bits: 9 }
+        );
+        assert_eq!(
+            parse_key_exchange(&[3, 0, 0x18, 1, 4], false).unwrap(),
+            KeyExchangeParams::Ec { group: 0x18 }
+        );
+        assert!(parse_key_exchange(&[1, 0, 0x18], false).is_err());
+        assert!(parse_key_exchange(&[0, 200, 1], true).is_err());
+        // TLS 1.2: types, signature algorithms, then CA names.
+        let body = [1, 1, 0, 2, 4, 1, 0, 6, 0, 4, 0x30, 2, 0x31, 0];
+        let request = parse_certificate_request(&body, ProtocolVersion::Tls12).unwrap();
+        assert_eq!(request.ca_names, [vec![0x30, 2, 0x31, 0]]);
+        let body = [1, 1, 0, 0];
+        let request = parse_certificate_request(&body, ProtocolVersion::Tls10).unwrap();
+        assert!(request.ca_names.is_empty());
+        assert!(parse_certificate_request(&[5, 1], ProtocolVersion::Tls12).is_err());
     }
 
     #[test]

@@ -16,6 +16,7 @@
 pub mod ciphers;
 pub mod config;
 pub mod dial;
+pub mod enumerate;
 pub mod handshake;
 pub mod hello;
 pub mod probe;

@@ -1,7 +1,8 @@
-//! The legacy probe: offers one protocol version and a set of cipher suites
-//! with a hand-built ClientHello, reads the server's first flight, and hangs
-//! up. Used to detect SSLv3, TLS 1.0 and TLS 1.1, to enumerate accepted
-//! cipher suites, and to capture chains, staples and SCTs in clear.
+//! The hello probe: offers one protocol version, a set of cipher suites and a
+//! set of groups with a hand-built ClientHello, reads the server's first
+//! flight, and hangs up. Used to detect SSLv3 to TLS 1.3, to enumerate
+//! accepted cipher suites and groups, and to capture chains, staples, SCTs,
+//! key-exchange parameters and certificate requests in clear.
 
 use std::time::Duration;
 
@@ -12,8 +13,8 @@ use tokio::time::timeout;
 
 use super::dial::{describe_io, DialError, Dialer};
 use super::hello::{
-    client_hello, is_alert, is_handshake, record_header, Alert, FlightError, FlightLimits,
-    FlightParser, LegacyVersion, ServerHello, ServerMessage,
+    build_client_hello, is_alert, is_handshake, record_header, Alert, FlightError, FlightLimits,
+    FlightParser, Offer, ProtocolVersion, ServerHello, ServerMessage,
 };
 
 /// What the server did with one ClientHello.
@@ -34,6 +35,10 @@ pub struct Accepted {
     pub chain: Vec<Vec<u8>>,
     /// The CertificateStatus (stapled OCSP response), when sent.
     pub staple: Option<Vec<u8>>,
+    /// The ServerKeyExchange body, when sent.
+    pub key_exchange: Option<Vec<u8>>,
+    /// The CertificateRequest body, when sent.
+    pub certificate_request: Option<Vec<u8>>,
 }
 
 /// A probe could not be run or the answer was not TLS.
@@ -82,13 +87,32 @@ pub struct ProbeSettings {
 pub async fn offer(
     dialer: &Dialer,
     settings: &ProbeSettings,
-    version: LegacyVersion,
+    version: ProtocolVersion,
     suites: &[u16],
     sni: Option<&str>,
     full_flight: bool,
 ) -> Result<Reply, ProbeError> {
+    send_offer(
+        dialer,
+        settings,
+        &Offer::new(version, suites, sni),
+        full_flight,
+    )
+    .await
+}
+
+/// Sends `offer` on a new connection and reads the answer: up to
+/// ServerHelloDone with `full_flight` (TLS 1.2 and older), else up to the
+/// ServerHello or HelloRetryRequest.
+pub async fn send_offer(
+    dialer: &Dialer,
+    settings: &ProbeSettings,
+    offer: &Offer<'_>,
+    full_flight: bool,
+) -> Result<Reply, ProbeError> {
+    let version = offer.version;
     let mut stream = dialer.connect().await?;
-    let hello = client_hello(version, suites, sni);
+    let hello = build_client_hello(offer);
     let exchange = async {
         stream.write_all(&hello).await.map_err(|e| ProbeError {
             kind: FailureKind::Network,
@@ -115,7 +139,7 @@ pub async fn offer(
 pub async fn enumerate(
     dialer: &Dialer,
     settings: &ProbeSettings,
-    version: LegacyVersion,
+    version: ProtocolVersion,
     suites: &[u16],
     sni: Option<&str>,
 ) -> Result<Vec<u16>, ProbeError> {
@@ -186,12 +210,15 @@ async fn read_flight(
                         message: format!("server sent {} before ServerHello", message.name()),
                     });
                 };
+                let encrypted_after = hello.version >= ProtocolVersion::Tls13.wire() || hello.retry;
                 let a = Accepted {
                     hello,
                     chain: Vec::new(),
                     staple: None,
+                    key_exchange: None,
+                    certificate_request: None,
                 };
-                if !full_flight {
+                if !full_flight || encrypted_after {
                     return Ok(Reply::Accepted(Box::new(a)));
                 }
                 accepted = Some(a);
@@ -200,6 +227,8 @@ async fn read_flight(
             match message {
                 ServerMessage::Certificate(chain) => a.chain = chain,
                 ServerMessage::CertificateStatus(staple) => a.staple = Some(staple),
+                ServerMessage::KeyExchange(body) => a.key_exchange = Some(body),
+                ServerMessage::CertificateRequest(body) => a.certificate_request = Some(body),
                 ServerMessage::HelloDone => done = true,
                 ServerMessage::Other(_) => {}
                 ServerMessage::Hello(_) => {

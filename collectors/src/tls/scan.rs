@@ -16,15 +16,19 @@ use rustls::pki_types::ServerName;
 use tokio::sync::Semaphore;
 use tokio::time::timeout;
 
-use super::ciphers::{client_preference_order, suite_name};
+use super::ciphers::suite_name;
 use super::dial::{DialError, Dialer, RateLimiter};
-use super::handshake::{handshake, Handshake, HandshakeError};
-use super::hello::{FlightLimits, LegacyVersion};
-use super::probe::{enumerate, offer, Accepted, ProbeError, ProbeSettings, Reply};
+use super::enumerate::{is_dhe, is_ecdhe, Connections, Prober};
+use super::handshake::{handshake, ClientAuthSeen, Handshake, HandshakeError};
+use super::hello::{parse_certificate_request, FlightLimits, ProtocolVersion};
+use super::probe::{Accepted, ProbeError, ProbeSettings, Reply};
 use super::target::{Host, Target};
-use crate::parse::certificate::certificate_from_der;
+use crate::parse::certificate::{certificate_from_der, requires_ocsp_staple};
+use crate::parse::names::der_name_text;
 use crate::parse::ocsp::parse_ocsp_response;
 use crate::trust::TrustStore;
+use pkimm_model::evidence::{ClientAuth, VersionSuites, TRUST_ANCHOR_METHOD};
+use pkimm_model::tls_groups::group_name;
 
 /// Scan settings.
 #[derive(Debug, Clone)]
@@ -45,6 +49,9 @@ pub struct TlsOptions {
     pub legacy_versions: bool,
     /// Enumerate accepted cipher suites.
     pub enumerate_ciphers: bool,
+    /// Discovery mode: one handshake per endpoint (the served chain and the
+    /// negotiated version), no probing or enumeration.
+    pub discovery: bool,
     /// ALPN protocols offered in the rustls handshake (none for STARTTLS).
     pub alpn: Vec<String>,
     /// Limits on what a server may send.
@@ -66,6 +73,7 @@ impl Default for TlsOptions {
             rate_per_second: None,
             legacy_versions: true,
             enumerate_ciphers: true,
+            discovery: false,
             alpn: vec!["h2".to_string(), "http/1.1".to_string()],
             limits: FlightLimits::default(),
             progress: false,
@@ -162,6 +170,26 @@ pub async fn scan(
         bundle.failures.extend(observed.failures);
     }
     progress.finish_and_clear();
+    // The organisation's own roots given with --trust are evidence too: the
+    // chains of the certificates they issue end in them.
+    for (path, der) in shared.trust.file_anchors() {
+        let provenance = Provenance {
+            collector: "tls".to_string(),
+            source: path.display().to_string(),
+            method: TRUST_ANCHOR_METHOD.to_string(),
+            collected_at: UtcTime::now(),
+            agent: shared.options.agent.clone(),
+        };
+        match certificate_from_der(der, provenance.clone()) {
+            Ok(certificate) => bundle.add_certificate(certificate),
+            Err(e) => bundle.failures.push(Failure {
+                kind: FailureKind::Parse,
+                message: format!("trust anchor in {}: {}", path.display(), e.0),
+                offset: None,
+                provenance,
+            }),
+        }
+    }
     bundle.runs.push(pkimm_model::evidence::CollectionRun {
         collector: "tls".to_string(),
         targets: labels,
@@ -213,6 +241,18 @@ impl Shared {
                 versions: Vec::new(),
                 negotiated: Vec::new(),
                 accepted_ciphers: Vec::new(),
+                suites: Vec::new(),
+                groups: Vec::new(),
+                preferred_group: None,
+                groups_server_order: None,
+                dh_bits: None,
+                client_auth: None,
+                secure_renegotiation: None,
+                extended_master_secret: None,
+                fallback_scsv: None,
+                leaf_must_staple: false,
+                discovery: self.options.discovery,
+                connections: 0,
                 alpn: None,
                 ocsp_stapled: false,
                 ocsp_staple_status: None,
@@ -221,6 +261,7 @@ impl Shared {
                 leaf: None,
                 handshake_ms: None,
                 errors: Vec::new(),
+                notes: Vec::new(),
                 provenance: self.provenance(target, "tls-scan"),
             },
             failures: Vec::new(),
@@ -289,11 +330,14 @@ impl EndpointScan<'_> {
             rate: self.shared.rate.clone(),
         };
         let server_name = self.server_name(addr.ip());
+        let connections = Connections::default();
 
         // 1. A real handshake with rustls (TLS 1.3 and 1.2).
+        connections.add();
         let stream = match dialer.connect_with_retries(options.retries).await {
             Ok(stream) => stream,
             Err(DialError { kind, message }) => {
+                self.endpoint.connections = connections.count();
                 self.fail(kind, message);
                 return (Vec::new(), None);
             }
@@ -314,44 +358,67 @@ impl EndpointScan<'_> {
                 options.handshake_timeout.as_millis()
             )))
         });
+        let mut client_auth_seen: Option<ClientAuthSeen> = None;
+        let mut handshake_failure: Option<String> = None;
         let handshake = match handshake_result {
-            Ok(h) => Some(h),
+            Ok(h) => {
+                client_auth_seen.clone_from(&h.client_auth);
+                Some(h)
+            }
             Err(error) => {
-                self.endpoint.errors.push(error.to_string());
+                client_auth_seen.clone_from(&error.client_auth);
+                handshake_failure = Some(error.to_string());
                 None
             }
         };
 
-        // 2. Hand-built hellos for TLS 1.2 and the legacy versions.
+        // 2. Hand-built hellos: TLS 1.3 (answered in clear by a
+        // HelloRetryRequest), TLS 1.2 and, unless switched off, the legacy
+        // versions. Discovery mode sends one only when rustls failed.
         let settings = ProbeSettings {
             handshake_timeout: options.handshake_timeout,
             limits: options.limits,
         };
-        let sni = self.sni.as_deref();
-        let versions: Vec<LegacyVersion> = if options.legacy_versions {
-            LegacyVersion::ALL.to_vec()
-        } else {
-            vec![LegacyVersion::Tls12]
+        let sni = self.sni.clone();
+        let prober = Prober {
+            dialer: &dialer,
+            settings: &settings,
+            sni: sni.as_deref(),
+            connections: &connections,
         };
-        let all_suites = client_preference_order();
-        let probes = join_all(
-            versions
-                .iter()
-                .map(|&v| offer(&dialer, &settings, v, &all_suites, sni, true)),
-        )
-        .await;
-        let mut legacy: Vec<(LegacyVersion, Accepted)> = Vec::new();
+        let versions: Vec<ProtocolVersion> = if options.discovery {
+            if handshake.is_some() {
+                Vec::new()
+            } else {
+                vec![ProtocolVersion::Tls12]
+            }
+        } else if options.legacy_versions {
+            [ProtocolVersion::Tls13]
+                .into_iter()
+                .chain(ProtocolVersion::LEGACY)
+                .collect()
+        } else {
+            vec![ProtocolVersion::Tls13, ProtocolVersion::Tls12]
+        };
+        let probes = join_all(versions.iter().map(|&v| prober.first_flight(v))).await;
+        let mut legacy: Vec<(ProtocolVersion, Accepted)> = Vec::new();
+        let mut tls13_probe: Option<Accepted> = None;
         let mut probe_errors: Vec<ProbeError> = Vec::new();
         for (&version, probe) in versions.iter().zip(probes) {
             match probe {
                 Ok(Reply::Accepted(accepted)) if accepted.hello.version == version.wire() => {
-                    legacy.push((version, *accepted));
+                    if version == ProtocolVersion::Tls13 {
+                        tls13_probe = Some(*accepted);
+                    } else {
+                        legacy.push((version, *accepted));
+                    }
                 }
                 Ok(_) => {}
                 Err(e) => probe_errors.push(e),
             }
         }
-        if handshake.is_none() && legacy.is_empty() {
+        self.endpoint.connections = connections.count();
+        if handshake.is_none() && legacy.is_empty() && tls13_probe.is_none() {
             // Nothing spoke TLS: report the most telling error.
             let (kind, message) = probe_errors
                 .iter()
@@ -361,41 +428,212 @@ impl EndpointScan<'_> {
                     || {
                         (
                             FailureKind::Protocol,
-                            self.endpoint
-                                .errors
-                                .first()
-                                .cloned()
+                            handshake_failure
+                                .clone()
                                 .unwrap_or_else(|| "no TLS version was accepted".to_string()),
                         )
                     },
                     |e| (e.kind, e.message.clone()),
                 );
-            self.endpoint.errors.clear();
             self.fail(kind, message);
             return (Vec::new(), None);
+        }
+        if let Some(failure) = handshake_failure {
+            if client_auth_seen.is_some() {
+                self.endpoint.notes.push(format!(
+                    "the server refused a client without a certificate ({failure})"
+                ));
+            } else {
+                self.endpoint.notes.push(format!(
+                    "rustls could not complete a handshake ({failure}); versions, suites and the \
+                     chain come from the hello probe"
+                ));
+            }
         }
         for e in probe_errors {
             self.endpoint.errors.push(e.message);
         }
 
-        // 3. Cipher suites accepted under the newest legacy-probed version.
-        if options.enumerate_ciphers {
-            if let Some(&(version, _)) = legacy.first() {
-                match enumerate_in_groups(&dialer, &settings, version, sni).await {
-                    Ok(suites) => {
-                        self.endpoint.accepted_ciphers =
-                            suites.into_iter().map(suite_name).collect();
-                    }
+        // 3. Suites per version, groups, DH size, fallback protection.
+        if !options.discovery {
+            let tls13 =
+                tls13_probe.is_some() || handshake.as_ref().is_some_and(|h| h.version == "TLSv1.3");
+            let accepted: Vec<ProtocolVersion> = tls13
+                .then_some(ProtocolVersion::Tls13)
+                .into_iter()
+                .chain(legacy.iter().map(|(v, _)| *v))
+                .collect();
+            if options.enumerate_ciphers {
+                self.enumerate_suites(&prober, &accepted).await;
+            }
+            if tls13 {
+                self.enumerate_tls13_groups(&prober).await;
+            }
+            if let Some(&(newest, _)) = legacy.first() {
+                self.legacy_key_exchange(&prober, newest, !tls13).await;
+            }
+            if accepted.len() >= 2 {
+                // The lower of the two newest pre-TLS 1.3 versions when there
+                // are two; else TLS 1.2 below TLS 1.3.
+                let lower = if legacy.len() >= 2 {
+                    legacy[1].0
+                } else {
+                    accepted[1]
+                };
+                match prober.fallback_scsv(lower).await {
+                    Ok(verdict) => self.endpoint.fallback_scsv = verdict,
                     Err(e) => self
                         .endpoint
                         .errors
-                        .push(format!("cipher enumeration: {}", e.message)),
+                        .push(format!("fallback SCSV probe: {}", e.message)),
                 }
             }
+            self.endpoint.connections = connections.count();
         }
 
-        self.record(handshake.as_ref(), &legacy);
+        self.record(handshake.as_ref(), tls13_probe.as_ref(), &legacy);
+        self.record_client_auth(client_auth_seen, &legacy);
         self.chain_evidence(handshake.as_ref(), &legacy, &server_name)
+    }
+
+    /// Suites accepted under each version, and whether the server orders them.
+    async fn enumerate_suites(&mut self, prober: &Prober<'_>, versions: &[ProtocolVersion]) {
+        let found = join_all(versions.iter().map(|&v| async move {
+            let suites = prober.suites(v).await?;
+            let order = prober.server_order(v, &suites).await?;
+            Ok::<_, ProbeError>((v, suites, order))
+        }))
+        .await;
+        for result in found {
+            match result {
+                Ok((version, suites, server_order)) => {
+                    let names: Vec<String> = suites.into_iter().map(suite_name).collect();
+                    if version != ProtocolVersion::Tls13 {
+                        for name in &names {
+                            if !self.endpoint.accepted_ciphers.contains(name) {
+                                self.endpoint.accepted_ciphers.push(name.clone());
+                            }
+                        }
+                    }
+                    self.endpoint.suites.push(VersionSuites {
+                        version: version.name().to_string(),
+                        suites: names,
+                        server_order,
+                    });
+                }
+                Err(e) => self
+                    .endpoint
+                    .errors
+                    .push(format!("cipher enumeration: {}", e.message)),
+            }
+        }
+    }
+
+    /// TLS 1.3 groups from HelloRetryRequests, the preferred one, the order.
+    async fn enumerate_tls13_groups(&mut self, prober: &Prober<'_>) {
+        let groups = match prober.tls13_groups().await {
+            Ok(groups) => groups,
+            Err(e) => {
+                self.endpoint
+                    .errors
+                    .push(format!("group enumeration: {}", e.message));
+                return;
+            }
+        };
+        match prober.tls13_group_order(&groups).await {
+            Ok(order) => self.endpoint.groups_server_order = order,
+            Err(e) => self
+                .endpoint
+                .errors
+                .push(format!("group order: {}", e.message)),
+        }
+        // The first group named was the answer to an offer of all of them.
+        self.endpoint.preferred_group = groups.first().map(|g| group_name(*g));
+        self.endpoint.groups = groups.into_iter().map(group_name).collect();
+    }
+
+    /// Under the newest pre-TLS 1.3 version: the DH prime size of the DHE
+    /// suites and, without TLS 1.3, the ECDHE curves.
+    async fn legacy_key_exchange(
+        &mut self,
+        prober: &Prober<'_>,
+        version: ProtocolVersion,
+        curves: bool,
+    ) {
+        let accepted: Vec<u16> = self
+            .endpoint
+            .suites
+            .iter()
+            .find(|s| s.version == version.name())
+            .map(|s| {
+                s.suites
+                    .iter()
+                    .filter_map(|n| super::ciphers::suite_id(n))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let dhe: Vec<u16> = accepted
+            .iter()
+            .copied()
+            .filter(|s| is_dhe(&suite_name(*s)))
+            .collect();
+        let ecdhe: Vec<u16> = accepted
+            .iter()
+            .copied()
+            .filter(|s| is_ecdhe(&suite_name(*s)))
+            .collect();
+        let (dh, ec) = futures_util::future::join(prober.dh_bits(version, &dhe), async {
+            if curves {
+                prober.legacy_curves(version, &ecdhe).await
+            } else {
+                Ok(Vec::new())
+            }
+        })
+        .await;
+        match dh {
+            Ok(bits) => self.endpoint.dh_bits = bits,
+            Err(e) => self
+                .endpoint
+                .errors
+                .push(format!("DH parameters: {}", e.message)),
+        }
+        match ec {
+            Ok(groups) if !groups.is_empty() => {
+                self.endpoint.preferred_group = groups.first().map(|g| group_name(*g));
+                self.endpoint.groups = groups.into_iter().map(group_name).collect();
+            }
+            Ok(_) => {}
+            Err(e) => self
+                .endpoint
+                .errors
+                .push(format!("curve enumeration: {}", e.message)),
+        }
+    }
+
+    /// Client certificate authentication, from the rustls handshake and the
+    /// TLS 1.2-or-older CertificateRequest read in clear.
+    fn record_client_auth(
+        &mut self,
+        seen: Option<ClientAuthSeen>,
+        legacy: &[(ProtocolVersion, Accepted)],
+    ) {
+        let legacy_request = legacy.iter().find_map(|(version, a)| {
+            let body = a.certificate_request.as_deref()?;
+            parse_certificate_request(body, *version).ok()
+        });
+        if seen.is_none() && legacy_request.is_none() {
+            return;
+        }
+        let names = match (&seen, &legacy_request) {
+            (Some(s), _) if !s.ca_names.is_empty() => s.ca_names.clone(),
+            (_, Some(r)) => r.ca_names.clone(),
+            _ => Vec::new(),
+        };
+        self.endpoint.client_auth = Some(ClientAuth {
+            requested: true,
+            required: seen.and_then(|s| s.required),
+            ca_names: names.iter().map(|n| der_name_text(n)).collect(),
+        });
     }
 
     async fn resolve(&mut self) -> Option<SocketAddr> {
@@ -438,8 +676,14 @@ impl EndpointScan<'_> {
             .unwrap_or(ServerName::IpAddress(ip.into()))
     }
 
-    /// Fills versions, negotiated suites, ALPN, staple and SCTs.
-    fn record(&mut self, handshake: Option<&Handshake>, legacy: &[(LegacyVersion, Accepted)]) {
+    /// Fills versions, negotiated suites, ALPN, staple, SCTs and the
+    /// protocol facts of the ServerHello.
+    fn record(
+        &mut self,
+        handshake: Option<&Handshake>,
+        tls13_probe: Option<&Accepted>,
+        legacy: &[(ProtocolVersion, Accepted)],
+    ) {
         let endpoint = &mut self.endpoint;
         if let Some(h) = handshake {
             endpoint.versions.push(h.version.to_string());
@@ -449,6 +693,19 @@ impl EndpointScan<'_> {
             });
             endpoint.alpn.clone_from(&h.alpn);
             endpoint.handshake_ms = Some(u64::try_from(h.elapsed.as_millis()).unwrap_or(u64::MAX));
+        }
+        if let Some(probe) = tls13_probe {
+            let name = ProtocolVersion::Tls13.name();
+            if !endpoint.versions.iter().any(|v| v == name) {
+                endpoint.versions.insert(0, name.to_string());
+                endpoint.negotiated.insert(
+                    0,
+                    NegotiatedCipher {
+                        version: name.to_string(),
+                        cipher: suite_name(probe.hello.cipher_suite),
+                    },
+                );
+            }
         }
         for (version, accepted) in legacy {
             if !endpoint.versions.iter().any(|v| v == version.name()) {
@@ -464,6 +721,10 @@ impl EndpointScan<'_> {
                     cipher: suite_name(accepted.hello.cipher_suite),
                 });
             }
+        }
+        if let Some((_, newest)) = legacy.first() {
+            endpoint.secure_renegotiation = Some(newest.hello.secure_renegotiation());
+            endpoint.extended_master_secret = Some(newest.hello.extended_master_secret());
         }
         endpoint.tls_sct_count = legacy
             .iter()
@@ -496,7 +757,7 @@ impl EndpointScan<'_> {
     fn chain_evidence(
         &mut self,
         handshake: Option<&Handshake>,
-        legacy: &[(LegacyVersion, Accepted)],
+        legacy: &[(ProtocolVersion, Accepted)],
         server_name: &ServerName<'static>,
     ) -> (Vec<Certificate>, Option<Chain>) {
         let (ders, method) = match handshake.filter(|h| !h.chain.is_empty()) {
@@ -525,12 +786,17 @@ impl EndpointScan<'_> {
             }
         }
         self.endpoint.leaf = certificates.first().map(|c| c.fingerprint_sha256.clone());
+        self.endpoint.leaf_must_staple = ders.first().is_some_and(|d| requires_ocsp_staple(d));
         let validation = self.shared.trust.validate(&ders, server_name);
         let ordered = certificates.windows(2).all(|w| {
             pkimm_model::evidence::dn_key(&w[0].issuer)
                 == pkimm_model::evidence::dn_key(&w[1].subject)
         });
-        let complete = validation.valid || certificates.last().is_some_and(|c| c.self_issued);
+        // Complete is a property of the chain, not of its validity: it ends
+        // in a self-issued certificate or in one a trust anchor issued.
+        let complete = certificates
+            .last()
+            .is_some_and(|c| c.self_issued || self.shared.trust.has_anchor_named(&c.issuer));
         let chain = Chain {
             certificates: certificates
                 .iter()
@@ -543,40 +809,4 @@ impl EndpointScan<'_> {
         };
         (certificates, Some(chain))
     }
-}
-
-/// Enumerates suites in independent groups (by key exchange) in parallel.
-/// The server's preference holds within a group.
-async fn enumerate_in_groups(
-    dialer: &Dialer,
-    settings: &ProbeSettings,
-    version: LegacyVersion,
-    sni: Option<&str>,
-) -> Result<Vec<u16>, ProbeError> {
-    let group_of = |name: &str| {
-        if name.starts_with("TLS_ECDHE_") {
-            0
-        } else if name.starts_with("TLS_DHE_") {
-            1
-        } else if name.starts_with("TLS_RSA_") {
-            2
-        } else {
-            3
-        }
-    };
-    let mut groups: [Vec<u16>; 4] = Default::default();
-    for suite in client_preference_order() {
-        groups[group_of(&suite_name(suite))].push(suite);
-    }
-    let results = join_all(
-        groups
-            .iter()
-            .map(|g| enumerate(dialer, settings, version, g, sni)),
-    )
-    .await;
-    let mut accepted = Vec::new();
-    for result in results {
-        accepted.extend(result?);
-    }
-    Ok(accepted)
 }

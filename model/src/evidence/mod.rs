@@ -36,9 +36,9 @@ pub use file::{load_bundle, load_bundles, BundleError, MAX_BUNDLE_BYTES};
 pub use inventory::InventoryRecord;
 pub use ocsp::OcspCheck;
 pub use pkcs11::{CryptoToken, KeyClass, Pkcs11Library, TokenKey};
-pub use provenance::Provenance;
+pub use provenance::{Provenance, TRUST_ANCHOR_METHOD};
 pub use time::UtcTime;
-pub use tls::{Chain, ChainValidation, NegotiatedCipher, TlsEndpoint};
+pub use tls::{Chain, ChainValidation, ClientAuth, NegotiatedCipher, TlsEndpoint, VersionSuites};
 
 /// Layout version of evidence bundles. Bump the major part on breaking changes.
 pub const EVIDENCE_SCHEMA_VERSION: &str = "1.0.0";

@@ -23,3 +23,8 @@ pub struct Provenance {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent: Option<String>,
 }
+
+/// The provenance method of a certificate given as a trust anchor (the TLS
+/// collector's `--trust FILE`): the organisation's own root, kept as
+/// evidence so that the chains it ends are complete.
+pub const TRUST_ANCHOR_METHOD: &str = "trust-anchor";

@@ -61,6 +61,55 @@ pub struct TlsEndpoint {
     /// TLS 1.2 (and older) cipher suites the server accepted, by IANA name.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub accepted_ciphers: Vec<String>,
+    /// Cipher suites accepted per protocol version, newest version first,
+    /// TLS 1.3 included; each list in the server's order of preference when
+    /// it has one.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub suites: Vec<VersionSuites>,
+    /// Key-exchange groups the server accepts (IANA names: `x25519`,
+    /// `secp256r1`, `X25519MLKEM768`, `ffdhe2048`, …), in its order of
+    /// preference when it has one. From TLS 1.3 HelloRetryRequests, or from
+    /// TLS 1.2 ServerKeyExchange messages when the server has no TLS 1.3.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub groups: Vec<String>,
+    /// The group the server picks when offered every group without a key
+    /// share: its preferred group.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preferred_group: Option<String>,
+    /// Whether the server imposes its own order on groups (`true`) or follows
+    /// the client's (`false`); absent when not measured.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub groups_server_order: Option<bool>,
+    /// Size in bits of the smallest Diffie-Hellman prime the server sent in a
+    /// ServerKeyExchange for a DHE suite.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dh_bits: Option<u32>,
+    /// Whether the server asks for a client certificate, and whom it trusts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_auth: Option<ClientAuth>,
+    /// RFC 5746 secure renegotiation (renegotiation_info in the TLS 1.2 or
+    /// older ServerHello); absent for TLS 1.3-only servers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secure_renegotiation: Option<bool>,
+    /// RFC 7627 extended master secret in the TLS 1.2 or older ServerHello;
+    /// absent for TLS 1.3-only servers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub extended_master_secret: Option<bool>,
+    /// RFC 7507: the server refused a downgraded hello carrying
+    /// TLS_FALLBACK_SCSV; absent when it accepts only one version.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fallback_scsv: Option<bool>,
+    /// The leaf carries the TLS feature extension status_request (OCSP
+    /// must-staple, RFC 7633).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub leaf_must_staple: bool,
+    /// The endpoint was scanned in discovery mode: one handshake, no
+    /// enumeration, so absent suites, groups and facts were not measured.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub discovery: bool,
+    /// TCP connections opened to scan the endpoint.
+    #[serde(default)]
+    pub connections: u32,
     /// ALPN protocol negotiated, when any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub alpn: Option<String>,
@@ -83,8 +132,39 @@ pub struct TlsEndpoint {
     /// Errors met while probing (the endpoint record is kept).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<String>,
+    /// Observations with a reason that are not errors, such as a server
+    /// rustls cannot handshake with whose facts come from the hello probe.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
     /// Where and when.
     pub provenance: Provenance,
+}
+
+/// The cipher suites a server accepts under one protocol version.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct VersionSuites {
+    /// Protocol version (`TLSv1.3`, `TLSv1.2`, …).
+    pub version: String,
+    /// IANA names, in the server's order of preference when it has one.
+    pub suites: Vec<String>,
+    /// Whether the server imposes its own order (`true`) or follows the
+    /// client's (`false`); absent when fewer than two suites were accepted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server_order: Option<bool>,
+}
+
+/// Client certificate authentication as the server asks for it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct ClientAuth {
+    /// The server sent a CertificateRequest.
+    pub requested: bool,
+    /// The server aborted the handshake when no certificate was sent; absent
+    /// when that could not be observed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub required: Option<bool>,
+    /// The acceptable CA names it sent (RFC 4514 strings), in order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ca_names: Vec<String>,
 }
 
 /// A negotiated protocol version and cipher suite.

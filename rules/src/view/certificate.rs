@@ -7,7 +7,9 @@
 
 use std::sync::Arc;
 
-use pkimm_model::evidence::{Certificate, PublicKeyInfo, SignatureInfo, SubjectAltNames};
+use pkimm_model::evidence::{
+    Certificate, PublicKeyInfo, SignatureInfo, SubjectAltNames, TRUST_ANCHOR_METHOD,
+};
 
 use super::{fd, FieldDoc};
 use crate::context::CertificateFacts;
@@ -67,6 +69,7 @@ const FIELDS: &[&str] = &[
     "cn_in_san",
     "parse_warnings",
     "observation_count",
+    "trust_anchor",
     "spki_shared_count",
     "key_hosts",
     "duplicate_serial",
@@ -211,6 +214,10 @@ pub const FIELD_DOCS: &[FieldDoc] = &[
     ),
     fd("parse_warnings", "what the parser tolerated"),
     fd("observation_count", "places the certificate was seen"),
+    fd(
+        "trust_anchor",
+        "given as a trust anchor (tls --trust FILE): the organisation's own root",
+    ),
     fd(
         "spki_shared_count",
         "bundle: certificates (this one included) with the same key",
@@ -402,6 +409,11 @@ impl<'r> Record<'r> for CertificateView<'r> {
             "cn_in_san" => Field::Bool(c.subject_cn.iter().all(|cn| has_san_match(c, cn))),
             "parse_warnings" => Field::Strings(&c.parse_warnings),
             "observation_count" => int(c.observations.len()),
+            "trust_anchor" => Field::Bool(
+                c.observations
+                    .iter()
+                    .any(|o| o.method == TRUST_ANCHOR_METHOD),
+            ),
             "spki_shared_count" => int(facts.spki_shared_count),
             "key_hosts" => int(facts.key_hosts),
             "duplicate_serial" => Field::Bool(facts.duplicate_serial),
