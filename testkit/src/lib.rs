@@ -22,5 +22,6 @@ pub mod net;
 pub mod ocsp;
 pub mod openssl;
 pub mod pki;
+pub mod pq;
 pub mod servers;
 pub mod tls;

@@ -49,6 +49,25 @@ impl OpensslServer {
         Self { port, child }
     }
 
+    /// Starts `openssl s_server -www` with exactly `args` (no certificate
+    /// or chain added): for leaf-only chains and other unusual setups.
+    pub fn start_raw(args: &[&str]) -> Self {
+        let port = free_port();
+        let child = Command::new("openssl")
+            .arg("s_server")
+            .arg("-accept")
+            .arg(format!("127.0.0.1:{port}"))
+            .args(["-www", "-quiet"])
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("openssl s_server starts");
+        wait_for_port(port);
+        Self { port, child }
+    }
+
     /// `127.0.0.1:PORT`.
     pub fn target(&self) -> String {
         format!("127.0.0.1:{}", self.port)

@@ -86,6 +86,31 @@ impl TestPki {
         Self { dir }
     }
 
+    /// Issues an ECDSA leaf for `localhost` / 127.0.0.1 from the root, with
+    /// `edit` applied to its parameters (validity, extensions), and writes it
+    /// as `NAME.pem` and `NAME.key`.
+    pub fn issue(&self, name: &str, edit: impl FnOnce(&mut CertificateParams)) {
+        let root_key = KeyPair::from_pem(&std::fs::read_to_string(self.path("root.key")).unwrap())
+            .expect("root key loads");
+        let issuer = Issuer::from_ca_cert_pem(
+            &std::fs::read_to_string(self.path("root.pem")).unwrap(),
+            root_key,
+        )
+        .expect("root loads as issuer");
+        let mut params =
+            CertificateParams::new(vec!["localhost".to_string(), "127.0.0.1".to_string()])
+                .expect("leaf params");
+        params
+            .distinguished_name
+            .push(DnType::CommonName, "localhost");
+        params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
+        edit(&mut params);
+        let key = KeyPair::generate().expect("leaf key");
+        let cert = params.signed_by(&key, &issuer).expect("leaf cert");
+        std::fs::write(self.path(&format!("{name}.pem")), cert.pem()).unwrap();
+        std::fs::write(self.path(&format!("{name}.key")), key.serialize_pem()).unwrap();
+    }
+
     /// A file of the PKI: `root.pem`, `root.key`, `ec.pem`, `ec.key`, `rsa.pem`, `rsa.key`.
     pub fn path(&self, name: &str) -> PathBuf {
         self.dir.path().join(name)

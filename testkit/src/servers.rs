@@ -15,6 +15,7 @@ pub use crate::http::{HttpResponse, Routes};
 pub use crate::net::free_port;
 pub use crate::openssl::{OcspResponder, OpensslServer};
 pub use crate::pki::TestPki;
+pub use crate::pq::PqServer;
 
 /// A rustls configuration serving the PKI's ECDSA leaf and root.
 fn leaf_config(pki: &TestPki, alpn: &[&str]) -> Arc<rustls::ServerConfig> {

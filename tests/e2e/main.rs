@@ -26,3 +26,4 @@ mod prefill_ceilings;
 mod scan;
 mod scan_config;
 mod score;
+mod tls_depth;

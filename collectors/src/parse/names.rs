@@ -104,6 +104,16 @@ fn plain_string<'a>(attr: &AttributeTypeAndValue<'a>) -> Option<&'a str> {
     }
 }
 
+/// The text of a DER-encoded X.501 Name received on the wire (a TLS
+/// CertificateRequest's acceptable CA names); hex when it does not parse.
+pub fn der_name_text(der: &[u8]) -> String {
+    use x509_parser::prelude::FromDer;
+    match X509Name::from_der(der) {
+        Ok(([], name)) => name_text(&name, false).text,
+        _ => format!("unparsable name {}", hex::encode(der)),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::path::PathBuf;
@@ -159,15 +169,5 @@ mod tests {
         let key = rcgen::KeyPair::generate().unwrap();
         let cert = params.self_signed(&key).unwrap();
         assert_same_as_x509_parser(cert.der());
-    }
-}
-
-/// The text of a DER-encoded X.501 Name received on the wire (a TLS
-/// CertificateRequest's acceptable CA names); hex when it does not parse.
-pub fn der_name_text(der: &[u8]) -> String {
-    use x509_parser::prelude::FromDer;
-    match X509Name::from_der(der) {
-        Ok((rest, name)) if rest.is_empty() => name_text(&name, false).text,
-        _ => format!("unparsable name {}", hex::encode(der)),
     }
 }
