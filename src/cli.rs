@@ -293,6 +293,13 @@ pub struct ScanArgs {
     /// Exit with code 1 when an unwaived finding at or above this severity exists.
     #[arg(long, value_enum, value_name = "SEVERITY")]
     pub fail_on: Option<SeverityArg>,
+    /// Take share I of N of the TLS targets (0-based, by a stable hash of
+    /// each target; a Kubernetes Indexed Job passes $JOB_COMPLETION_INDEX).
+    /// Collectors without a target list run on share 0 only. The scan is
+    /// stored under the agent name with `/shard-I-of-N` appended, so
+    /// `assess --from-store` merges the shares.
+    #[arg(long, value_name = "I/N")]
+    pub shard: Option<pkimm_collectors::shard::Shard>,
 }
 
 /// Arguments of `pkimm agent`.
@@ -680,6 +687,10 @@ pub struct CollectArgs {
     /// flags override.
     #[arg(long, value_name = "FILE", global = true)]
     pub config: Option<PathBuf>,
+    /// Take share I of N of the targets (0-based, by a stable hash of each
+    /// target), so that N agents cover one estate between them.
+    #[arg(long, value_name = "I/N", global = true)]
+    pub shard: Option<pkimm_collectors::shard::Shard>,
 }
 
 /// `pkimm model ...`

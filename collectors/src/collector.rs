@@ -30,6 +30,8 @@ pub struct CollectContext<'a> {
     pub evidence: &'a EvidenceBundle,
     /// Whether to show a progress bar on stderr.
     pub progress: bool,
+    /// The share of the targets this run covers.
+    pub shard: crate::shard::Shard,
 }
 
 /// What a collector produced.
@@ -88,6 +90,10 @@ pub trait Collector {
     /// Whether it reads [`CollectContext::evidence`]; such collectors run after
     /// the others of a job.
     const READS_EVIDENCE: bool = false;
+
+    /// Whether it takes its share of its targets under `--shard`; collectors
+    /// without a target list run on the first share only.
+    const SHARDS_TARGETS: bool = false;
 
     /// Collects.
     fn collect(&self, context: &CollectContext<'_>) -> Result<Collection, CollectError>;

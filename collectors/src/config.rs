@@ -48,6 +48,13 @@ macro_rules! collectors {
                 }
             }
 
+            /// Whether it takes its share of its targets under `--shard`.
+            pub fn shards_targets(&self) -> bool {
+                match self {
+                    $(Self::$variant(_) => <$config as Collector>::SHARDS_TARGETS,)+
+                }
+            }
+
             /// Runs the collector.
             pub fn collect(&self, context: &CollectContext<'_>) -> Result<Collection, CollectError> {
                 match self {

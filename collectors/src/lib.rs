@@ -31,6 +31,7 @@ pub mod parse;
 pub mod pkcs11;
 pub mod revocation;
 pub mod runtime;
+pub mod shard;
 pub mod tls;
 pub mod trust;
 

@@ -1,6 +1,7 @@
 //! One scan job of a scan config, as `pkimm scan` and the agent run it:
 //! collect what the job names, then [`Pipeline::run`] with the history.
 
+use pkimm_collectors::shard::Shard;
 use pkimm_model::evidence::{EvidenceBundle, UtcTime};
 use pkimm_model::write::write_json_file;
 use pkimm_rules::Evaluation;
@@ -54,6 +55,7 @@ pub fn run_job(
     agent: &str,
     store: &mut Store,
     runtime: &tokio::runtime::Runtime,
+    shard: Shard,
 ) -> Result<JobOutcome, JobFailure> {
     let started = UtcTime::now();
     let clock = std::time::Instant::now();
@@ -61,6 +63,7 @@ pub fn run_job(
         agent,
         runtime: Some(runtime),
         progress: false,
+        shard,
     };
     let mut bundle = collect(&job.collectors, &settings)
         .map_err(|source| JobFailure::Collect {

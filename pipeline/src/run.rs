@@ -11,6 +11,7 @@ use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use pkimm_collectors::runtime::new_runtime;
+use pkimm_collectors::shard::Shard;
 use pkimm_collectors::{CollectContext, CollectorConfig};
 use pkimm_model::evidence::{EvidenceBundle, UtcTime};
 use pkimm_model::Model;
@@ -48,6 +49,8 @@ pub struct CollectSettings<'a> {
     pub runtime: Option<&'a tokio::runtime::Runtime>,
     /// Show progress bars on stderr.
     pub progress: bool,
+    /// The share of the targets this run covers (`--shard I/N`).
+    pub shard: Shard,
 }
 
 /// Runs `collectors` in order, each seeing the evidence collected before it.
@@ -69,11 +72,21 @@ pub fn collect(
     let mut bundle = EvidenceBundle::new(tool_name());
     let mut summaries = Vec::with_capacity(collectors.len());
     for collector in collectors {
+        // Under --shard, collectors with a target list take their share;
+        // those that follow the evidence follow this share's; the rest run
+        // on the first share only, so that the shares collect them once.
+        if !(settings.shard.runs_unsharded()
+            || collector.shards_targets()
+            || collector.reads_evidence())
+        {
+            continue;
+        }
         let collection = collector.collect(&CollectContext {
             agent: settings.agent,
             runtime,
             evidence: &bundle,
             progress: settings.progress,
+            shard: settings.shard,
         })?;
         summaries.push((collector.type_name(), collection.summary));
         bundle.merge(collection.bundle);

@@ -319,6 +319,52 @@ fn suite_algorithms(suite: &str) -> Vec<(String, Algorithm)> {
     out
 }
 
+/// The key-establishment algorithm of a TLS group: ML-KEM hybrids and pure
+/// ML-KEM as KEMs (with their NIST quantum security category), ECDH and
+/// finite-field groups as key agreement.
+fn group_algorithm(name: &str) -> Option<(String, Algorithm)> {
+    use pkimm_model::tls_groups::{group_by_name, GroupKind};
+    let group = group_by_name(name)?;
+    let kem = |quantum| Algorithm {
+        primitive: "kem",
+        functions: &["keygen", "encapsulate", "decapsulate"],
+        parameter_set: None,
+        curve: None,
+        classical: Some(u32::from(group.strength_bits)),
+        quantum,
+        oid: None,
+    };
+    let algorithm = match group.kind {
+        // FIPS 203: ML-KEM-512, -768 and -1024 are categories 1, 3 and 5.
+        GroupKind::PqHybrid | GroupKind::PqPure => kem(if name.contains("1024") {
+            5
+        } else if name.contains("768") {
+            3
+        } else {
+            1
+        }),
+        GroupKind::Ecdh => Algorithm {
+            primitive: "key-agree",
+            functions: &["keygen", "keyderive"],
+            parameter_set: None,
+            curve: Some(name.to_string()),
+            classical: Some(u32::from(group.strength_bits)),
+            quantum: 0,
+            oid: None,
+        },
+        GroupKind::Ffdh => Algorithm {
+            primitive: "key-agree",
+            functions: &["keygen", "keyderive"],
+            parameter_set: Some(name.trim_start_matches("ffdhe").to_string()),
+            curve: None,
+            classical: Some(u32::from(group.strength_bits)),
+            quantum: 0,
+            oid: None,
+        },
+    };
+    Some((name.to_string(), algorithm))
+}
+
 fn algorithm_component(name: &str, a: &Algorithm) -> Value {
     let mut properties = json!({
         "primitive": a.primitive,
@@ -477,7 +523,10 @@ pub fn render_bundle(bundle: &EvidenceBundle) -> Result<String, serde_json::Erro
     for e in &bundle.tls_endpoints {
         for version in &e.versions {
             let protocol_ref = format!("tls:{}#{version}", e.target);
-            let suites: Vec<String> = if version == "TLSv1.3" {
+            let enumerated = e.suites.iter().find(|s| s.version == *version);
+            let suites: Vec<String> = if let Some(found) = enumerated {
+                found.suites.clone()
+            } else if version == "TLSv1.3" {
                 e.negotiated
                     .iter()
                     .filter(|n| n.version == *version)
@@ -505,6 +554,14 @@ pub fn render_bundle(bundle: &EvidenceBundle) -> Result<String, serde_json::Erro
                     entry
                 })
                 .collect();
+            let mut group_refs = Vec::new();
+            for group in &e.groups {
+                if let Some((name, algorithm)) = group_algorithm(group) {
+                    group_refs.push(algorithm_ref(&name));
+                    algorithms.entry(name).or_insert(algorithm);
+                }
+            }
+            refs.extend(group_refs.iter().cloned());
             let number = version
                 .trim_start_matches("TLSv")
                 .trim_start_matches("SSLv");
@@ -521,6 +578,7 @@ pub fn render_bundle(bundle: &EvidenceBundle) -> Result<String, serde_json::Erro
                             "type": if version.starts_with("SSL") { "other" } else { "tls" },
                             "version": number,
                             "cipherSuites": cipher_suites,
+                            "cryptoRefArray": group_refs,
                         },
                     },
                 }),

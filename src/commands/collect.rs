@@ -23,6 +23,7 @@ pub fn run(args: &CollectArgs) -> Result<ExitCode> {
             agent: &agent,
             runtime: None,
             progress: std::io::stderr().is_terminal(),
+            shard: args.shard.unwrap_or_default(),
         },
     )?;
     for (_, summary) in &collected.summaries {

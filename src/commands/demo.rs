@@ -28,6 +28,7 @@ pub fn run(global: &GlobalArgs, args: &DemoArgs) -> Result<ExitCode> {
         agent: DEMO_AGENT,
         runtime: Some(&runtime),
         progress: false,
+        shard: pkimm_collectors::shard::Shard::ALL,
     };
     // The files and the inventory, then the endpoints and the URLs in what
     // they serve.

@@ -18,7 +18,11 @@ pub fn run(global: &GlobalArgs, args: &ScanArgs) -> Result<ExitCode> {
     let config = ScanConfig::load(&args.config)?;
     config.require_jobs()?;
     let pipeline = Pipeline::load(model(global)?, &config.rule_inputs())?;
-    let agent = agent_name(config.agent.as_deref());
+    let shard = args.shard.unwrap_or_default();
+    let mut agent = agent_name(config.agent.as_deref());
+    if !shard.is_all() {
+        agent = format!("{agent}/shard-{}-of-{}", shard.index, shard.count);
+    }
     let mut store = Store::open_location(&config.store_location())?;
     let jobs: Vec<&JobConfig> = config
         .jobs
@@ -32,7 +36,7 @@ pub fn run(global: &GlobalArgs, args: &ScanArgs) -> Result<ExitCode> {
     let mut errors = 0;
     let mut over_threshold = 0;
     for job in jobs {
-        let outcome = match run_job(&pipeline, &config, job, &agent, &mut store, &runtime) {
+        let outcome = match run_job(&pipeline, &config, job, &agent, &mut store, &runtime, shard) {
             Ok(outcome) => outcome,
             Err(JobFailure::Collect { job, source }) => {
                 eprintln!("job {job}: error: {}", error_chain(&source));

@@ -305,3 +305,106 @@ fn postgres_starttls_is_collected_and_a_refusal_is_a_failure() {
         "{failure}"
     );
 }
+
+/// `scan --shard I/3` on three agents at once against one PostgreSQL: every
+/// TLS target is scanned by exactly one shard, the files job runs once (on
+/// shard 0), and `assess --from-store` merges the three shares.
+#[test]
+fn three_shards_cover_every_target_exactly_once() {
+    let Some(pg) = Postgres::start() else { return };
+    let pki = crate::servers::TestPki::new();
+    let addrs: Vec<std::net::SocketAddr> = (0..9)
+        .map(|_| crate::servers::rustls_server(&pki, &[]))
+        .collect();
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let targets: Vec<String> = addrs.iter().map(|a| format!("\"{a}\"")).collect();
+    let path = dir.path().join("shards.toml");
+    std::fs::write(
+        &path,
+        format!(
+            "store = \"{}\"\nagent = \"fleet\"\noutput_dir = \"{}\"\n\n[[job]]\nname = \"estate\"\n\
+             tls = {{ targets = [{}], trust = [\"{}\"], legacy = false }}\n\
+             files = {{ paths = [\"{}\"] }}\n",
+            pg.url(),
+            out.display(),
+            targets.join(", "),
+            pki.path("root.pem").display(),
+            fixture("pki/ca").display()
+        ),
+    )
+    .unwrap();
+    let children: Vec<_> = (0..3)
+        .map(|i| {
+            Command::new(env!("CARGO_BIN_EXE_pkimm"))
+                .args(["scan", "--config", path.to_str().unwrap()])
+                .args(["--shard", &format!("{i}/3")])
+                .stdout(Stdio::null())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for child in children {
+        let out = child.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let mut scanned: Vec<String> = Vec::new();
+    let mut agents = Vec::new();
+    let mut with_files = 0;
+    for scan in std::fs::read_dir(out.join("estate")).unwrap() {
+        let bundle: Value = serde_json::from_str(
+            &std::fs::read_to_string(scan.unwrap().path().join("bundle.json")).unwrap(),
+        )
+        .unwrap();
+        for e in bundle["tls_endpoints"].as_array().unwrap() {
+            scanned.push(e["target"].as_str().unwrap().to_string());
+            agents.push(e["provenance"]["agent"].as_str().unwrap().to_string());
+        }
+        let runs = bundle["runs"].as_array().unwrap();
+        if runs.iter().any(|r| r["collector"] == "files") {
+            with_files += 1;
+        }
+    }
+    scanned.sort();
+    let mut expected: Vec<String> = addrs.iter().map(ToString::to_string).collect();
+    expected.sort();
+    assert_eq!(scanned, expected, "each target exactly once");
+    agents.sort();
+    agents.dedup();
+    assert!(agents.len() >= 2, "shares spread over agents: {agents:?}");
+    assert!(
+        agents.iter().all(|a| a.starts_with("fleet/shard-")),
+        "{agents:?}"
+    );
+    assert_eq!(with_files, 1, "the files collector runs on shard 0 only");
+
+    let merged = dir.path().join("merged.json");
+    let run = pkimm([
+        "assess",
+        "--from-store",
+        "--config",
+        path.to_str().unwrap(),
+        "--since",
+        "1h",
+        "-o",
+        merged.to_str().unwrap(),
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("latest scans of 3 jobs and agents"),
+        "{}",
+        run.stderr
+    );
+    let assessment: Value =
+        serde_json::from_str(&std::fs::read_to_string(&merged).unwrap()).unwrap();
+    assert_eq!(
+        assessment["prefill"]["records"]["tls_endpoint"], 9,
+        "{}",
+        assessment["prefill"]["records"]
+    );
+}

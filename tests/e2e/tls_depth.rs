@@ -212,8 +212,10 @@ fn post_quantum_hybrid_groups_preferred_supported_and_absent() {
         .iter()
         .map(|s| s.addr.to_string())
         .collect();
+    let dir = tempfile::tempdir().unwrap();
+    let cbom = dir.path().join("cbom.json");
     let mut args: Vec<&str> = targets.iter().map(String::as_str).collect();
-    args.extend(["--sni", "localhost"]);
+    args.extend(["--sni", "localhost", "--cbom", cbom.to_str().unwrap()]);
     let bundle = collect(&args);
 
     let e = endpoint(&bundle, prefers.addr.port());
@@ -263,6 +265,29 @@ fn post_quantum_hybrid_groups_preferred_supported_and_absent() {
     assert!(fail(supported, without.addr.port()));
     assert!(!fail(preferred, without.addr.port()));
     assert!(!fail(preferred, client_order.addr.port()));
+
+    // The CBOM lists the groups of each protocol: the hybrid as a KEM of
+    // NIST category 3.
+    crate::cbom::validate(&cbom);
+    let bom: Value = serde_json::from_str(&std::fs::read_to_string(&cbom).unwrap()).unwrap();
+    let component = |r: &str| {
+        bom["components"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["bom-ref"] == r)
+            .unwrap_or_else(|| panic!("no {r} in the CBOM"))
+            .clone()
+    };
+    let hybrid = component("algo:X25519MLKEM768");
+    let properties = &hybrid["cryptoProperties"]["algorithmProperties"];
+    assert_eq!(properties["primitive"], "kem");
+    assert_eq!(properties["nistQuantumSecurityLevel"], 3);
+    let protocol = component(&format!("tls:{}#TLSv1.3", prefers.addr));
+    assert_eq!(
+        strings(&protocol["cryptoProperties"]["protocolProperties"]["cryptoRefArray"]),
+        ["algo:X25519MLKEM768", "algo:x25519"]
+    );
 }
 
 #[test]

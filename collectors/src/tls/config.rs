@@ -261,9 +261,11 @@ impl TlsConfig {
 
 impl Collector for TlsConfig {
     const TYPE: &'static str = "tls";
+    const SHARDS_TARGETS: bool = true;
 
     fn collect(&self, context: &CollectContext<'_>) -> Result<Collection, CollectError> {
-        let targets = self.targets()?;
+        let mut targets = self.targets()?;
+        targets.retain(|t| context.shard.owns(&t.address()));
         let provider = Arc::new(rustls::crypto::ring::default_provider());
         let sources: Vec<TrustSource> = self.trust.iter().map(|t| TrustSource::parse(t)).collect();
         let trust = TrustStore::load(&sources, &provider)?;

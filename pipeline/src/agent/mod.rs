@@ -12,6 +12,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use pkimm_collectors::runtime::new_runtime;
+use pkimm_collectors::shard::Shard;
 use pkimm_model::evidence::UtcTime;
 use pkimm_report::document::EvidenceTables;
 use serde::Serialize;
@@ -166,7 +167,15 @@ pub fn run(
             let Some(job) = config.jobs.iter().find(|j| j.name == job_name) else {
                 continue;
             };
-            match run_job(pipeline, config, job, agent, &mut store, &runtime) {
+            match run_job(
+                pipeline,
+                config,
+                job,
+                agent,
+                &mut store,
+                &runtime,
+                Shard::ALL,
+            ) {
                 Ok(outcome) => {
                     let mut s = lock(&state);
                     *s.scans_total.entry(job.name.clone()).or_default() += 1;
