@@ -5,10 +5,15 @@
 #   bench/tls-endpoints.sh [N] [CONCURRENCY]      (defaults: 200 and 100)
 #
 # Each endpoint is an `openssl s_server` (TLS 1.0 to 1.3, a permissive cipher
-# list, RSA 2048 leaf under a local root). Both tools run the same checks:
-# the served chain, every protocol version (SSLv3 to TLS 1.3), and the
-# accepted cipher suites. sslyze comes from PyPI into a private virtualenv
-# (set SSLYZE=/path/to/sslyze to use another, or SSLYZE=skip to skip it).
+# list, an RSA 2048 and an ECDSA P-256 leaf under a local root). Both tools
+# run the same checks: the served chain, every protocol version (SSLv3 to
+# TLS 1.3), the accepted cipher suites of every version and the key-exchange
+# groups (sslyze --elliptic_curves). pkimm also reads DH sizes, client-auth
+# requests, renegotiation, EMS and fallback SCSV on the way. Then pkimm's
+# --discovery mode (one handshake per endpoint) runs over the same endpoints,
+# each listed DISCOVERY_ROUNDS times (default 10). sslyze comes from PyPI
+# into a private virtualenv (set SSLYZE=/path/to/sslyze to use another, or
+# SSLYZE=skip to skip it).
 set -euo pipefail
 
 N=${1:-200}
@@ -35,13 +40,18 @@ openssl req -newkey rsa:2048 -nodes -keyout "$WORK/leaf.key" -out "$WORK/leaf.cs
 printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n' > "$WORK/ext.cnf"
 openssl x509 -req -in "$WORK/leaf.csr" -CA "$WORK/root.pem" -CAkey "$WORK/root.key" \
     -CAcreateserial -out "$WORK/leaf.pem" -days 7 -extfile "$WORK/ext.cnf" 2>/dev/null
+openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$WORK/leaf-ec.key" \
+    -out "$WORK/leaf-ec.csr" -subj "/CN=localhost" 2>/dev/null
+openssl x509 -req -in "$WORK/leaf-ec.csr" -CA "$WORK/root.pem" -CAkey "$WORK/root.key" \
+    -CAcreateserial -out "$WORK/leaf-ec.pem" -days 7 -extfile "$WORK/ext.cnf" 2>/dev/null
 
 BASE=$(( 20000 + RANDOM % 20000 ))
 : > "$WORK/targets.txt"
 for i in $(seq 0 $((N - 1))); do
     port=$((BASE + i))
     openssl s_server -accept "127.0.0.1:$port" -cert "$WORK/leaf.pem" -key "$WORK/leaf.key" \
-        -cert_chain "$WORK/root.pem" -cipher 'ALL:@SECLEVEL=0' -min_protocol TLSv1 \
+        -cert_chain "$WORK/root.pem" -dcert "$WORK/leaf-ec.pem" -dkey "$WORK/leaf-ec.key" \
+        -dcert_chain "$WORK/root.pem" -cipher 'ALL:@SECLEVEL=0' -min_protocol TLSv1 \
         -www -quiet </dev/null >/dev/null 2>&1 &
     PIDS+=($!)
     echo "127.0.0.1:$port" >> "$WORK/targets.txt"
@@ -73,9 +83,34 @@ ok = [e for e in eps if e.get("versions")]
 print(f"   endpoints with versions: {len(ok)}/{len(eps)}; failures: {len(b['failures'])}")
 if ok:
     e = ok[0]
-    print(f"   e.g. versions {e['versions']}, {len(e.get('accepted_ciphers', []))} suites accepted")
+    per_version = ", ".join(f"{s['version']} {len(s['suites'])}" for s in e.get("suites", []))
+    print(f"   e.g. versions {e['versions']}; suites per version: {per_version}; groups {e.get('groups')}")
+    conns = sorted(x.get("connections", 0) for x in ok)
+    print(f"   connections per endpoint: median {conns[len(conns) // 2]}, max {conns[-1]}")
 PY
 echo "   $(python3 -c "print(f'{$end - $start:.2f}')") s, $pkimm_rate endpoints/s"
+
+ROUNDS=${DISCOVERY_ROUNDS:-10}
+: > "$WORK/discovery.txt"
+for round in $(seq 1 "$ROUNDS"); do
+    # A distinct SNI per round keeps every line a separate endpoint scan.
+    sed "s/\$/ sni=r$round.localhost/" "$WORK/targets.txt" >> "$WORK/discovery.txt"
+done
+D=$((N * ROUNDS))
+echo "== pkimm collect tls --discovery: $D endpoint scans (ECDSA handshakes), concurrency $CONCURRENCY"
+start=$(now)
+"$PKIMM" collect tls --discovery -f "$WORK/discovery.txt" --concurrency "$CONCURRENCY" \
+    --trust "$WORK/root.pem" -o "$WORK/discovery.json"
+end=$(now)
+python3 - "$WORK/discovery.json" <<'PY'
+import json, sys
+b = json.load(open(sys.argv[1]))
+eps = b["tls_endpoints"]
+ok = [e for e in eps if e.get("versions")]
+conns = sorted(x.get("connections", 0) for x in eps)
+print(f"   endpoints with versions: {len(ok)}/{len(eps)}; connections per endpoint: max {conns[-1] if conns else 0}")
+PY
+echo "   $(python3 -c "print(f'{$end - $start:.2f}')") s, $(rate "$D" "$start" "$end") endpoints/s (target: 1000)"
 
 SSLYZE=${SSLYZE:-}
 if [ "$SSLYZE" = skip ]; then
@@ -88,10 +123,10 @@ if [ -z "$SSLYZE" ]; then
     fi
     SSLYZE="$ROOT/target/bench-venv/bin/sslyze"
 fi
-echo "== sslyze $("$SSLYZE" --help | sed -n 's/^SSLyze version //p'): same targets, chain + versions + ciphers"
+echo "== sslyze $("$SSLYZE" --help | sed -n 's/^SSLyze version //p'): same targets, chain + versions + ciphers + groups"
 start=$(now)
 "$SSLYZE" --quiet --mozilla_config disable --certinfo --certinfo_ca_file "$WORK/root.pem" \
-    --sslv2 --sslv3 --tlsv1 --tlsv1_1 --tlsv1_2 --tlsv1_3 \
+    --sslv2 --sslv3 --tlsv1 --tlsv1_1 --tlsv1_2 --tlsv1_3 --elliptic_curves \
     --targets_in "$WORK/targets.txt" --json_out "$WORK/sslyze.json"
 end=$(now)
 sslyze_rate=$(rate "$N" "$start" "$end")
