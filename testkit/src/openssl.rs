@@ -28,31 +28,25 @@ impl OpensslServer {
 
     /// Like [`Self::start_with`] on a given port.
     pub fn start_on(pki: &TestPki, port: u16, cert: &str, key: &str, extra: &[&str]) -> Self {
-        let child = Command::new("openssl")
-            .arg("s_server")
-            .arg("-accept")
-            .arg(format!("127.0.0.1:{port}"))
-            .arg("-cert")
-            .arg(pki.path(cert))
-            .arg("-key")
-            .arg(pki.path(key))
-            .arg("-cert_chain")
-            .arg(pki.path("root.pem"))
-            .args(["-www", "-quiet"])
-            .args(extra)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("openssl s_server starts");
-        wait_for_port(port);
-        Self { port, child }
+        let mut args: Vec<String> = vec![
+            "-cert".into(),
+            pki.path(cert).display().to_string(),
+            "-key".into(),
+            pki.path(key).display().to_string(),
+            "-cert_chain".into(),
+            pki.path("root.pem").display().to_string(),
+        ];
+        args.extend(extra.iter().map(|a| a.to_string()));
+        Self::spawn(port, &args)
     }
 
     /// Starts `openssl s_server -www` with exactly `args` (no certificate
     /// or chain added): for leaf-only chains and other unusual setups.
     pub fn start_raw(args: &[&str]) -> Self {
-        let port = free_port();
+        Self::spawn(free_port(), args)
+    }
+
+    fn spawn<S: AsRef<std::ffi::OsStr>>(port: u16, args: &[S]) -> Self {
         let child = Command::new("openssl")
             .arg("s_server")
             .arg("-accept")

@@ -173,6 +173,30 @@ fn config(dir: &Path, name: &str, store: &str, body: &str) -> PathBuf {
     path
 }
 
+/// `pkimm assess --from-store` over the last hour with `config`, which must
+/// report merging `scans` latest scans; returns the assessment.
+fn assess_from_store(dir: &Path, config: &Path, scans: usize) -> Value {
+    let merged = dir.join("merged.json");
+    let run = pkimm([
+        "assess",
+        "--from-store",
+        "--config",
+        config.to_str().unwrap(),
+        "--since",
+        "1h",
+        "-o",
+        merged.to_str().unwrap(),
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains(&format!("latest scans of {scans} jobs and agents")),
+        "{}",
+        run.stderr
+    );
+    serde_json::from_str(&std::fs::read_to_string(&merged).unwrap()).unwrap()
+}
+
 #[test]
 fn two_agents_write_at_once_and_one_assessment_merges_them() {
     let Some(pg) = Postgres::start() else { return };
@@ -221,25 +245,7 @@ fn two_agents_write_at_once_and_one_assessment_merges_them() {
     assert_eq!(run.stdout.matches("agent-a").count(), 2, "{}", run.stdout);
     assert_eq!(run.stdout.matches("agent-b").count(), 2, "{}", run.stdout);
 
-    let merged = dir.path().join("merged.json");
-    let run = pkimm([
-        "assess",
-        "--from-store",
-        "--config",
-        a.to_str().unwrap(),
-        "--since",
-        "1h",
-        "-o",
-        merged.to_str().unwrap(),
-    ]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
-    assert!(
-        run.stderr.contains("latest scans of 2 jobs and agents"),
-        "{}",
-        run.stderr
-    );
-    let assessment: Value =
-        serde_json::from_str(&std::fs::read_to_string(&merged).unwrap()).unwrap();
+    let assessment = assess_from_store(dir.path(), &a, 2);
     let records = &assessment["prefill"]["records"];
     let leaves = std::fs::read_dir(fixture("pki/leaf"))
         .unwrap()
@@ -383,25 +389,7 @@ fn three_shards_cover_every_target_exactly_once() {
     );
     assert_eq!(with_files, 1, "the files collector runs on shard 0 only");
 
-    let merged = dir.path().join("merged.json");
-    let run = pkimm([
-        "assess",
-        "--from-store",
-        "--config",
-        path.to_str().unwrap(),
-        "--since",
-        "1h",
-        "-o",
-        merged.to_str().unwrap(),
-    ]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
-    assert!(
-        run.stderr.contains("latest scans of 3 jobs and agents"),
-        "{}",
-        run.stderr
-    );
-    let assessment: Value =
-        serde_json::from_str(&std::fs::read_to_string(&merged).unwrap()).unwrap();
+    let assessment = assess_from_store(dir.path(), &path, 3);
     assert_eq!(
         assessment["prefill"]["records"]["tls_endpoint"], 9,
         "{}",

@@ -81,26 +81,6 @@ pub struct ProbeSettings {
     pub limits: FlightLimits,
 }
 
-/// Offers `version` and `suites` on a new connection. With `full_flight`, reads
-/// up to ServerHelloDone to capture the chain and staple; otherwise stops at
-/// the ServerHello.
-pub async fn offer(
-    dialer: &Dialer,
-    settings: &ProbeSettings,
-    version: ProtocolVersion,
-    suites: &[u16],
-    sni: Option<&str>,
-    full_flight: bool,
-) -> Result<Reply, ProbeError> {
-    send_offer(
-        dialer,
-        settings,
-        &Offer::new(version, suites, sni),
-        full_flight,
-    )
-    .await
-}
-
 /// Sends `offer` on a new connection and reads the answer: up to
 /// ServerHelloDone with `full_flight` (TLS 1.2 and older), else up to the
 /// ServerHello or HelloRetryRequest.
@@ -131,34 +111,6 @@ pub async fn send_offer(
             ),
         }),
     }
-}
-
-/// Finds every suite of `suites` the server accepts for `version`, by offering
-/// the remaining ones until the server refuses. Returns them in the order the
-/// server chose them (its preference).
-pub async fn enumerate(
-    dialer: &Dialer,
-    settings: &ProbeSettings,
-    version: ProtocolVersion,
-    suites: &[u16],
-    sni: Option<&str>,
-) -> Result<Vec<u16>, ProbeError> {
-    let mut remaining = suites.to_vec();
-    let mut accepted = Vec::new();
-    while !remaining.is_empty() {
-        match offer(dialer, settings, version, &remaining, sni, false).await? {
-            Reply::Accepted(a)
-                if a.hello.version == version.wire()
-                    && remaining.contains(&a.hello.cipher_suite) =>
-            {
-                remaining.retain(|&s| s != a.hello.cipher_suite);
-                accepted.push(a.hello.cipher_suite);
-            }
-            // A lower version, or a suite we did not offer: nothing more here.
-            Reply::Accepted(_) | Reply::Refused(_) => break,
-        }
-    }
-    Ok(accepted)
 }
 
 async fn read_flight(
