@@ -422,3 +422,28 @@ fn discovery_mode_is_one_handshake() {
         "nothing measured, nothing judged"
     );
 }
+
+#[test]
+fn the_smallest_dh_prime_counts_anonymous_suites_too() {
+    // No -dhparam: OpenSSL sizes its automatic DH parameters by the suite,
+    // 2048 bits for DHE-RSA with a 2048-bit key, 1024 for anonymous DH.
+    let pki = TestPki::new();
+    let server = OpensslServer::start(
+        &pki,
+        &[
+            "-no_tls1_3",
+            "-cipher",
+            "DHE-RSA-AES128-GCM-SHA256:ADH-AES128-GCM-SHA256:@SECLEVEL=0",
+        ],
+    );
+    let bundle = collect(&[&server.target()]);
+    let e = endpoint(&bundle, server.port);
+    assert_eq!(
+        sorted(strings(&suites_of(e, "TLSv1.2")["suites"])),
+        [
+            "TLS_DHE_RSA_WITH_AES_128_GCM_SHA256",
+            "TLS_DH_anon_WITH_AES_128_GCM_SHA256",
+        ]
+    );
+    assert_eq!(e["dh_bits"], 1024, "{e}");
+}

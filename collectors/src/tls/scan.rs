@@ -582,7 +582,21 @@ impl EndpointScan<'_> {
             .copied()
             .filter(|s| is_ecdhe(&suite_name(*s)))
             .collect();
-        let (dh, ec) = futures_util::future::join(prober.dh_bits(version, &dhe), async {
+        // Servers can choose DH parameters per suite (OpenSSL's automatic
+        // parameters are 1024 bits for anonymous suites): probe the
+        // authenticated and the anonymous DHE suites apart, keep the smallest.
+        let (anonymous, authenticated): (Vec<u16>, Vec<u16>) = dhe
+            .iter()
+            .partition(|s| suite_name(**s).starts_with("TLS_DH_anon_"));
+        let smallest_dh = async {
+            let (a, b) = futures_util::future::join(
+                prober.dh_bits(version, &authenticated),
+                prober.dh_bits(version, &anonymous),
+            )
+            .await;
+            Ok::<_, ProbeError>([a?, b?].into_iter().flatten().min())
+        };
+        let (dh, ec) = futures_util::future::join(smallest_dh, async {
             if curves {
                 prober.legacy_curves(version, &ecdhe).await
             } else {
