@@ -18,12 +18,14 @@ explained away.
 import argparse
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 VERSIONS = ["SSLv3", "TLSv1.0", "TLSv1.1", "TLSv1.2", "TLSv1.3"]
 SSLYZE_VERSION_KEYS = {
@@ -140,6 +142,7 @@ def pkimm_facts(bundle):
             f["dh bits"] = e["dh_bits"]
         auth = e.get("client_auth")
         f["client auth"] = "none" if not auth else ("required" if auth.get("required") else "optional")
+        f["client auth requested"] = bool(auth)
         if any(v != "TLSv1.3" for v in e.get("versions", [])):
             f["secure renegotiation"] = e.get("secure_renegotiation")
             f["extended master secret"] = e.get("extended_master_secret")
@@ -197,25 +200,45 @@ def sslyze_facts(data):
 
 
 def testssl_facts(path):
-    """Versions, client auth, renegotiation, fallback and ECDH curves from a
-    testssl.sh JSON file (flat format)."""
+    """Versions, suites per version, DH size, client-auth request,
+    renegotiation, fallback and ECDH curves from a testssl.sh 3.0 JSON file
+    (flat format). testssl.sh 3.0 says only whether a client certificate is
+    requested, not whether it is required."""
     ids = {}
-    for item in json.load(open(path)):
+    items = json.load(open(path))
+    for item in items:
         ids.setdefault(item["id"], item["finding"])
     f = {}
     names = {"SSLv3": "SSLv3", "TLS1": "TLSv1.0", "TLS1_1": "TLSv1.1", "TLS1_2": "TLSv1.2",
              "TLS1_3": "TLSv1.3"}
     f["versions"] = sorted(v for k, v in names.items()
                            if ids.get(k, "").startswith("offered"))
-    auth = ids.get("clientAuth", "none").lower()
-    f["client auth"] = "required" if "required" in auth else ("optional" if "optional" in auth else "none")
-    if "secure_renego" in ids:
-        f["secure renegotiation"] = "not vulnerable" in ids["secure_renego"].lower() or \
-            "supported" in ids["secure_renego"].lower()
-    if "fallback_SCSV" in ids and "no fallback possible" not in ids["fallback_SCSV"].lower():
-        f["fallback scsv"] = ids["fallback_SCSV"].lower().startswith("supported")
-    if "FS_ECDHE_curves" in ids:
-        f["ecdh groups"] = sorted(CURVES.get(c, c) for c in ids["FS_ECDHE_curves"].split())
+    # "cipher-tls1_2_xc030": "TLS 1.2   xc030   ECDHE-RSA-...   ECDH 253   AESGCM   256   TLS_ECDHE_..."
+    per_version = {v: [] for v in f["versions"]}
+    dh = []
+    for item in items:
+        m = re.match(r"cipher-(ssl3|tls1|tls1_1|tls1_2|tls1_3)_x", item["id"])
+        if not m:
+            continue
+        version = {"ssl3": "SSLv3", "tls1": "TLSv1.0", "tls1_1": "TLSv1.1", "tls1_2": "TLSv1.2",
+                   "tls1_3": "TLSv1.3"}[m.group(1)]
+        per_version.setdefault(version, []).append(item["finding"].split()[-1])
+        kx = re.search(r"\s(DH|EDH) (\d+)\s", item["finding"])
+        if kx:
+            dh.append(int(kx.group(2)))
+    for version, suites in per_version.items():
+        f[f"suites {version}"] = sorted(suites)
+    if dh:
+        f["dh bits"] = min(dh)
+    f["client auth requested"] = "client x509-based authentication" in ids.get("secure_client_renego", "")
+    renego = ids.get("secure_renego", "")
+    if renego in ("supported", "VULNERABLE") or renego.lower().startswith("not supported"):
+        f["secure renegotiation"] = renego == "supported"
+    scsv = ids.get("fallback_SCSV", "")
+    if scsv == "supported" or scsv.startswith("NOT supported"):
+        f["fallback scsv"] = scsv == "supported"
+    if "PFS_ECDHE_curves" in ids:
+        f["ecdh groups"] = sorted(CURVES.get(c, c) for c in ids["PFS_ECDHE_curves"].split())
     return f
 
 
@@ -228,8 +251,12 @@ def compare(name, ours, theirs, names, tally, disagreements):
             agree = value == peer[fact]
             a, n = tally.setdefault(fact, [0, 0])
             tally[fact] = [a + agree, n + 1]
-            if not agree:
-                disagreements.append(f"{name}: {names[target]} {fact}: pkimm {value!r}, {name} {peer[fact]!r}")
+            if not agree and isinstance(value, list) and isinstance(peer[fact], list):
+                only_ours = sorted(set(value) - set(peer[fact]))
+                only_theirs = sorted(set(peer[fact]) - set(value))
+                disagreements.append(f"{names[target]} {fact}: only pkimm {only_ours}, only {name} {only_theirs}")
+            elif not agree:
+                disagreements.append(f"{names[target]} {fact}: pkimm {value!r}, {name} {peer[fact]!r}")
 
 
 def report(name, tally, disagreements, seconds):
@@ -250,6 +277,8 @@ def main():
     parser.add_argument("--pkimm", default=os.path.join(root, "target/release/pkimm"))
     parser.add_argument("--sslyze", default=os.path.join(root, "target/bench-venv/bin/sslyze"))
     parser.add_argument("--testssl", action="store_true", help="also compare with testssl.sh")
+    parser.add_argument("--testssl-jobs", type=int, default=4,
+                        help="testssl.sh runs at once (it takes minutes per target)")
     args = parser.parse_args()
     work = tempfile.mkdtemp()
     servers = []
@@ -290,20 +319,21 @@ def main():
 
         testssl = shutil.which("testssl") or shutil.which("testssl.sh")
         if args.testssl and testssl:
-            theirs = {}
-            start = time.time()
-            for target in targets:
+            def one(target):
                 out = os.path.join(work, f"testssl-{target.replace(':', '_')}.json")
                 subprocess.run([testssl, "--quiet", "--warnings", "off", "--color", "0",
                                 "--protocols", "--server-defaults", "--fs", "--renegotiation",
                                 "--tls-fallback", "--cipher-per-proto", "--jsonfile", out, target],
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-                if os.path.exists(out):
-                    theirs[target] = testssl_facts(out)
+                return target, (testssl_facts(out) if os.path.exists(out) else {})
+
+            start = time.time()
+            with ThreadPoolExecutor(args.testssl_jobs) as pool:
+                theirs = dict(pool.map(one, targets))
             seconds = time.time() - start
             tally, disagreements = {}, []
             compare("testssl.sh", ours, theirs, names, tally, disagreements)
-            report("testssl.sh", tally, disagreements, seconds)
+            report(f"testssl.sh ({args.testssl_jobs} at once)", tally, disagreements, seconds)
     finally:
         for s in servers:
             s.kill()

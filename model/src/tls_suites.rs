@@ -218,6 +218,34 @@ pub const LEGACY_SUITES: &[CipherSuite] = &[
         name: "TLS_DH_anon_WITH_CAMELLIA_128_CBC_SHA",
     },
     CipherSuite {
+        id: 0x0060,
+        name: "TLS_RSA_EXPORT1024_WITH_RC4_56_MD5",
+    },
+    CipherSuite {
+        id: 0x0061,
+        name: "TLS_RSA_EXPORT1024_WITH_RC2_56_MD5",
+    },
+    CipherSuite {
+        id: 0x0062,
+        name: "TLS_RSA_EXPORT1024_WITH_DES_CBC_SHA",
+    },
+    CipherSuite {
+        id: 0x0063,
+        name: "TLS_DHE_DSS_EXPORT1024_WITH_DES_CBC_SHA",
+    },
+    CipherSuite {
+        id: 0x0064,
+        name: "TLS_RSA_EXPORT1024_WITH_RC4_56_SHA",
+    },
+    CipherSuite {
+        id: 0x0065,
+        name: "TLS_DHE_DSS_EXPORT1024_WITH_RC4_56_SHA",
+    },
+    CipherSuite {
+        id: 0x0066,
+        name: "TLS_DHE_DSS_WITH_RC4_128_SHA",
+    },
+    CipherSuite {
         id: 0x0067,
         name: "TLS_DHE_RSA_WITH_AES_128_CBC_SHA256",
     },
@@ -346,16 +374,48 @@ pub const LEGACY_SUITES: &[CipherSuite] = &[
         name: "TLS_RSA_WITH_CAMELLIA_128_CBC_SHA256",
     },
     CipherSuite {
+        id: 0x00BB,
+        name: "TLS_DH_DSS_WITH_CAMELLIA_128_CBC_SHA256",
+    },
+    CipherSuite {
+        id: 0x00BC,
+        name: "TLS_DH_RSA_WITH_CAMELLIA_128_CBC_SHA256",
+    },
+    CipherSuite {
+        id: 0x00BD,
+        name: "TLS_DHE_DSS_WITH_CAMELLIA_128_CBC_SHA256",
+    },
+    CipherSuite {
         id: 0x00BE,
         name: "TLS_DHE_RSA_WITH_CAMELLIA_128_CBC_SHA256",
+    },
+    CipherSuite {
+        id: 0x00BF,
+        name: "TLS_DH_anon_WITH_CAMELLIA_128_CBC_SHA256",
     },
     CipherSuite {
         id: 0x00C0,
         name: "TLS_RSA_WITH_CAMELLIA_256_CBC_SHA256",
     },
     CipherSuite {
+        id: 0x00C1,
+        name: "TLS_DH_DSS_WITH_CAMELLIA_256_CBC_SHA256",
+    },
+    CipherSuite {
+        id: 0x00C2,
+        name: "TLS_DH_RSA_WITH_CAMELLIA_256_CBC_SHA256",
+    },
+    CipherSuite {
+        id: 0x00C3,
+        name: "TLS_DHE_DSS_WITH_CAMELLIA_256_CBC_SHA256",
+    },
+    CipherSuite {
         id: 0x00C4,
         name: "TLS_DHE_RSA_WITH_CAMELLIA_256_CBC_SHA256",
+    },
+    CipherSuite {
+        id: 0x00C5,
+        name: "TLS_DH_anon_WITH_CAMELLIA_256_CBC_SHA256",
     },
     CipherSuite {
         id: 0xC001,
@@ -522,6 +582,86 @@ pub const LEGACY_SUITES: &[CipherSuite] = &[
         name: "TLS_ECDH_RSA_WITH_AES_256_GCM_SHA384",
     },
     CipherSuite {
+        id: 0xC03C,
+        name: "TLS_RSA_WITH_ARIA_128_CBC_SHA256",
+    },
+    CipherSuite {
+        id: 0xC03D,
+        name: "TLS_RSA_WITH_ARIA_256_CBC_SHA384",
+    },
+    CipherSuite {
+        id: 0xC03E,
+        name: "TLS_DH_DSS_WITH_ARIA_128_CBC_SHA256",
+    },
+    CipherSuite {
+        id: 0xC03F,
+        name: "TLS_DH_DSS_WITH_ARIA_256_CBC_SHA384",
+    },
+    CipherSuite {
+        id: 0xC040,
+        name: "TLS_DH_RSA_WITH_ARIA_128_CBC_SHA256",
+    },
+    CipherSuite {
+        id: 0xC041,
+        name: "TLS_DH_RSA_WITH_ARIA_256_CBC_SHA384",
+    },
+    CipherSuite {
+        id: 0xC042,
+        name: "TLS_DHE_DSS_WITH_ARIA_128_CBC_SHA256",
+    },
+    CipherSuite {
+        id: 0xC043,
+        name: "TLS_DHE_DSS_WITH_ARIA_256_CBC_SHA384",
+    },
+    CipherSuite {
+        id: 0xC044,
+        name: "TLS_DHE_RSA_WITH_ARIA_128_CBC_SHA256",
+    },
+    CipherSuite {
+        id: 0xC045,
+        name: "TLS_DHE_RSA_WITH_ARIA_256_CBC_SHA384",
+    },
+    CipherSuite {
+        id: 0xC046,
+        name: "TLS_DH_anon_WITH_ARIA_128_CBC_SHA256",
+    },
+    CipherSuite {
+        id: 0xC047,
+        name: "TLS_DH_anon_WITH_ARIA_256_CBC_SHA384",
+    },
+    CipherSuite {
+        id: 0xC048,
+        name: "TLS_ECDHE_ECDSA_WITH_ARIA_128_CBC_SHA256",
+    },
+    CipherSuite {
+        id: 0xC049,
+        name: "TLS_ECDHE_ECDSA_WITH_ARIA_256_CBC_SHA384",
+    },
+    CipherSuite {
+        id: 0xC04A,
+        name: "TLS_ECDH_ECDSA_WITH_ARIA_128_CBC_SHA256",
+    },
+    CipherSuite {
+        id: 0xC04B,
+        name: "TLS_ECDH_ECDSA_WITH_ARIA_256_CBC_SHA384",
+    },
+    CipherSuite {
+        id: 0xC04C,
+        name: "TLS_ECDHE_RSA_WITH_ARIA_128_CBC_SHA256",
+    },
+    CipherSuite {
+        id: 0xC04D,
+        name: "TLS_ECDHE_RSA_WITH_ARIA_256_CBC_SHA384",
+    },
+    CipherSuite {
+        id: 0xC04E,
+        name: "TLS_ECDH_RSA_WITH_ARIA_128_CBC_SHA256",
+    },
+    CipherSuite {
+        id: 0xC04F,
+        name: "TLS_ECDH_RSA_WITH_ARIA_256_CBC_SHA384",
+    },
+    CipherSuite {
         id: 0xC050,
         name: "TLS_RSA_WITH_ARIA_128_GCM_SHA256",
     },
@@ -538,12 +678,52 @@ pub const LEGACY_SUITES: &[CipherSuite] = &[
         name: "TLS_DHE_RSA_WITH_ARIA_256_GCM_SHA384",
     },
     CipherSuite {
+        id: 0xC054,
+        name: "TLS_DH_RSA_WITH_ARIA_128_GCM_SHA256",
+    },
+    CipherSuite {
+        id: 0xC055,
+        name: "TLS_DH_RSA_WITH_ARIA_256_GCM_SHA384",
+    },
+    CipherSuite {
+        id: 0xC056,
+        name: "TLS_DHE_DSS_WITH_ARIA_128_GCM_SHA256",
+    },
+    CipherSuite {
+        id: 0xC057,
+        name: "TLS_DHE_DSS_WITH_ARIA_256_GCM_SHA384",
+    },
+    CipherSuite {
+        id: 0xC058,
+        name: "TLS_DH_DSS_WITH_ARIA_128_GCM_SHA256",
+    },
+    CipherSuite {
+        id: 0xC059,
+        name: "TLS_DH_DSS_WITH_ARIA_256_GCM_SHA384",
+    },
+    CipherSuite {
+        id: 0xC05A,
+        name: "TLS_DH_anon_WITH_ARIA_128_GCM_SHA256",
+    },
+    CipherSuite {
+        id: 0xC05B,
+        name: "TLS_DH_anon_WITH_ARIA_256_GCM_SHA384",
+    },
+    CipherSuite {
         id: 0xC05C,
         name: "TLS_ECDHE_ECDSA_WITH_ARIA_128_GCM_SHA256",
     },
     CipherSuite {
         id: 0xC05D,
         name: "TLS_ECDHE_ECDSA_WITH_ARIA_256_GCM_SHA384",
+    },
+    CipherSuite {
+        id: 0xC05E,
+        name: "TLS_ECDH_ECDSA_WITH_ARIA_128_GCM_SHA256",
+    },
+    CipherSuite {
+        id: 0xC05F,
+        name: "TLS_ECDH_ECDSA_WITH_ARIA_256_GCM_SHA384",
     },
     CipherSuite {
         id: 0xC060,
@@ -554,6 +734,14 @@ pub const LEGACY_SUITES: &[CipherSuite] = &[
         name: "TLS_ECDHE_RSA_WITH_ARIA_256_GCM_SHA384",
     },
     CipherSuite {
+        id: 0xC062,
+        name: "TLS_ECDH_RSA_WITH_ARIA_128_GCM_SHA256",
+    },
+    CipherSuite {
+        id: 0xC063,
+        name: "TLS_ECDH_RSA_WITH_ARIA_256_GCM_SHA384",
+    },
+    CipherSuite {
         id: 0xC072,
         name: "TLS_ECDHE_ECDSA_WITH_CAMELLIA_128_CBC_SHA256",
     },
@@ -562,12 +750,108 @@ pub const LEGACY_SUITES: &[CipherSuite] = &[
         name: "TLS_ECDHE_ECDSA_WITH_CAMELLIA_256_CBC_SHA384",
     },
     CipherSuite {
+        id: 0xC074,
+        name: "TLS_ECDH_ECDSA_WITH_CAMELLIA_128_CBC_SHA256",
+    },
+    CipherSuite {
+        id: 0xC075,
+        name: "TLS_ECDH_ECDSA_WITH_CAMELLIA_256_CBC_SHA384",
+    },
+    CipherSuite {
         id: 0xC076,
         name: "TLS_ECDHE_RSA_WITH_CAMELLIA_128_CBC_SHA256",
     },
     CipherSuite {
         id: 0xC077,
         name: "TLS_ECDHE_RSA_WITH_CAMELLIA_256_CBC_SHA384",
+    },
+    CipherSuite {
+        id: 0xC078,
+        name: "TLS_ECDH_RSA_WITH_CAMELLIA_128_CBC_SHA256",
+    },
+    CipherSuite {
+        id: 0xC079,
+        name: "TLS_ECDH_RSA_WITH_CAMELLIA_256_CBC_SHA384",
+    },
+    CipherSuite {
+        id: 0xC07A,
+        name: "TLS_RSA_WITH_CAMELLIA_128_GCM_SHA256",
+    },
+    CipherSuite {
+        id: 0xC07B,
+        name: "TLS_RSA_WITH_CAMELLIA_256_GCM_SHA384",
+    },
+    CipherSuite {
+        id: 0xC07C,
+        name: "TLS_DHE_RSA_WITH_CAMELLIA_128_GCM_SHA256",
+    },
+    CipherSuite {
+        id: 0xC07D,
+        name: "TLS_DHE_RSA_WITH_CAMELLIA_256_GCM_SHA384",
+    },
+    CipherSuite {
+        id: 0xC07E,
+        name: "TLS_DH_RSA_WITH_CAMELLIA_128_GCM_SHA256",
+    },
+    CipherSuite {
+        id: 0xC07F,
+        name: "TLS_DH_RSA_WITH_CAMELLIA_256_GCM_SHA384",
+    },
+    CipherSuite {
+        id: 0xC080,
+        name: "TLS_DHE_DSS_WITH_CAMELLIA_128_GCM_SHA256",
+    },
+    CipherSuite {
+        id: 0xC081,
+        name: "TLS_DHE_DSS_WITH_CAMELLIA_256_GCM_SHA384",
+    },
+    CipherSuite {
+        id: 0xC082,
+        name: "TLS_DH_DSS_WITH_CAMELLIA_128_GCM_SHA256",
+    },
+    CipherSuite {
+        id: 0xC083,
+        name: "TLS_DH_DSS_WITH_CAMELLIA_256_GCM_SHA384",
+    },
+    CipherSuite {
+        id: 0xC084,
+        name: "TLS_DH_anon_WITH_CAMELLIA_128_GCM_SHA256",
+    },
+    CipherSuite {
+        id: 0xC085,
+        name: "TLS_DH_anon_WITH_CAMELLIA_256_GCM_SHA384",
+    },
+    CipherSuite {
+        id: 0xC086,
+        name: "TLS_ECDHE_ECDSA_WITH_CAMELLIA_128_GCM_SHA256",
+    },
+    CipherSuite {
+        id: 0xC087,
+        name: "TLS_ECDHE_ECDSA_WITH_CAMELLIA_256_GCM_SHA384",
+    },
+    CipherSuite {
+        id: 0xC088,
+        name: "TLS_ECDH_ECDSA_WITH_CAMELLIA_128_GCM_SHA256",
+    },
+    CipherSuite {
+        id: 0xC089,
+        name: "TLS_ECDH_ECDSA_WITH_CAMELLIA_256_GCM_SHA384",
+    },
+    CipherSuite {
+        id: 0xC08A,
+        name: "TLS_ECDHE_RSA_WITH_CAMELLIA_128_GCM_SHA256",
+    },
+    CipherSuite {
+        id: 0xC08B,
+        name: "TLS_ECDHE_RSA_WITH_CAMELLIA_256_GCM_SHA384",
+    },
+    CipherSuite {
+        id: 0xC08C,
+        name: "TLS_ECDH_RSA_WITH_CAMELLIA_128_GCM_SHA256",
+    },
+    CipherSuite {
+        id: 0xC08D,
+        name: "TLS_ECDH_RSA_WITH_CAMELLIA_256_GCM_SHA384",
     },
     CipherSuite {
         id: 0xC09C,
@@ -616,6 +900,18 @@ pub const LEGACY_SUITES: &[CipherSuite] = &[
     CipherSuite {
         id: 0xC0AF,
         name: "TLS_ECDHE_ECDSA_WITH_AES_256_CCM_8",
+    },
+    CipherSuite {
+        id: 0xCC13,
+        name: "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256_OLD",
+    },
+    CipherSuite {
+        id: 0xCC14,
+        name: "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256_OLD",
+    },
+    CipherSuite {
+        id: 0xCC15,
+        name: "TLS_DHE_RSA_WITH_CHACHA20_POLY1305_SHA256_OLD",
     },
     CipherSuite {
         id: 0xCCA8,
