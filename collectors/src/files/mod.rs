@@ -9,17 +9,18 @@ mod config;
 pub use config::FilesConfig;
 
 use std::collections::HashMap;
-use std::io::Read;
+use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 
 use pkimm_model::evidence::{
-    CollectionRun, EvidenceBundle, Failure, FailureKind, Provenance, UtcTime,
+    Certificate, CollectionRun, EvidenceBundle, Failure, FailureKind, Provenance, UtcTime,
 };
 use rayon::prelude::*;
+use x509_parser::prelude::{FromDer, X509Certificate};
 
 use crate::parse::container::{is_pem, looks_like_der};
 use crate::parse::{
-    crl_from_der, parse_blob, BlobEvidence, ContainerOptions, CrlOptions, ParsedCertificate,
+    crl_from_der, parse_blob, parse_pem_stream, BlobEvidence, ContainerOptions, CrlOptions,
     PendingCrl,
 };
 
@@ -125,7 +126,7 @@ pub fn collect_files(
         .collect();
 
     let mut summary = FilesSummary::default();
-    let mut certificates: Vec<ParsedCertificate> = Vec::new();
+    let mut certificates: Vec<Certificate> = Vec::new();
     let mut pending_crls: Vec<PendingCrl> = Vec::new();
     for outcome in results {
         match outcome {
@@ -174,10 +175,7 @@ pub fn collect_files(
 
     drop(issuers);
     let mut bundle = EvidenceBundle::new(format!("pkimm {}", env!("CARGO_PKG_VERSION")));
-    // Mapped in place: the keys' DER is freed record by record and the
-    // vector's memory is reused for the records.
-    let records: Vec<_> = certificates.into_iter().map(|c| c.record).collect();
-    bundle.add_certificates(records);
+    bundle.add_certificates(certificates);
     for result in crl_results {
         match result {
             Ok(crl) => bundle.add_crl(crl),
@@ -335,11 +333,23 @@ fn read_and_parse(path: &Path, options: &FilesOptions, base: &Provenance) -> Fil
             FileOutcome::Ignored
         };
     }
-    let bytes = match read_bounded(path, options.max_file_bytes) {
-        Ok(b) => b,
+    let file = match std::fs::File::open(path) {
+        Ok(f) => f,
         Err(err) => return io_failure(err),
     };
-    if !known && !is_pem(&bytes) && !looks_like_der(&bytes) {
+    let mut reader = BufReader::with_capacity(
+        PEM_SNIFF_BYTES,
+        CappedFile {
+            file,
+            read: 0,
+            limit: options.max_file_bytes,
+        },
+    );
+    let (pem, der) = match reader.fill_buf() {
+        Ok(head) => (is_pem(head), looks_like_der(head)),
+        Err(err) => return io_failure(err),
+    };
+    if !known && !pem && !der {
         return FileOutcome::Ignored;
     }
     let provenance = Provenance {
@@ -347,8 +357,17 @@ fn read_and_parse(path: &Path, options: &FilesOptions, base: &Provenance) -> Fil
         method: "file".to_string(),
         ..base.clone()
     };
-    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
-    let blob = parse_blob(&bytes, name, &provenance, &options.container);
+    let blob = if pem {
+        // Block by block: a PEM of 100,000 certificates is never in memory whole.
+        parse_pem_stream(&mut reader, &provenance)
+    } else {
+        let mut bytes = Vec::new();
+        if let Err(err) = reader.read_to_end(&mut bytes) {
+            return io_failure(err);
+        }
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        parse_blob(&bytes, name, &provenance, &options.container)
+    };
     if blob.certificates.is_empty() && blob.crls.is_empty() && blob.failures.is_empty() {
         if !known {
             // A text file that merely mentions a PEM header (a script, a README).
@@ -365,32 +384,42 @@ fn read_and_parse(path: &Path, options: &FilesOptions, base: &Provenance) -> Fil
     FileOutcome::Parsed(blob)
 }
 
-/// Reads at most `limit` bytes; a file that grew past the cap since its size was
-/// checked is an error rather than a silent truncation.
-fn read_bounded(path: &Path, limit: u64) -> std::io::Result<Vec<u8>> {
-    let mut bytes = Vec::new();
-    std::fs::File::open(path)?
-        .take(limit + 1)
-        .read_to_end(&mut bytes)?;
-    if bytes.len() as u64 > limit {
-        return Err(std::io::Error::other(
-            "file grew past the size cap while being read",
-        ));
+/// How much of a file is looked at to tell PEM from DER (PEM is recognised by
+/// a `-----BEGIN ` line in the first 64 KiB).
+const PEM_SNIFF_BYTES: usize = 64 * 1024;
+
+/// A file read through a size cap: a file that grew past the cap since its
+/// size was checked is an error rather than a silent truncation.
+struct CappedFile {
+    file: std::fs::File,
+    read: u64,
+    limit: u64,
+}
+
+impl Read for CappedFile {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.file.read(buf)?;
+        self.read += n as u64;
+        if self.read > self.limit {
+            return Err(std::io::Error::other(
+                "file grew past the size cap while being read",
+            ));
+        }
+        Ok(n)
     }
-    Ok(bytes)
 }
 
 /// Certificates by subject name, to find the issuer of a CRL.
 struct IssuerIndex<'a> {
-    by_subject: HashMap<&'a str, Vec<&'a ParsedCertificate>>,
+    by_subject: HashMap<&'a str, Vec<&'a Certificate>>,
 }
 
 impl<'a> IssuerIndex<'a> {
-    fn new(certificates: &'a [ParsedCertificate]) -> Self {
-        let mut by_subject: HashMap<&str, Vec<&ParsedCertificate>> = HashMap::new();
+    fn new(certificates: &'a [Certificate]) -> Self {
+        let mut by_subject: HashMap<&str, Vec<&Certificate>> = HashMap::new();
         for certificate in certificates {
             by_subject
-                .entry(certificate.record.subject.as_str())
+                .entry(certificate.subject.as_str())
                 .or_default()
                 .push(certificate);
         }
@@ -398,19 +427,23 @@ impl<'a> IssuerIndex<'a> {
     }
 
     /// Candidate issuer keys for a CRL: certificates whose subject is the CRL's
-    /// issuer (and whose key id matches, when both are known).
+    /// issuer (and whose key id matches, when both are known). The key is read
+    /// again from the certificate's DER: CRLs are few, certificates many.
     fn candidates(&self, issuer: &str, aki: Option<&str>) -> Vec<(String, Vec<u8>)> {
         let mut seen = std::collections::HashSet::new();
         self.by_subject
             .get(issuer)
             .into_iter()
             .flatten()
-            .filter(|c| match (aki, &c.record.subject_key_id) {
+            .filter(|c| match (aki, &c.subject_key_id) {
                 (Some(aki), Some(ski)) => aki == ski,
                 _ => true,
             })
-            .filter(|c| seen.insert(c.record.fingerprint_sha256.clone()))
-            .map(|c| (c.record.fingerprint_sha256.clone(), c.spki_der.clone()))
+            .filter(|c| seen.insert(c.fingerprint_sha256.clone()))
+            .filter_map(|c| {
+                let (_, x509) = X509Certificate::from_der(c.der.as_bytes()).ok()?;
+                Some((c.fingerprint_sha256.clone(), x509.public_key().raw.to_vec()))
+            })
             .collect()
     }
 }

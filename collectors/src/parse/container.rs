@@ -1,8 +1,10 @@
 //! Finding certificates and CRLs inside a blob: PEM, DER, PKCS#7 and PKCS#12.
 
 use std::borrow::Cow;
+use std::io::BufRead;
 
 use der::{Decode, Encode};
+use x509_parser::error::PEMError;
 use x509_parser::pem::Pem;
 
 /// What a DER item is.
@@ -111,13 +113,116 @@ pub fn split<'a>(bytes: &'a [u8], name_hint: &str, options: &ContainerOptions) -
 
 fn split_pem(bytes: &[u8]) -> Split<'_> {
     let mut out = Split::default();
+    let mut items = Vec::new();
+    out.problems = pem_items(PemBlocks::new(bytes), &mut |item| items.push(item));
+    out.items = items;
+    out
+}
+
+/// Splits PEM text read from `reader`, handing each certificate or CRL to
+/// `each` as soon as its block is decoded, so that a large file is never held
+/// whole. Returns the problems met, as [`split`] does.
+pub fn split_pem_stream<R: BufRead>(
+    reader: R,
+    each: &mut dyn FnMut(FoundItem<'static>),
+) -> Vec<BlobProblem> {
+    pem_items(PemBlocks::new(reader), each)
+}
+
+/// PEM blocks read line by line into reused buffers: the blocks, labels and
+/// errors of x509-parser's `Pem` iterators without a string allocated per
+/// line (a third of the time of a 100,000-certificate file). Text outside
+/// blocks is passed over; the first error ends the iteration.
+struct PemBlocks<R> {
+    reader: R,
+    line: Vec<u8>,
+    body: Vec<u8>,
+    done: bool,
+}
+
+impl<R: BufRead> PemBlocks<R> {
+    fn new(reader: R) -> Self {
+        Self {
+            reader,
+            line: Vec::new(),
+            body: Vec::new(),
+            done: false,
+        }
+    }
+
+    /// The next line into `self.line`; `false` at the end of the input.
+    fn read_line(&mut self) -> Result<bool, PEMError> {
+        self.line.clear();
+        Ok(self.reader.read_until(b'\n', &mut self.line)? > 0)
+    }
+
+    fn block(&mut self) -> Option<Result<Pem, PEMError>> {
+        let label = loop {
+            match self.read_line() {
+                Ok(true) => {}
+                Ok(false) => return None,
+                Err(err) => return Some(Err(err)),
+            }
+            if let Some(rest) = self.line.strip_prefix(b"-----BEGIN ") {
+                let header = std::str::from_utf8(rest)
+                    .ok()
+                    .and_then(|h| h.split_once("-----"));
+                let Some((label, _)) = header else {
+                    return Some(Err(PEMError::InvalidHeader));
+                };
+                break label.split('-').next().unwrap_or_default().to_string();
+            }
+        };
+        self.body.clear();
+        loop {
+            match self.read_line() {
+                Ok(true) => {}
+                Ok(false) => return Some(Err(PEMError::IncompletePEM)),
+                Err(err) => return Some(Err(err)),
+            }
+            if self.line.starts_with(b"-----END ") {
+                break;
+            }
+            self.body.extend_from_slice(self.line.trim_ascii_end());
+        }
+        use base64::Engine as _;
+        Some(
+            base64::engine::general_purpose::STANDARD
+                .decode(&self.body)
+                .map(|contents| Pem { label, contents })
+                .map_err(|_| PEMError::Base64DecodeError),
+        )
+    }
+}
+
+impl<R: BufRead> Iterator for PemBlocks<R> {
+    type Item = Result<Pem, PEMError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.done {
+            return None;
+        }
+        let block = self.block();
+        self.done = !matches!(block, Some(Ok(_)));
+        block
+    }
+}
+
+/// The items of a sequence of PEM blocks: certificates and CRLs by label,
+/// PKCS#7 bundles opened, other labels (keys, requests) skipped.
+fn pem_items(
+    blocks: impl Iterator<Item = Result<Pem, PEMError>>,
+    each: &mut dyn FnMut(FoundItem<'static>),
+) -> Vec<BlobProblem> {
+    let mut problems = Split::default();
+    let mut found = 0usize;
     let mut skipped_labels: Vec<String> = Vec::new();
-    for (index, block) in Pem::iter_from_buffer(bytes).enumerate() {
+    for (index, block) in blocks.enumerate() {
         let location = format!("#pem={}", index + 1);
         let pem = match block {
             Ok(pem) => pem,
             Err(err) => {
-                out.problem(format!("PEM block {} is malformed: {err}", index + 1), None);
+                problems.problem(format!("PEM block {} is malformed: {err}", index + 1), None);
                 break;
             }
         };
@@ -138,7 +243,8 @@ fn split_pem(bytes: &[u8]) -> Split<'_> {
                         der.truncate(len);
                     }
                 }
-                out.items.push(FoundItem {
+                found += 1;
+                each(FoundItem {
                     kind,
                     der: Cow::Owned(der),
                     location,
@@ -148,20 +254,22 @@ fn split_pem(bytes: &[u8]) -> Split<'_> {
             None if PKCS7_LABELS.contains(&label) => {
                 let mut inner = Split::default();
                 split_pkcs7(&pem.contents, &location, &mut inner);
-                out.items
-                    .extend(inner.items.into_iter().map(|item| FoundItem {
+                for item in inner.items {
+                    found += 1;
+                    each(FoundItem {
                         kind: item.kind,
                         der: Cow::Owned(item.der.into_owned()),
                         location: item.location,
                         method: item.method,
-                    }));
-                out.problems.extend(inner.problems);
+                    });
+                }
+                problems.problems.extend(inner.problems);
             }
             None => skipped_labels.push(label.to_string()),
         }
     }
-    if out.items.is_empty() && out.problems.is_empty() && !skipped_labels.is_empty() {
-        out.problems.push(BlobProblem {
+    if found == 0 && problems.problems.is_empty() && !skipped_labels.is_empty() {
+        problems.problems.push(BlobProblem {
             message: format!(
                 "no certificate or CRL; PEM blocks skipped: {}",
                 skipped_labels.join(", ")
@@ -171,7 +279,7 @@ fn split_pem(bytes: &[u8]) -> Split<'_> {
             skipped: true,
         });
     }
-    out
+    problems.problems
 }
 
 /// Length of the first DER TLV in `bytes`, when it is well formed.
@@ -401,4 +509,45 @@ fn split_pkcs12(bytes: &[u8], location: &str, options: &ContainerOptions, out: &
         authentication,
         skipped: false,
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Labels and contents, or the error's text, of every block.
+    fn blocks(blocks: impl Iterator<Item = Result<Pem, PEMError>>) -> Vec<String> {
+        blocks
+            .map(|b| match b {
+                Ok(pem) => format!("{} {:?}", pem.label, pem.contents),
+                Err(err) => format!("error: {err}"),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn pem_blocks_read_as_x509_parser_reads_them() {
+        let inputs: &[&str] = &[
+            "-----BEGIN CERTIFICATE-----\nAAEC\nAwQ=\n-----END CERTIFICATE-----\n",
+            "a comment\r\n-----BEGIN X509 CRL-----\r\nAAEC\r\n-----END X509 CRL-----\r\ntrailer\n",
+            "-----BEGIN CERTIFICATE-----\nAA!!\n-----END CERTIFICATE-----\n",
+            "-----BEGIN CERTIFICATE-----\nAAEC\n",
+            "-----BEGIN CERTIFICATE\nAAEC\n-----END CERTIFICATE-----\n",
+            "-----BEGIN A-----\nAA==\n-----END A-----\n-----BEGIN B-----\nAQ==\n-----END B-----",
+            "no PEM here at all\n",
+            "",
+        ];
+        for input in inputs {
+            let ours = blocks(PemBlocks::new(input.as_bytes()));
+            let mut theirs = Vec::new();
+            for block in Pem::iter_from_buffer(input.as_bytes()) {
+                let stop = block.is_err();
+                theirs.extend(blocks(std::iter::once(block)));
+                if stop {
+                    break;
+                }
+            }
+            assert_eq!(ours, theirs, "{input:?}");
+        }
+    }
 }

@@ -25,15 +25,6 @@ pub use certificate::{certificate_from_der, sha256_hex};
 pub use container::{ContainerOptions, ItemKind};
 pub use crl::{crl_from_der, no_issuers, CrlOptions, IssuerLookup};
 
-/// A certificate with the DER of its public key, kept to verify CRLs it signed.
-#[derive(Debug)]
-pub struct ParsedCertificate {
-    /// The evidence.
-    pub record: Certificate,
-    /// SubjectPublicKeyInfo DER.
-    pub spki_der: Vec<u8>,
-}
-
 /// A CRL found in a blob, parsed later once issuer candidates are known.
 #[derive(Debug)]
 pub struct PendingCrl {
@@ -47,7 +38,7 @@ pub struct PendingCrl {
 #[derive(Debug, Default)]
 pub struct BlobEvidence {
     /// Parsed certificates.
-    pub certificates: Vec<ParsedCertificate>,
+    pub certificates: Vec<Certificate>,
     /// CRLs awaiting parsing.
     pub crls: Vec<PendingCrl>,
     /// Problems, one record each.
@@ -72,46 +63,69 @@ pub fn parse_blob(
             .count(),
     );
     for item in split.items {
+        out.take(item, provenance);
+    }
+    out.take_problems(split.problems, provenance);
+    out
+}
+
+/// Finds and parses everything in PEM text read from `reader`, one block at
+/// a time: a large PEM file is never held whole, and each certificate's DER
+/// is freed as soon as its record is made. The same items and problems as
+/// [`parse_blob`] on the whole text.
+pub fn parse_pem_stream<R: std::io::BufRead>(reader: R, provenance: &Provenance) -> BlobEvidence {
+    let mut out = BlobEvidence::default();
+    let problems = container::split_pem_stream(reader, &mut |item| out.take(item, provenance));
+    out.take_problems(problems, provenance);
+    out.certificates.shrink_to_fit();
+    out
+}
+
+impl BlobEvidence {
+    /// Parses one item found in the blob named by `provenance`.
+    fn take(&mut self, item: container::FoundItem<'_>, provenance: &Provenance) {
         let item_provenance = Provenance {
             source: format!("{}{}", provenance.source, item.location),
             method: item.method.to_string(),
             ..provenance.clone()
         };
         match item.kind {
-            ItemKind::Certificate => match certificate_with_key(&item.der, item_provenance.clone())
-            {
-                Ok(parsed) => out.certificates.push(parsed),
-                Err(message) => out.failures.push(Failure {
+            ItemKind::Certificate => match certificate_record(&item.der, item_provenance.clone()) {
+                Ok(record) => self.certificates.push(record),
+                Err(message) => self.failures.push(Failure {
                     kind: FailureKind::Parse,
                     message,
                     offset: None,
                     provenance: item_provenance,
                 }),
             },
-            ItemKind::Crl => out.crls.push(PendingCrl {
+            ItemKind::Crl => self.crls.push(PendingCrl {
                 der: item.der.into_owned(),
                 provenance: item_provenance,
             }),
         }
     }
-    for problem in split.problems {
-        out.failures.push(Failure {
-            kind: if problem.authentication {
-                FailureKind::Authentication
-            } else if problem.skipped {
-                FailureKind::Skipped
-            } else {
-                FailureKind::Parse
-            },
-            message: problem.message,
-            offset: problem.offset,
-            provenance: provenance.clone(),
-        });
+
+    /// Records the problems met while splitting the blob.
+    fn take_problems(&mut self, problems: Vec<container::BlobProblem>, provenance: &Provenance) {
+        for problem in problems {
+            self.failures.push(Failure {
+                kind: if problem.authentication {
+                    FailureKind::Authentication
+                } else if problem.skipped {
+                    FailureKind::Skipped
+                } else {
+                    FailureKind::Parse
+                },
+                message: problem.message,
+                offset: problem.offset,
+                provenance: provenance.clone(),
+            });
+        }
     }
-    out
 }
 
-fn certificate_with_key(der: &[u8], provenance: Provenance) -> Result<ParsedCertificate, String> {
+fn certificate_record(der: &[u8], provenance: Provenance) -> Result<Certificate, String> {
     let (rest, x509) = certificate::parse_x509(der).map_err(|e| e.to_string())?;
     let used = &der[..der.len() - rest.len()];
     let mut record = certificate::normalise(&x509, used, provenance);
@@ -121,8 +135,5 @@ fn certificate_with_key(der: &[u8], provenance: Provenance) -> Result<ParsedCert
             rest.len()
         ));
     }
-    Ok(ParsedCertificate {
-        record,
-        spki_der: x509.public_key().raw.to_vec(),
-    })
+    Ok(record)
 }

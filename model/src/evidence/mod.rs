@@ -101,8 +101,44 @@ pub struct EvidenceBundle {
 /// indexes hold.
 #[derive(Debug, Clone, Default)]
 struct FingerprintIndex {
-    certificates: HashMap<String, usize>,
-    crls: HashMap<String, usize>,
+    certificates: HashMap<FingerprintKey, usize>,
+    crls: HashMap<FingerprintKey, usize>,
+}
+
+/// A fingerprint as an index key: the 32 bytes of a SHA-256 written in hex
+/// (no copy of the 64-character string per record), or the text itself for
+/// anything else a hand-edited bundle may hold.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum FingerprintKey {
+    Sha256([u8; 32]),
+    Text(Box<str>),
+}
+
+impl FingerprintKey {
+    fn of(fingerprint: &str) -> Self {
+        let bytes = fingerprint.as_bytes();
+        let nibble = |c: u8| match c {
+            b'0'..=b'9' => Some(c - b'0'),
+            b'a'..=b'f' => Some(c - b'a' + 10),
+            _ => None,
+        };
+        if bytes.len() == 64 {
+            let mut key = [0u8; 32];
+            let decoded = key.iter_mut().zip(bytes.chunks_exact(2)).all(|(k, pair)| {
+                match (nibble(pair[0]), nibble(pair[1])) {
+                    (Some(hi), Some(lo)) => {
+                        *k = hi << 4 | lo;
+                        true
+                    }
+                    _ => false,
+                }
+            });
+            if decoded {
+                return Self::Sha256(key);
+            }
+        }
+        Self::Text(fingerprint.into())
+    }
 }
 
 impl PartialEq for FingerprintIndex {
@@ -115,15 +151,16 @@ impl PartialEq for FingerprintIndex {
 /// current; the index is rebuilt when records were added, removed or
 /// reordered behind its back.
 fn position<T>(
-    index: &mut HashMap<String, usize>,
+    index: &mut HashMap<FingerprintKey, usize>,
     records: &[T],
     fingerprint: &str,
     key: impl Fn(&T) -> &str,
 ) -> Option<usize> {
-    let current = |index: &HashMap<String, usize>| {
+    let wanted = FingerprintKey::of(fingerprint);
+    let current = |index: &HashMap<FingerprintKey, usize>| {
         index.len() == records.len()
             && index
-                .get(fingerprint)
+                .get(&wanted)
                 .is_none_or(|&i| records.get(i).is_some_and(|r| key(r) == fingerprint))
     };
     if !current(index) {
@@ -132,10 +169,10 @@ fn position<T>(
             records
                 .iter()
                 .enumerate()
-                .map(|(i, r)| (key(r).to_string(), i)),
+                .map(|(i, r)| (FingerprintKey::of(key(r)), i)),
         );
     }
-    index.get(fingerprint).copied()
+    index.get(&wanted).copied()
 }
 
 /// What the scan history shows over time.
@@ -209,10 +246,11 @@ impl EvidenceBundle {
         // Into an empty bundle: keep the vector (no second copy of the
         // records) and fold duplicates into their first occurrence.
         self.certificates = incoming;
-        let mut first: HashMap<String, usize> = HashMap::with_capacity(self.certificates.len());
+        let mut first: HashMap<FingerprintKey, usize> =
+            HashMap::with_capacity(self.certificates.len());
         let mut duplicates = Vec::new();
         for (i, certificate) in self.certificates.iter().enumerate() {
-            match first.entry(certificate.fingerprint_sha256.clone()) {
+            match first.entry(FingerprintKey::of(&certificate.fingerprint_sha256)) {
                 std::collections::hash_map::Entry::Occupied(e) => duplicates.push((i, *e.get())),
                 std::collections::hash_map::Entry::Vacant(e) => {
                     e.insert(i);
@@ -249,7 +287,7 @@ impl EvidenceBundle {
                 Some(i) => self.certificates[i].add_observations(certificate.observations),
                 None => {
                     self.index.certificates.insert(
-                        certificate.fingerprint_sha256.clone(),
+                        FingerprintKey::of(&certificate.fingerprint_sha256),
                         self.certificates.len(),
                     );
                     self.certificates.push(certificate);
@@ -286,7 +324,7 @@ impl EvidenceBundle {
                 None => {
                     self.index
                         .crls
-                        .insert(crl.fingerprint_sha256.clone(), self.crls.len());
+                        .insert(FingerprintKey::of(&crl.fingerprint_sha256), self.crls.len());
                     self.crls.push(crl);
                 }
             }
@@ -316,7 +354,11 @@ impl EvidenceBundle {
     /// current, else by a scan.
     pub fn certificate(&self, fingerprint: &str) -> Option<&Certificate> {
         if self.index.certificates.len() == self.certificates.len() {
-            match self.index.certificates.get(fingerprint) {
+            match self
+                .index
+                .certificates
+                .get(&FingerprintKey::of(fingerprint))
+            {
                 None => return None,
                 Some(&i) => {
                     if let Some(c) = self
@@ -341,13 +383,13 @@ impl EvidenceBundle {
             .certificates
             .iter()
             .enumerate()
-            .map(|(i, c)| (c.fingerprint_sha256.clone(), i))
+            .map(|(i, c)| (FingerprintKey::of(&c.fingerprint_sha256), i))
             .collect();
         self.index.crls = self
             .crls
             .iter()
             .enumerate()
-            .map(|(i, c)| (c.fingerprint_sha256.clone(), i))
+            .map(|(i, c)| (FingerprintKey::of(&c.fingerprint_sha256), i))
             .collect();
     }
 
@@ -488,5 +530,25 @@ mod dn_tests {
         );
         assert_ne!(dn_key("CN=a"), dn_key("CN=b"));
         assert_eq!(dn_key("CN=a\\,b, O=x"), dn_key("O=x,CN=a\\,b"));
+    }
+}
+
+#[cfg(test)]
+mod fingerprint_key_tests {
+    use super::FingerprintKey;
+
+    #[test]
+    fn lowercase_sha256_hex_is_kept_as_bytes_and_anything_else_as_text() {
+        let hex = "00ff".repeat(16);
+        assert!(matches!(FingerprintKey::of(&hex), FingerprintKey::Sha256(k) if k[1] == 0xff));
+        assert!(matches!(
+            FingerprintKey::of(&hex.to_uppercase()),
+            FingerprintKey::Text(_)
+        ));
+        assert!(matches!(FingerprintKey::of("abc"), FingerprintKey::Text(_)));
+        assert_ne!(
+            FingerprintKey::of(&hex),
+            FingerprintKey::of(&"ff00".repeat(16))
+        );
     }
 }
