@@ -419,3 +419,60 @@ fn long_and_negative_serials_are_flagged() {
     assert_eq!(failed("interop.serial-length"), ["long.example.test"]);
     assert_eq!(failed("interop.serial-positive"), ["negative.example.test"]);
 }
+
+/// A CA certificate whose basicConstraints does not decode (a negative
+/// pathLenConstraint) is kept as a CA with the malformation recorded, so the
+/// CA rules judge it as one instead of finding "no cA=TRUE".
+#[test]
+fn a_ca_with_malformed_basic_constraints_stays_a_ca() {
+    let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+    params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, "BER basicConstraints CA");
+    params.key_usages = vec![
+        rcgen::KeyUsagePurpose::KeyCertSign,
+        rcgen::KeyUsagePurpose::CrlSign,
+    ];
+    let mut bc = rcgen::CustomExtension::from_oid_content(
+        &[2, 5, 29, 19],
+        vec![0x30, 0x06, 0x01, 0x01, 0xff, 0x02, 0x01, 0xff],
+    );
+    bc.set_criticality(true);
+    params.custom_extensions = vec![bc];
+    let key = rcgen::KeyPair::generate().unwrap();
+    let pem = params.self_signed(&key).unwrap().pem();
+    let (dir, path) = temp_file("ber-ca.pem", &pem);
+    let bundle = dir.path().join("bundle.json");
+    let run = pkimm([
+        "collect",
+        "files",
+        path.to_str().unwrap(),
+        "-o",
+        bundle.to_str().unwrap(),
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let collected: Value =
+        serde_json::from_str(&std::fs::read_to_string(&bundle).unwrap()).unwrap();
+    let cert = &collected["certificates"][0];
+    assert_eq!(cert["basic_constraints"]["ca"], true, "{cert}");
+    assert_eq!(cert["basic_constraints"]["critical"], true, "{cert}");
+    assert!(
+        cert["parse_warnings"].as_array().unwrap().iter().any(|w| w
+            .as_str()
+            .unwrap()
+            .contains("basicConstraints is malformed")),
+        "{cert}"
+    );
+    let run = pkimm(["evaluate", bundle.to_str().unwrap(), "--format", "json"]);
+    assert!(run.code == 0 || run.code == 1, "{}", run.stderr);
+    let evaluation: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert!(
+        !evaluation["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["rule"] == "cert.ca-basic-constraints" && f["outcome"] == "fail"),
+        "{}",
+        run.stdout
+    );
+}

@@ -74,12 +74,32 @@ fn decode(
             value,
         )?));
     } else if is(&OID_X509_EXT_BASIC_CONSTRAINTS) {
-        let bc = parse::<X509BasicConstraints>(value)?;
-        record.basic_constraints = Some(BasicConstraints {
-            ca: bc.ca,
-            path_len: bc.path_len_constraint,
-            critical,
-        });
+        match parse::<X509BasicConstraints>(value) {
+            Ok(bc) => {
+                record.basic_constraints = Some(BasicConstraints {
+                    ca: bc.ca,
+                    path_len: bc.path_len_constraint,
+                    critical,
+                });
+            }
+            Err(error) => {
+                // A CA whose basicConstraints breaks DER is still a CA: keep
+                // what a BER reading gives, so the CA rules run on it, and
+                // record the malformation.
+                let Some((ca, path_len)) = lenient_basic_constraints(value) else {
+                    return Err(error);
+                };
+                record.basic_constraints = Some(BasicConstraints {
+                    ca,
+                    path_len,
+                    critical,
+                });
+                return Err(format!(
+                    "{error}; kept as read leniently (cA {ca}, pathLenConstraint {})",
+                    path_len.map_or_else(|| "absent".to_string(), |n| n.to_string())
+                ));
+            }
+        }
     } else if is(&OID_X509_EXT_CERTIFICATE_POLICIES) {
         record.policies = policy_ids(value)?;
     } else if is(&OID_PKIX_AUTHORITY_INFO_ACCESS) {
@@ -122,6 +142,39 @@ fn decode(
 }
 
 /// Runs x509-parser's parser for one extension type over the extension value.
+/// basicConstraints read as BER, field by field: `cA` from any BOOLEAN
+/// (non-zero is true, as BER has it), `pathLenConstraint` from a
+/// non-negative INTEGER that fits. `None` when not even the outer SEQUENCE
+/// reads.
+fn lenient_basic_constraints(value: &[u8]) -> Option<(bool, Option<u32>)> {
+    use x509_parser::der_parser::asn1_rs::FromBer;
+    let (_, sequence) = Any::from_ber(value).ok()?;
+    if sequence.tag() != Tag::Sequence {
+        return None;
+    }
+    let (mut ca, mut path_len) = (false, None);
+    let mut rest = sequence.data;
+    while !rest.is_empty() {
+        let Ok((next, item)) = Any::from_ber(rest) else {
+            break;
+        };
+        if item.tag() == Tag::Boolean {
+            ca = item.data.iter().any(|&b| b != 0);
+        } else if item.tag() == Tag::Integer
+            && item.data.len() <= 5
+            && item.data.first().is_some_and(|&b| b & 0x80 == 0)
+        {
+            path_len = item
+                .data
+                .iter()
+                .try_fold(0u64, |n, &b| Some(n << 8 | u64::from(b)))
+                .and_then(|n| u32::try_from(n).ok());
+        }
+        rest = next;
+    }
+    Some((ca, path_len))
+}
+
 fn parse<'a, T: FromDer<'a, x509_parser::error::X509Error>>(
     value: &'a [u8],
 ) -> Result<T, DecodeError> {
@@ -285,6 +338,36 @@ fn general_name_to_string(name: &GeneralName<'_>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn malformed_basic_constraints_are_read_leniently() {
+        // BOOLEAN true as 0x01 (BER, not DER), pathLen 0.
+        assert_eq!(
+            lenient_basic_constraints(&[0x30, 0x06, 0x01, 0x01, 0x01, 0x02, 0x01, 0x00]),
+            Some((true, Some(0)))
+        );
+        // A negative pathLen is dropped, cA kept.
+        assert_eq!(
+            lenient_basic_constraints(&[0x30, 0x06, 0x01, 0x01, 0xff, 0x02, 0x01, 0xff]),
+            Some((true, None))
+        );
+        // Trailing garbage inside the SEQUENCE after cA.
+        assert_eq!(
+            lenient_basic_constraints(&[0x30, 0x05, 0x01, 0x01, 0xff, 0x99, 0x7f]),
+            Some((true, None))
+        );
+        // pathLen before cA, which x509-parser refuses.
+        assert_eq!(
+            lenient_basic_constraints(&[0x30, 0x06, 0x02, 0x01, 0x00, 0x01, 0x01, 0xff]),
+            Some((true, Some(0)))
+        );
+        assert!(
+            parse::<X509BasicConstraints>(&[0x30, 0x06, 0x01, 0x01, 0xff, 0x02, 0x01, 0xff])
+                .is_err()
+        );
+        assert_eq!(lenient_basic_constraints(&[0x04, 0x00]), None);
+        assert_eq!(lenient_basic_constraints(&[]), None);
+    }
 
     #[test]
     fn scts_are_counted_without_decoding() {
