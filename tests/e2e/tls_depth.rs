@@ -205,7 +205,7 @@ fn post_quantum_hybrid_groups_preferred_supported_and_absent() {
     let Some(client_order) = PqServer::start(&pki, &["X25519", "SecP256r1MLKEM768"], false) else {
         return;
     };
-    let Some(pure) = PqServer::start(&pki, &["MLKEM768"], true) else {
+    let Some(pure) = PqServer::start(&pki, &["MLKEM1024", "MLKEM768"], true) else {
         return;
     };
     let targets: Vec<String> = [&prefers, &supports, &without, &client_order, &pure]
@@ -245,9 +245,10 @@ fn post_quantum_hybrid_groups_preferred_supported_and_absent() {
     assert_eq!(e["groups_server_order"], false, "rustls follows the client");
 
     // A pure ML-KEM server: rustls with ring cannot handshake, the hello
-    // probe still sees TLS 1.3, its suites and the group.
+    // probe still sees TLS 1.3, its suites and the groups in its order.
     let e = endpoint(&bundle, pure.addr.port());
-    assert_eq!(strings(&e["groups"]), ["MLKEM768"], "{e}");
+    assert_eq!(strings(&e["groups"]), ["MLKEM1024", "MLKEM768"], "{e}");
+    assert_eq!(e["preferred_group"], "MLKEM1024", "{e}");
     assert_eq!(strings(&e["versions"]), ["TLSv1.3"], "{e}");
     assert!(e["errors"].is_null(), "{e}");
     assert!(
