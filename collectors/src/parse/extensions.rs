@@ -141,7 +141,6 @@ fn decode(
     Ok(())
 }
 
-/// Runs x509-parser's parser for one extension type over the extension value.
 /// basicConstraints read as BER, field by field: `cA` from any BOOLEAN
 /// (non-zero is true, as BER has it), `pathLenConstraint` from a
 /// non-negative INTEGER that fits. `None` when not even the outer SEQUENCE
@@ -175,6 +174,7 @@ fn lenient_basic_constraints(value: &[u8]) -> Option<(bool, Option<u32>)> {
     Some((ca, path_len))
 }
 
+/// Runs x509-parser's parser for one extension type over the extension value.
 fn parse<'a, T: FromDer<'a, x509_parser::error::X509Error>>(
     value: &'a [u8],
 ) -> Result<T, DecodeError> {

@@ -457,6 +457,21 @@ mod tests {
         assert_eq!(normalise_serial("xyz"), None);
         assert_eq!(normalise_serial(""), None);
     }
+
+    #[test]
+    fn lowercase_sha256_hex_is_kept_as_bytes_and_anything_else_as_text() {
+        let hex = "00ff".repeat(16);
+        assert!(matches!(FingerprintKey::of(&hex), FingerprintKey::Sha256(k) if k[1] == 0xff));
+        assert!(matches!(
+            FingerprintKey::of(&hex.to_uppercase()),
+            FingerprintKey::Text(_)
+        ));
+        assert!(matches!(FingerprintKey::of("abc"), FingerprintKey::Text(_)));
+        assert_ne!(
+            FingerprintKey::of(&hex),
+            FingerprintKey::of(&"ff00".repeat(16))
+        );
+    }
 }
 
 /// The attribute=value pairs of a distinguished name in the order written,
@@ -530,25 +545,5 @@ mod dn_tests {
         );
         assert_ne!(dn_key("CN=a"), dn_key("CN=b"));
         assert_eq!(dn_key("CN=a\\,b, O=x"), dn_key("O=x,CN=a\\,b"));
-    }
-}
-
-#[cfg(test)]
-mod fingerprint_key_tests {
-    use super::FingerprintKey;
-
-    #[test]
-    fn lowercase_sha256_hex_is_kept_as_bytes_and_anything_else_as_text() {
-        let hex = "00ff".repeat(16);
-        assert!(matches!(FingerprintKey::of(&hex), FingerprintKey::Sha256(k) if k[1] == 0xff));
-        assert!(matches!(
-            FingerprintKey::of(&hex.to_uppercase()),
-            FingerprintKey::Text(_)
-        ));
-        assert!(matches!(FingerprintKey::of("abc"), FingerprintKey::Text(_)));
-        assert_ne!(
-            FingerprintKey::of(&hex),
-            FingerprintKey::of(&"ff00".repeat(16))
-        );
     }
 }
