@@ -11,6 +11,7 @@ use std::path::Path;
 use serde::{Deserialize, Deserializer};
 
 use crate::collector::{CollectContext, CollectError, Collection, Collector};
+use crate::enrolment::EnrolmentConfig;
 use crate::files::FilesConfig;
 use crate::inventory::InventoryConfig;
 use crate::ldap::LdapConfig;
@@ -117,6 +118,14 @@ collectors! {
     /// mechanisms, and every visible key with its protection attributes.
     /// A wrong PIN, a missing module or a hung module is an error (exit 2).
     Pkcs11(Pkcs11Config),
+    /// Probe enrolment endpoints, read-only: ACME directories (meta, newNonce,
+    /// Renewal Information for certificates in --from bundles), SCEP
+    /// GetCACaps and GetCACert, CMP general messages for the CA certificates
+    /// (per protocol version), EST cacerts and csrattrs; https endpoints also
+    /// get a TLS scan. Nothing is enrolled and no credentials are sent.
+    /// Endpoints that are down or answer garbage become failure records; the
+    /// exit code stays 0.
+    Enrolment(EnrolmentConfig),
 }
 
 /// A table of `C`'s settings, or `true` / `false`.

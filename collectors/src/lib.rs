@@ -9,11 +9,14 @@
 //! - [`inventory`]: imports a CSV export of issued certificates;
 //! - [`tls`]: scans TLS endpoints (rustls handshakes plus a legacy probe);
 //! - [`revocation`]: follows CDP, OCSP and AIA URLs;
-//! - [`ldap`]: reads PKI and AD CS objects from a directory.
+//! - [`ldap`]: reads PKI and AD CS objects from a directory;
+//! - [`pkcs11`]: reads devices and keys from PKCS#11 tokens;
+//! - [`enrolment`]: probes ACME, SCEP, CMP and EST enrolment endpoints.
 //!
 //! Shared pieces: [`parse`] (certificates, CRLs and OCSP responses from PEM,
 //! DER, PKCS#7 and PKCS#12 into evidence records; pure, no I/O), [`trust`]
-//! (the one trust-anchor loader) and [`runtime`] (the one tokio runtime
+//! (the one trust-anchor loader), [`http`] (bounded HTTP fetching with an
+//! address policy on every hop) and [`runtime`] (the one tokio runtime
 //! builder).
 //!
 //! Every collector turns failures into [`pkimm_model::evidence::Failure`]
@@ -24,7 +27,9 @@
 
 pub mod collector;
 pub mod config;
+pub mod enrolment;
 pub mod files;
+pub mod http;
 pub mod inventory;
 pub mod ldap;
 pub mod parse;

@@ -2,6 +2,8 @@
 //! serials, inventory matches, revocation status, chains. Computed once per
 //! evaluation, so rules stay simple per-record expressions.
 
+use std::collections::BTreeSet;
+
 use foldhash::{HashMap, HashSet};
 use rayon::prelude::*;
 
@@ -11,6 +13,9 @@ use pkimm_model::evidence::{
 
 /// Indexes over a bundle.
 pub struct BundleIndex {
+    has_enrolment: bool,
+    enrolment_by_subject: HashMap<String, BTreeSet<&'static str>>,
+    enrolment_by_key_id: HashMap<String, BTreeSet<&'static str>>,
     has_tokens: bool,
     token_private_spki: HashMap<String, bool>,
     hardware_token_serials: HashSet<String>,
@@ -67,6 +72,11 @@ pub struct CertificateFacts {
     pub key_on_token: bool,
     /// That token sits in a hardware slot.
     pub key_in_hardware: bool,
+    /// The bundle has enrolment endpoint records at all.
+    pub enrolment_inventory: bool,
+    /// The enrolment protocols an endpoint in the bundle offers for this
+    /// certificate's issuer (`acme`, `cmp`, `est`, `scep`), sorted.
+    pub issuer_enrolment: Vec<&'static str>,
 }
 
 /// Per-key facts from the bundle.
@@ -226,7 +236,11 @@ impl BundleIndex {
             .filter(|c| endpoint_leaves.contains(&c.fingerprint_sha256))
             .map(|c| c.spki_sha256.clone())
             .collect();
+        let (enrolment_by_subject, enrolment_by_key_id) = enrolment_issuers(bundle);
         let mut index = Self {
+            has_enrolment: !bundle.enrolment_endpoints.is_empty(),
+            enrolment_by_subject,
+            enrolment_by_key_id,
             has_tokens: !bundle.tokens.is_empty(),
             token_private_spki,
             hardware_token_serials: hardware_tokens.into_iter().map(str::to_string).collect(),
@@ -322,8 +336,30 @@ impl BundleIndex {
                 .get(&c.spki_sha256)
                 .copied()
                 .unwrap_or(false),
+            enrolment_inventory: self.has_enrolment,
+            issuer_enrolment: self.issuer_enrolment(c, &issuer),
             revocation_reason: self.revoked.get(&(issuer, c.serial.clone())).cloned(),
         }
+    }
+
+    /// The protocols offered for `c`'s issuer, found by its authority key
+    /// id or its issuer name (`issuer` normalised).
+    fn issuer_enrolment(&self, c: &Certificate, issuer: &str) -> Vec<&'static str> {
+        if !self.has_enrolment {
+            return Vec::new();
+        }
+        let mut protocols: BTreeSet<&'static str> = BTreeSet::new();
+        if let Some(found) = c
+            .authority_key_id
+            .as_ref()
+            .and_then(|aki| self.enrolment_by_key_id.get(aki))
+        {
+            protocols.extend(found);
+        }
+        if let Some(found) = self.enrolment_by_subject.get(issuer) {
+            protocols.extend(found);
+        }
+        protocols.into_iter().collect()
     }
 
     /// Facts for a key on a token.
@@ -393,4 +429,47 @@ impl BundleIndex {
             .get(&(dn_key(issuer), serial.to_string()))
             .map(String::as_str)
     }
+}
+
+/// Which CAs offer which enrolment protocols, by subject name (normalised)
+/// and by subject key id: the CA certificates each SCEP, CMP and EST
+/// endpoint gave out (and the CA certificates among a CMP response's
+/// `extraCerts`), and the issuers of certificates an ACME server's Renewal
+/// Information knew (ACME directories do not name their CAs).
+type ProtocolsBy = HashMap<String, BTreeSet<&'static str>>;
+
+fn enrolment_issuers(bundle: &EvidenceBundle) -> (ProtocolsBy, ProtocolsBy) {
+    let mut by_subject = ProtocolsBy::default();
+    let mut by_key_id = ProtocolsBy::default();
+    for endpoint in &bundle.enrolment_endpoints {
+        let protocol = endpoint.protocol.name();
+        let extra = endpoint
+            .cmp
+            .iter()
+            .flat_map(|c| &c.extra_certificates)
+            .filter(|f| bundle.certificate(f).is_some_and(Certificate::is_ca));
+        for fingerprint in endpoint.ca_certificates.iter().chain(extra) {
+            if let Some(ca) = bundle.certificate(fingerprint) {
+                by_subject
+                    .entry(dn_key(&ca.subject))
+                    .or_default()
+                    .insert(protocol);
+                if let Some(ski) = &ca.subject_key_id {
+                    by_key_id.entry(ski.clone()).or_default().insert(protocol);
+                }
+            }
+        }
+        for window in endpoint.acme.iter().flat_map(|a| &a.renewal_windows) {
+            if let Some(known) = bundle.certificate(&window.certificate) {
+                by_subject
+                    .entry(dn_key(&known.issuer))
+                    .or_default()
+                    .insert(protocol);
+                if let Some(aki) = &known.authority_key_id {
+                    by_key_id.entry(aki.clone()).or_default().insert(protocol);
+                }
+            }
+        }
+    }
+    (by_subject, by_key_id)
 }

@@ -27,13 +27,15 @@ pub enum EvidenceKind {
     Token,
     /// Each key object on a token, as `key`.
     Key,
+    /// Each enrolment endpoint (ACME, SCEP, CMP, EST), as `enrolment`.
+    EnrolmentEndpoint,
     /// The bundle as a whole (aggregates), as `bundle`.
     Bundle,
 }
 
 impl EvidenceKind {
     /// Every kind.
-    pub const ALL: [Self; 10] = [
+    pub const ALL: [Self; 11] = [
         Self::Certificate,
         Self::Crl,
         Self::TlsEndpoint,
@@ -43,6 +45,7 @@ impl EvidenceKind {
         Self::Chain,
         Self::Token,
         Self::Key,
+        Self::EnrolmentEndpoint,
         Self::Bundle,
     ];
 
@@ -58,6 +61,7 @@ impl EvidenceKind {
             Self::Chain => "chain",
             Self::Token => "token",
             Self::Key => "key",
+            Self::EnrolmentEndpoint => "enrolment",
             Self::Bundle => "bundle",
         }
     }
@@ -74,6 +78,7 @@ impl EvidenceKind {
             Self::Chain => "chain",
             Self::Token => "token",
             Self::Key => "key",
+            Self::EnrolmentEndpoint => "enrolment_endpoint",
             Self::Bundle => "bundle",
         }
     }

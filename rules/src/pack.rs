@@ -34,6 +34,7 @@ pub const BUILTIN_FILES: &[(&str, &str)] = &[
     ("monitoring.yaml", include_str!("../packs/monitoring.yaml")),
     ("directory.yaml", include_str!("../packs/directory.yaml")),
     ("hsm.yaml", include_str!("../packs/hsm.yaml")),
+    ("enrolment.yaml", include_str!("../packs/enrolment.yaml")),
 ];
 
 /// A set of compiled rules with unique ids.

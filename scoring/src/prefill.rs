@@ -1004,6 +1004,7 @@ fn plural(kind: EvidenceKind) -> &'static str {
         EvidenceKind::DirectoryObject => "directory objects",
         EvidenceKind::Token => "PKCS#11 tokens",
         EvidenceKind::Key => "token keys",
+        EvidenceKind::EnrolmentEndpoint => "enrolment endpoints",
         EvidenceKind::Bundle => "scans",
     }
 }

@@ -6,7 +6,7 @@
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 
-use crate::net::{free_port, wait_for_port};
+use crate::net::{free_port, wait_for_listen, wait_for_port};
 use crate::pki::TestPki;
 
 /// A server from a Debian package, run in the foreground from a config file
@@ -52,6 +52,21 @@ impl Daemon {
         for port in ports {
             wait_for_port(*port);
         }
+        daemon
+    }
+
+    /// Runs `command` (with `dir` kept until the server stops) and waits
+    /// until `port` listens, without connecting to it: single-threaded
+    /// servers such as `openssl cmp -port` would wait for a request on a
+    /// probe connection.
+    pub fn spawn_listening(dir: tempfile::TempDir, mut command: Command, port: u16) -> Self {
+        let child = command
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("the test server starts");
+        let daemon = Self { child, _dir: dir };
+        wait_for_listen(port);
         daemon
     }
 }

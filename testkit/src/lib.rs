@@ -6,7 +6,8 @@
 //! - [`pki`], [`openssl`], [`daemon`]: test PKIs and real servers from
 //!   Debian packages (`openssl s_server`, `openssl ocsp`, Dovecot, vsftpd,
 //!   Prosody) for the end-to-end tests; [`servers`] gathers what those tests
-//!   use. Test fixtures panic when they cannot be set up; what the demo uses
+//!   use; [`enrolment`] runs pebble, scepserver, `openssl cmp` and
+//!   acme2certifier. Test fixtures panic when they cannot be set up; what the demo uses
 //!   returns errors.
 //! - [`net`] finds free ports and waits for servers.
 //!
@@ -17,6 +18,7 @@
 
 pub mod daemon;
 pub mod demo;
+pub mod enrolment;
 pub mod http;
 pub mod net;
 pub mod ocsp;

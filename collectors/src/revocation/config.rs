@@ -9,7 +9,7 @@ use pkimm_model::evidence::{load_bundles, EvidenceBundle};
 use pkimm_model::units::{parse_duration, parse_size, serde_units};
 use serde::Deserialize;
 
-use super::http::FetchOptions;
+use crate::http::FetchOptions;
 use super::ocsp::{CertIdHash, OcspOptions};
 use super::{collect, crl_numbers_by_url, url_summary, RevocationOptions};
 use crate::collector::{resolve, CollectContext, CollectError, Collection, Collector};

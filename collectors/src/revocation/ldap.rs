@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use ldap3::{LdapConnAsync, LdapConnSettings, Scope, SearchEntry};
 use pkimm_model::evidence::FailureKind;
 
-use super::http::FetchError;
+use crate::http::FetchError;
 
 /// The parts of an LDAP URL pkimm uses.
 #[derive(Debug, Clone, PartialEq, Eq)]

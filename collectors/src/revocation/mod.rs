@@ -1,7 +1,8 @@
 //! The revocation and publication collector: follows every certificate's CDP,
 //! OCSP and AIA URLs (plus explicit CRL URLs) and records what it finds.
 //!
-//! - [`http`]: bounded fetching over HTTP(S) with reqwest;
+//! - [`crate::http`]: bounded fetching over HTTP(S) with reqwest (shared
+//!   with the enrolment collector);
 //! - [`ldap`]: reading a CRL or certificate from an `ldap://` URL with ldap3;
 //! - [`issuers`]: finding issuers among known certificates;
 //! - [`ocsp`]: OCSP requests and response checks.
@@ -10,7 +11,6 @@
 //! Every failed fetch becomes a failure record; nothing aborts the run.
 
 mod config;
-pub mod http;
 pub mod issuers;
 pub mod ldap;
 pub mod ocsp;
@@ -29,7 +29,7 @@ use pkimm_model::evidence::{
 use crate::parse::certificate::certificate_from_der;
 use crate::parse::container::{split, ContainerOptions, ItemKind};
 use crate::parse::crl::{crl_from_der, CrlOptions};
-use http::{FetchError, FetchOptions, Fetcher};
+use crate::http::{FetchError, FetchOptions, Fetcher};
 use issuers::Issuers;
 use ocsp::OcspOptions;
 

@@ -10,6 +10,7 @@ mod certificate;
 mod crl;
 mod der;
 mod directory;
+mod enrolment;
 mod failure;
 mod file;
 mod inventory;
@@ -31,6 +32,10 @@ pub use certificate::{
 pub use crl::{Crl, CrlEntry, HttpFetch};
 pub use der::Der;
 pub use directory::{CertificateTemplate, DirectoryObject, Principal};
+pub use enrolment::{
+    AcmeDirectory, CmpAnswers, EnrolmentEndpoint, EnrolmentProtocol, EnrolmentTls, EstAnswers,
+    NonceCheck, RenewalWindow, ScepCapabilities,
+};
 pub use failure::{Failure, FailureKind};
 pub use file::{load_bundle, load_bundles, BundleError, MAX_BUNDLE_BYTES};
 pub use inventory::InventoryRecord;
@@ -82,6 +87,9 @@ pub struct EvidenceBundle {
     /// Key objects on those tokens.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub keys: Vec<TokenKey>,
+    /// Enrolment endpoints (ACME, SCEP, CMP, EST) and what they offer.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub enrolment_endpoints: Vec<EnrolmentEndpoint>,
     /// Failed observations.
     #[serde(default)]
     pub failures: Vec<Failure>,
@@ -222,6 +230,7 @@ impl EvidenceBundle {
             inventory: Vec::new(),
             tokens: Vec::new(),
             keys: Vec::new(),
+            enrolment_endpoints: Vec::new(),
             failures: Vec::new(),
             trends: None,
             index: FingerprintIndex::default(),
@@ -344,6 +353,7 @@ impl EvidenceBundle {
         self.inventory.extend(other.inventory);
         self.tokens.extend(other.tokens);
         self.keys.extend(other.keys);
+        self.enrolment_endpoints.extend(other.enrolment_endpoints);
         self.failures.extend(other.failures);
         if self.trends.is_none() {
             self.trends = other.trends;
@@ -418,6 +428,8 @@ impl EvidenceBundle {
                 &b.label,
             ))
         });
+        self.enrolment_endpoints
+            .sort_by(|a, b| (&a.url, a.protocol).cmp(&(&b.url, b.protocol)));
         self.reindex();
     }
 }

@@ -22,6 +22,7 @@ pub(super) fn count(bundle: &EvidenceBundle, kind: EvidenceKind) -> usize {
         EvidenceKind::Chain => bundle.chains.len(),
         EvidenceKind::Token => bundle.tokens.len(),
         EvidenceKind::Key => bundle.keys.len(),
+        EvidenceKind::EnrolmentEndpoint => bundle.enrolment_endpoints.len(),
         EvidenceKind::Bundle => 1,
     }
 }
@@ -89,6 +90,9 @@ pub(super) fn view<'r>(
         EvidenceKind::Key => {
             let k = &bundle.keys[i];
             View::Map(view::key(k, &index.key(k), now))
+        }
+        EvidenceKind::EnrolmentEndpoint => {
+            View::Map(view::enrolment_endpoint(&bundle.enrolment_endpoints[i]))
         }
         EvidenceKind::Bundle => View::Map(view::bundle(bundle, now)),
     }
@@ -208,6 +212,17 @@ pub(super) fn record_ref(kind: EvidenceKind, i: usize, bundle: &EvidenceBundle) 
                     k.token_label
                 ),
                 sources: vec![k.provenance.source.clone()],
+                hosts: Vec::new(),
+                issuer: None,
+            }
+        }
+        EvidenceKind::EnrolmentEndpoint => {
+            let e = &bundle.enrolment_endpoints[i];
+            RecordRef {
+                kind,
+                id: format!("enrolment:{}:{}", e.protocol.name(), e.url),
+                label: format!("{} endpoint {}", e.protocol.name().to_uppercase(), e.url),
+                sources: vec![e.provenance.source.clone()],
                 hosts: Vec::new(),
                 issuer: None,
             }

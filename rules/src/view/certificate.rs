@@ -83,6 +83,8 @@ const FIELDS: &[&str] = &[
     "token_inventory",
     "key_on_token",
     "key_in_hardware",
+    "enrolment_inventory",
+    "issuer_enrolment",
 ];
 
 /// What each field of `cert` holds.
@@ -264,6 +266,14 @@ pub const FIELD_DOCS: &[FieldDoc] = &[
         "bundle: that token sits in a hardware slot (not a software token)",
     ),
     fd(
+        "enrolment_inventory",
+        "bundle: enrolment endpoints were probed (so `issuer_enrolment` means something)",
+    ),
+    fd(
+        "issuer_enrolment",
+        "bundle: enrolment protocols (`acme`, `cmp`, `est`, `scep`) an endpoint offers for the issuer",
+    ),
+    fd(
         "revocation_reason",
         "bundle: the CRL's reason (\"\" when not revoked)",
     ),
@@ -426,6 +436,8 @@ impl<'r> Record<'r> for CertificateView<'r> {
             "token_inventory" => Field::Bool(facts.token_inventory),
             "key_on_token" => Field::Bool(facts.key_on_token),
             "key_in_hardware" => Field::Bool(facts.key_in_hardware),
+            "enrolment_inventory" => Field::Bool(facts.enrolment_inventory),
+            "issuer_enrolment" => Field::Strs(facts.issuer_enrolment.clone()),
             "revocation_reason" => {
                 Field::String(facts.revocation_reason.clone().unwrap_or_default())
             }

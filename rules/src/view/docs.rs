@@ -24,6 +24,7 @@ pub fn field_docs(kind: EvidenceKind) -> &'static [FieldDoc] {
         EvidenceKind::Chain => super::tls::CHAIN_FIELD_DOCS,
         EvidenceKind::Token => super::pkcs11::TOKEN_FIELD_DOCS,
         EvidenceKind::Key => super::pkcs11::KEY_FIELD_DOCS,
+        EvidenceKind::EnrolmentEndpoint => super::enrolment::FIELD_DOCS,
         EvidenceKind::Bundle => super::bundle::FIELD_DOCS,
     }
 }

@@ -279,7 +279,34 @@ pub fn sample(kind: EvidenceKind, now: i64) -> Value {
         }),
         K::Token => super::token(&sample_token(provenance), &[]),
         K::Key => super::key(&sample_key(provenance), &KeyFacts::default(), now),
+        K::EnrolmentEndpoint => super::enrolment_endpoint(&sample_enrolment(provenance)),
         K::Bundle => bundle(&EvidenceBundle::new("sample"), now),
+    }
+}
+
+/// A SCEP endpoint with every modern capability.
+fn sample_enrolment(provenance: Provenance) -> EnrolmentEndpoint {
+    EnrolmentEndpoint {
+        url: "https://ca.example.test/scep".into(),
+        protocol: EnrolmentProtocol::Scep,
+        ca_certificates: vec!["3".repeat(64)],
+        tls: Some(EnrolmentTls {
+            endpoint: "ca.example.test:443".into(),
+            versions: vec!["TLSv1.3".into(), "TLSv1.2".into()],
+            chain_valid: Some(true),
+            failure: None,
+        }),
+        acme: None,
+        scep: Some(ScepCapabilities {
+            capabilities: ["POSTPKIOperation", "SHA-256", "AES", "Renewal", "SCEPStandard"]
+                .map(String::from)
+                .to_vec(),
+            ca_cert_type: Some("application/x-x509-ca-ra-cert".into()),
+        }),
+        cmp: None,
+        est: None,
+        errors: Vec::new(),
+        provenance,
     }
 }
 

@@ -29,7 +29,8 @@ pub struct FetchError {
 }
 
 impl FetchError {
-    fn new(kind: FailureKind, message: impl Into<String>) -> Self {
+    /// A failure of `kind`, described by `message`.
+    pub fn new(kind: FailureKind, message: impl Into<String>) -> Self {
         Self {
             kind,
             message: message.into(),
@@ -44,6 +45,45 @@ pub struct Fetched {
     pub body: Vec<u8>,
     /// Status, headers and timing.
     pub info: HttpFetch,
+}
+
+/// How to ask.
+#[derive(Debug, Clone)]
+pub enum Method {
+    /// GET.
+    Get,
+    /// HEAD.
+    Head,
+    /// POST a body of a content type.
+    Post {
+        /// The `Content-Type` sent.
+        content_type: &'static str,
+        /// The body.
+        body: Vec<u8>,
+    },
+}
+
+/// An answer of any status: body, headers and how it came.
+#[derive(Debug, Clone)]
+pub struct Answer {
+    /// The body (at most the cap asked for).
+    pub body: Vec<u8>,
+    /// Status, caching headers and timing.
+    pub info: HttpFetch,
+    /// Every header of the final answer.
+    pub headers: reqwest::header::HeaderMap,
+}
+
+impl Answer {
+    /// A header's value as text, when present and visible ASCII.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// Whether the status is 2xx.
+    pub fn is_success(&self) -> bool {
+        (200..300).contains(&self.info.status)
+    }
 }
 
 /// Fetch settings.
@@ -144,13 +184,43 @@ impl Fetcher {
     }
 
     /// GETs `url` (or POSTs `body` with `content_type`), reading at most
-    /// `max_bytes`.
+    /// `max_bytes`; any status but 2xx is an error.
     pub async fn fetch(
         &self,
         url: &str,
         post: Option<(&'static str, Vec<u8>)>,
         max_bytes: u64,
     ) -> Result<Fetched, FetchError> {
+        let method = match post {
+            Some((content_type, body)) => Method::Post { content_type, body },
+            None => Method::Get,
+        };
+        let answer = self.send(url, method, max_bytes, false).await?;
+        Ok(Fetched {
+            body: answer.body,
+            info: answer.info,
+        })
+    }
+
+    /// Sends `method` to `url` and returns the answer whatever its status,
+    /// with its headers and at most `max_bytes` of body (protocols such as
+    /// ACME and CMP put their errors in the body of a 4xx or 5xx answer).
+    pub async fn request(
+        &self,
+        url: &str,
+        method: Method,
+        max_bytes: u64,
+    ) -> Result<Answer, FetchError> {
+        self.send(url, method, max_bytes, true).await
+    }
+
+    async fn send(
+        &self,
+        url: &str,
+        method: Method,
+        max_bytes: u64,
+        any_status: bool,
+    ) -> Result<Answer, FetchError> {
         let parsed = reqwest::Url::parse(url)
             .map_err(|e| FetchError::new(FailureKind::Parse, format!("bad URL {url:?}: {e}")))?;
         if !matches!(parsed.scheme(), "http" | "https") {
@@ -165,16 +235,17 @@ impl Fetcher {
         tracing::info!("fetching {url}");
         let started = Instant::now();
         let mut current = parsed;
-        let mut post = post;
+        let mut method = method;
         let mut hops = 0;
         let response = loop {
-            let request = match &post {
-                Some((content_type, body)) => self
+            let request = match &method {
+                Method::Post { content_type, body } => self
                     .client
                     .post(current.clone())
                     .header(reqwest::header::CONTENT_TYPE, *content_type)
                     .body(body.clone()),
-                None => self.client.get(current.clone()),
+                Method::Get => self.client.get(current.clone()),
+                Method::Head => self.client.head(current.clone()),
             };
             let response = request
                 .send()
@@ -211,15 +282,15 @@ impl Fetcher {
             }
             self.check_address(&next, &format!("{url}: redirect {hops} to"))?;
             // 301, 302 and 303 turn a POST into a GET; 307 and 308 keep it.
-            if !matches!(response.status().as_u16(), 307 | 308) {
-                post = None;
+            if !matches!(response.status().as_u16(), 307 | 308) && matches!(method, Method::Post { .. }) {
+                method = Method::Get;
             }
             current = next;
         };
         let status = response.status().as_u16();
+        let headers = response.headers().clone();
         let header = |name: reqwest::header::HeaderName| {
-            response
-                .headers()
+            headers
                 .get(name)
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_string)
@@ -245,7 +316,7 @@ impl Fetcher {
                 ));
             }
         }
-        if !response.status().is_success() {
+        if !any_status && !response.status().is_success() {
             return Err(FetchError::new(
                 FailureKind::Protocol,
                 format!("{url}: HTTP status {status}"),
@@ -271,7 +342,11 @@ impl Fetcher {
         let body = body.into_vec();
         info.latency_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
         info.size_bytes = body.len() as u64;
-        Ok(Fetched { body, info })
+        Ok(Answer {
+            body,
+            info,
+            headers,
+        })
     }
 }
 
