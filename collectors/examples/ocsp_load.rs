@@ -7,8 +7,8 @@
 use std::time::Instant;
 
 use futures_util::stream::{self, StreamExt};
-use pkimm_collectors::parse::certificate_from_der;
 use pkimm_collectors::http::{FetchOptions, Fetcher};
+use pkimm_collectors::parse::certificate_from_der;
 use pkimm_collectors::revocation::issuers::KnownCertificate;
 use pkimm_collectors::revocation::ocsp::{check, OcspOptions};
 use pkimm_model::evidence::{Provenance, UtcTime};

@@ -282,7 +282,9 @@ impl Fetcher {
             }
             self.check_address(&next, &format!("{url}: redirect {hops} to"))?;
             // 301, 302 and 303 turn a POST into a GET; 307 and 308 keep it.
-            if !matches!(response.status().as_u16(), 307 | 308) && matches!(method, Method::Post { .. }) {
+            if !matches!(response.status().as_u16(), 307 | 308)
+                && matches!(method, Method::Post { .. })
+            {
                 method = Method::Get;
             }
             current = next;

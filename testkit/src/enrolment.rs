@@ -10,9 +10,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use rcgen::{
-    BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair, KeyUsagePurpose,
-};
+use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair, KeyUsagePurpose};
 
 use crate::daemon::Daemon;
 use crate::net::{free_port, wait_for_port};
@@ -192,8 +190,7 @@ impl CmpServer {
         if accept_unprotected {
             command.arg("-accept_unprotected");
         }
-        let daemon =
-            Daemon::spawn_listening(tempfile::tempdir().expect("temp dir"), command, port);
+        let daemon = Daemon::spawn_listening(tempfile::tempdir().expect("temp dir"), command, port);
         Self {
             _daemon: daemon,
             port,
@@ -311,7 +308,10 @@ impl Acme2certifier {
             .arg(&out)
             .status()
             .expect("the ACME client runs");
-        assert!(status.success(), "ordering {name} from acme2certifier failed");
+        assert!(
+            status.success(),
+            "ordering {name} from acme2certifier failed"
+        );
         out
     }
 }

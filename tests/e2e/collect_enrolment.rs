@@ -47,7 +47,9 @@ fn failures(bundles: &[&Path]) -> Vec<(String, String)> {
 }
 
 fn fails(failures: &[(String, String)], rule: &str, record: &str) -> bool {
-    failures.iter().any(|(r, id)| r == rule && id.contains(record))
+    failures
+        .iter()
+        .any(|(r, id)| r == rule && id.contains(record))
 }
 
 fn only_endpoint(bundle: &Value) -> &Value {
@@ -92,7 +94,13 @@ fn pebble_directory_meta_nonce_and_tls() {
     let endpoint = only_endpoint(&bundle);
     assert_eq!(endpoint["protocol"], "acme");
     let acme = &endpoint["acme"];
-    for resource in ["newNonce", "newAccount", "newOrder", "revokeCert", "keyChange"] {
+    for resource in [
+        "newNonce",
+        "newAccount",
+        "newOrder",
+        "revokeCert",
+        "keyChange",
+    ] {
         assert!(
             acme["resources"][resource]
                 .as_str()
@@ -137,7 +145,11 @@ fn pebble_directory_meta_nonce_and_tls() {
     assert!(fails(&failed, "enrolment.acme-nonce", &id));
     assert!(!fails(&failed, "enrolment.https", &id));
     let legacy = versions.iter().any(|v| matches!(*v, "TLSv1.1" | "TLSv1.0"));
-    assert_eq!(fails(&failed, "enrolment.weak-tls", &id), legacy, "{versions:?}");
+    assert_eq!(
+        fails(&failed, "enrolment.weak-tls", &id),
+        legacy,
+        "{versions:?}"
+    );
 
     let bundle = collect(
         dir.path(),
@@ -227,8 +239,13 @@ fn acme2certifier_renewal_information_for_an_issued_certificate() {
     assert!(record["not_before"].as_str().unwrap() < start);
     assert!(end <= record["not_after"].as_str().unwrap());
     assert!(window["cert_id"].as_str().unwrap().contains('.'));
-    assert_eq!(acme["renewal_info_unknown"], 1, "the other CA's certificate");
-    assert!(window["retry_after_seconds"].as_u64().is_some_and(|s| s > 0));
+    assert_eq!(
+        acme["renewal_info_unknown"], 1,
+        "the other CA's certificate"
+    );
+    assert!(window["retry_after_seconds"]
+        .as_u64()
+        .is_some_and(|s| s > 0));
 
     // The ARI answer shows acme2certifier serves the leaf's CA; the other
     // CA offers nothing probed. ACME over plain HTTP fails its rule.
@@ -257,7 +274,13 @@ fn scep_server_capabilities_and_ca_certificate() {
         .iter()
         .map(|c| c.as_str().unwrap())
         .collect();
-    for wanted in ["SHA-256", "AES", "POSTPKIOperation", "SCEPStandard", "Renewal"] {
+    for wanted in [
+        "SHA-256",
+        "AES",
+        "POSTPKIOperation",
+        "SCEPStandard",
+        "Renewal",
+    ] {
         assert!(caps.contains(&wanted), "{caps:?}");
     }
     assert_eq!(
@@ -277,8 +300,15 @@ fn scep_server_capabilities_and_ca_certificate() {
 
     let path = dir.path().join("scep.json");
     let failed = failures(&[&path]);
-    for rule in ["enrolment.scep-sha256", "enrolment.scep-aes", "enrolment.scep-post"] {
-        assert!(!fails(&failed, rule, "enrolment:scep:"), "{rule}: {failed:?}");
+    for rule in [
+        "enrolment.scep-sha256",
+        "enrolment.scep-aes",
+        "enrolment.scep-post",
+    ] {
+        assert!(
+            !fails(&failed, rule, "enrolment:scep:"),
+            "{rule}: {failed:?}"
+        );
     }
 }
 
@@ -334,9 +364,15 @@ fn cmp_server_ca_certificates_versions_and_protection() {
     let path = dir.path().join("cmp.json");
     let failed = failures(&[&estate, &path]);
     let leaf = fingerprint(&pki.path("cmp-leaf.pem"));
-    assert!(!fails(&failed, "enrolment.issuer-automatable", &leaf), "{failed:?}");
+    assert!(
+        !fails(&failed, "enrolment.issuer-automatable", &leaf),
+        "{failed:?}"
+    );
     let root_leaf = fingerprint(&pki.path("ec.pem"));
-    assert!(fails(&failed, "enrolment.issuer-automatable", &root_leaf), "{failed:?}");
+    assert!(
+        fails(&failed, "enrolment.issuer-automatable", &root_leaf),
+        "{failed:?}"
+    );
     assert!(fails(
         &failed,
         "enrolment.cmp-version",
@@ -352,13 +388,17 @@ fn endpoints_that_are_down_or_answer_garbage_are_failure_records() {
         let html = || HttpResponse::ok("text/html", b"<html><body>Welcome</body></html>".to_vec());
         r.insert("/garbage/scep?operation=GetCACaps".into(), html());
         r.insert("/garbage/pkix/".into(), html());
-        r.insert("/garbage/directory".into(), HttpResponse::ok("application/json", b"[1, 2, 3]".to_vec()));
+        r.insert(
+            "/garbage/directory".into(),
+            HttpResponse::ok("application/json", b"[1, 2, 3]".to_vec()),
+        );
         r.insert(
             "/garbage/.well-known/est/cacerts".into(),
             HttpResponse::ok("application/pkcs7-mime", b"not base64 at all!".to_vec()),
         );
     }
     let down = free_port();
+    let endless = pkimm_testkit::http::endless().unwrap();
     let base = format!("http://{http}/garbage");
     let urls = [
         format!("scep:http://127.0.0.1:{down}/enrol"),
@@ -367,10 +407,11 @@ fn endpoints_that_are_down_or_answer_garbage_are_failure_records() {
         format!("{base}/directory"),
         format!("{base}/.well-known/est"),
         format!("https://{http}/garbage/directory"),
+        format!("http://{endless}/directory"),
     ];
     let dir = tempfile::tempdir().unwrap();
     let mut args: Vec<&str> = urls.iter().map(String::as_str).collect();
-    args.push("--no-tls");
+    args.extend(["--no-tls", "--max-response", "64K"]);
     let bundle = collect(dir.path(), "bad.json", &args);
     assert_eq!(bundle["enrolment_endpoints"], Value::Null, "{bundle:#}");
     let failures = bundle["failures"].as_array().unwrap();
@@ -385,15 +426,30 @@ fn endpoints_that_are_down_or_answer_garbage_are_failure_records() {
     assert_eq!(refused["kind"], "network");
     let scep = failure("/garbage/scep");
     assert_eq!(scep["kind"], "protocol");
-    assert!(scep["message"].as_str().unwrap().contains("not a SCEP capabilities list"));
+    assert!(scep["message"]
+        .as_str()
+        .unwrap()
+        .contains("not a SCEP capabilities list"));
     let cmp = failure("/garbage/pkix/");
-    assert!(cmp["message"].as_str().unwrap().contains("not a CMP message"));
+    assert!(cmp["message"]
+        .as_str()
+        .unwrap()
+        .contains("not a CMP message"));
     let acme = failure(&format!("http://{http}/garbage/directory"));
-    assert!(acme["message"].as_str().unwrap().contains("not an ACME directory"));
+    assert!(acme["message"]
+        .as_str()
+        .unwrap()
+        .contains("not an ACME directory"));
     let est = failure("/garbage/.well-known/est");
-    assert!(est["message"].as_str().unwrap().contains("not an EST certs-only answer"));
+    assert!(est["message"]
+        .as_str()
+        .unwrap()
+        .contains("not an EST certs-only answer"));
     let tls = failure(&format!("https://{http}/garbage/directory"));
     assert_eq!(tls["kind"], "network");
+    // An endless answer is cut at --max-response.
+    let endless = failure(&format!("http://{endless}/directory"));
+    assert_eq!(endless["kind"], "too_large", "{endless:#}");
 }
 
 #[test]
@@ -404,6 +460,161 @@ fn bad_targets_are_refused_with_exit_2() {
     ] {
         let run = pkimm(["collect", "enrolment", target]);
         assert_eq!(run.code, 2, "{target}: {}", run.stderr);
-        assert!(run.stderr.contains(wanted) && run.stderr.contains(target), "{}", run.stderr);
+        assert!(
+            run.stderr.contains(wanted) && run.stderr.contains(target),
+            "{}",
+            run.stderr
+        );
     }
+}
+
+#[test]
+fn a_scan_job_collects_enrolment_after_the_estate() {
+    let pki = TestPki::new();
+    let cmp = CmpServer::start(&pki, true);
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("scan.toml");
+    std::fs::write(
+        &config,
+        format!(
+            r#"store = "history.sqlite"
+output_dir = "scans"
+
+[[job]]
+name = "estate"
+revocation = false
+[[job.collect]]
+type = "enrolment"
+urls = ["{url}"]
+no_tls = true
+timeout = "10s"
+[[job.collect]]
+type = "files"
+paths = ["{leaf}"]
+"#,
+            url = cmp.url(),
+            leaf = pki.path("cmp-leaf.pem").display(),
+        ),
+    )
+    .unwrap();
+    let config_arg = config.to_str().unwrap();
+    let run = pkimm(["config", "check", config_arg]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let run = pkimm(["scan", "--config", config_arg]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let bundle_path = dir.path().join("scans/estate/1/bundle.json");
+    let bundle: Value =
+        serde_json::from_str(&std::fs::read_to_string(&bundle_path).unwrap()).unwrap();
+    let collectors: Vec<&str> = bundle["runs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["collector"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        collectors,
+        ["files", "enrolment"],
+        "enrolment reads the estate, so runs last"
+    );
+    assert_eq!(only_endpoint(&bundle)["protocol"], "cmp");
+    let failed = failures(&[&bundle_path]);
+    let leaf = fingerprint(&pki.path("cmp-leaf.pem"));
+    assert!(
+        !fails(&failed, "enrolment.issuer-automatable", &leaf),
+        "{failed:?}"
+    );
+
+    // The report's evidence section lists the endpoint.
+    let assessment = dir.path().join("assessment.yaml");
+    let run = pkimm([
+        "assess",
+        bundle_path.to_str().unwrap(),
+        "-o",
+        assessment.to_str().unwrap(),
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let html = dir.path().join("report.html");
+    let run = pkimm([
+        "report",
+        assessment.to_str().unwrap(),
+        "--format",
+        "html",
+        "--evidence",
+        bundle_path.to_str().unwrap(),
+        "-o",
+        html.to_str().unwrap(),
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let html = std::fs::read_to_string(html).unwrap();
+    let table = &html[html
+        .find("<table id=\"enrolment\">")
+        .expect("an enrolment table")..];
+    let row = &table[..table.find("</table>").unwrap()];
+    assert!(row.contains("<td>CMP</td><td>version 2</td>"), "{row}");
+
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(
+        &bad,
+        "[[job]]\nname = \"e\"\n[[job.collect]]\ntype = \"enrolment\"\nurls = [\"https://ca.example.test/enrol\"]\n",
+    )
+    .unwrap();
+    let run = pkimm(["scan", "--config", bad.to_str().unwrap()]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("cannot tell the protocol"),
+        "{}",
+        run.stderr
+    );
+}
+
+/// EST: no EST server runs offline here (Debian and PyPI package none), so
+/// a real HTTP server serves what RFC 7030 servers answer: `cacerts` as
+/// base64 certs-only PKCS#7 made by `openssl crl2pkcs7`, `csrattrs` as the
+/// RFC's own example. This exercises the binary's EST path end to end; it
+/// does not test an EST implementation.
+#[test]
+fn est_answers_from_canned_rfc_7030_documents() {
+    let pki = TestPki::new();
+    let p7 = std::process::Command::new("openssl")
+        .args(["crl2pkcs7", "-nocrl", "-outform", "DER", "-certfile"])
+        .arg(pki.path("root.pem"))
+        .output()
+        .unwrap();
+    assert!(p7.status.success());
+    use base64::Engine;
+    let encoded = base64::engine::general_purpose::STANDARD.encode(&p7.stdout);
+    let (http, routes) = http_server();
+    {
+        let mut r = routes.lock().unwrap();
+        r.insert(
+            "/.well-known/est/cacerts".into(),
+            HttpResponse::ok("application/pkcs7-mime", encoded.into_bytes())
+                .header("Content-Transfer-Encoding", "base64"),
+        );
+        r.insert(
+            "/.well-known/est/csrattrs".into(),
+            HttpResponse::ok(
+                "application/csrattrs",
+                b"MEEGCSqGSIb3DQEJBzASBgcqhkjOPQIBMQcGBSuBBAAiMBYGCSqGSIb3DQEJDjEJ\nBgcrBgEBAQEWBggqhkjOPQQDAw==\n".to_vec(),
+            ),
+        );
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("http://{http}/.well-known/est");
+    let bundle = collect(dir.path(), "est.json", &[&url]);
+    let endpoint = only_endpoint(&bundle);
+    assert_eq!(endpoint["protocol"], "est");
+    let root = fingerprint(&pki.path("root.pem"));
+    assert_eq!(endpoint["ca_certificates"], serde_json::json!([root]));
+    assert_eq!(endpoint["est"]["csrattrs_status"], 200);
+    let attributes = endpoint["est"]["csr_attributes"].as_array().unwrap();
+    assert_eq!(attributes.len(), 4, "{attributes:?}");
+    assert!(attributes[1].as_str().unwrap().contains("secp384r1"));
+    let path = dir.path().join("est.json");
+    let failed = failures(&[&path]);
+    assert!(fails(
+        &failed,
+        "enrolment.https",
+        &format!("enrolment:est:{url}")
+    ));
 }

@@ -63,7 +63,8 @@ fn parse_directory(body: &[u8]) -> Result<AcmeDirectory, String> {
             directory.resources.insert(name.clone(), url.clone());
         }
     }
-    if !directory.resources.contains_key("newNonce") || !directory.resources.contains_key("newOrder")
+    if !directory.resources.contains_key("newNonce")
+        || !directory.resources.contains_key("newOrder")
     {
         return Err("it names no newNonce and newOrder resources".to_string());
     }
@@ -183,7 +184,12 @@ pub(super) async fn query_renewal_info(
             stream::iter(&candidates)
                 .map(|(certificate, id)| {
                     let url = format!("{}/{id}", base.trim_end_matches('/'));
-                    async move { (*certificate, renewal_info(probe, &url, certificate, id).await) }
+                    async move {
+                        (
+                            *certificate,
+                            renewal_info(probe, &url, certificate, id).await,
+                        )
+                    }
                 })
                 .buffer_unordered(probe.options.concurrency.max(1))
                 .collect()
@@ -313,8 +319,7 @@ mod tests {
             collected_at: UtcTime::now(),
             agent: None,
         };
-        let mut certificate =
-            crate::parse::certificate_from_der(der.der(), provenance).unwrap();
+        let mut certificate = crate::parse::certificate_from_der(der.der(), provenance).unwrap();
         certificate.serial = "87654321".into();
         certificate.authority_key_id = Some("69885b6b87464041e1b37b847ba0ae2cde01c8d4".into());
         assert_eq!(

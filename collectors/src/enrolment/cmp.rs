@@ -297,7 +297,12 @@ fn free_text(text: AnyRef<'_>) -> Vec<String> {
     let mut out = Vec::new();
     while !r.is_finished() {
         match any(&mut r) {
-            Ok(s) => out.push(String::from_utf8_lossy(s.value()).chars().take(200).collect()),
+            Ok(s) => out.push(
+                String::from_utf8_lossy(s.value())
+                    .chars()
+                    .take(200)
+                    .collect(),
+            ),
             Err(_) => break,
         }
     }
@@ -401,7 +406,10 @@ impl Message {
                     let bits = part.value();
                     for (index, name) in FAILURE_BITS.iter().enumerate() {
                         let byte = 1 + index / 8;
-                        if bits.get(byte).is_some_and(|b| b & (0x80 >> (index % 8)) != 0) {
+                        if bits
+                            .get(byte)
+                            .is_some_and(|b| b & (0x80 >> (index % 8)) != 0)
+                        {
                             error.failures.push(name);
                         }
                     }
@@ -451,7 +459,11 @@ mod tests {
             &tlv(0x03, &[1, 0, 0, 0x02]),
         ]);
         let body = tlv(0xb7, &sequence(&[&status_info]));
-        let header = sequence(&[&tlv(0x02, &[2]), &tlv(0xa4, &sequence(&[])), &tlv(0xa4, &sequence(&[]))]);
+        let header = sequence(&[
+            &tlv(0x02, &[2]),
+            &tlv(0xa4, &sequence(&[])),
+            &tlv(0xa4, &sequence(&[])),
+        ]);
         let message = Message::parse(&sequence(&[&header, &body])).unwrap();
         let Body::Error(error) = message.body else {
             panic!("not an error: {:?}", message.body);
@@ -460,12 +472,19 @@ mod tests {
         assert_eq!(error.failures, ["unsupportedVersion"]);
         assert!(error.about_version());
         assert!(!error.about_protection());
-        assert_eq!(error.describe(), "status 2: unsupportedVersion: unexpected pvno");
+        assert_eq!(
+            error.describe(),
+            "status 2: unsupportedVersion: unexpected pvno"
+        );
     }
 
     #[test]
     fn garbage_is_not_a_message() {
-        for bytes in [&b"<html>"[..], &[0x30, 0x03, 0x02, 0x01, 0x02], &[0x30, 0x80]] {
+        for bytes in [
+            &b"<html>"[..],
+            &[0x30, 0x03, 0x02, 0x01, 0x02],
+            &[0x30, 0x80],
+        ] {
             assert!(Message::parse(bytes).is_err());
         }
     }

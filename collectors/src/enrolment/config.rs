@@ -148,7 +148,13 @@ impl Collector for EnrolmentConfig {
             .runtime
             .block_on(collect(&targets, &known, &options));
         if !self.no_tls {
-            super::scan_tls(&mut bundle, &targets, &self.trust, self.connect_timeout, context)?;
+            super::scan_tls(
+                &mut bundle,
+                &targets,
+                &self.trust,
+                self.connect_timeout,
+                context,
+            )?;
         }
         let summary = super::summary(&bundle);
         Ok(Collection { bundle, summary })

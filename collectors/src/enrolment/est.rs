@@ -37,7 +37,11 @@ pub(super) async fn probe(probe: &Probe<'_>, base: &reqwest::Url) -> Result<Prob
     });
     let mut est = EstAnswers::default();
     let csrattrs = operation(base, "csrattrs");
-    match probe.fetcher.request(&csrattrs, Method::Get, 64 * 1024).await {
+    match probe
+        .fetcher
+        .request(&csrattrs, Method::Get, 64 * 1024)
+        .await
+    {
         Ok(answer) => {
             est.csrattrs_status = Some(answer.info.status);
             if answer.info.status == 200 && !answer.body.is_empty() {
@@ -97,9 +101,7 @@ fn csr_attributes(der: &[u8]) -> Result<Vec<String>, String> {
             }
             Tag::Sequence => {
                 let mut a = SliceReader::new(item.value()).map_err(|e| e.to_string())?;
-                let kind = a
-                    .decode::<ObjectIdentifier>()
-                    .map_err(|e| e.to_string())?;
+                let kind = a.decode::<ObjectIdentifier>().map_err(|e| e.to_string())?;
                 let mut values = Vec::new();
                 if !a.is_finished() {
                     let set = a.decode::<AnyRef<'_>>().map_err(|e| e.to_string())?;

@@ -284,11 +284,9 @@ fn scan_tls(
     };
     let scanned = config.collect(context)?.bundle;
     for endpoint in &mut bundle.enrolment_endpoints {
-        let Ok(target) = EnrolmentTarget::parse(&format!(
-            "{}:{}",
-            endpoint.protocol.name(),
-            endpoint.url
-        )) else {
+        let Ok(target) =
+            EnrolmentTarget::parse(&format!("{}:{}", endpoint.protocol.name(), endpoint.url))
+        else {
             continue;
         };
         if target.url.scheme() != "https" {

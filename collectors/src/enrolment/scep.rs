@@ -23,7 +23,10 @@ pub(super) async fn probe(probe: &Probe<'_>, url: &reqwest::Url) -> Result<Probe
     if !answer.is_success() {
         return Err(FetchError::new(
             FailureKind::Protocol,
-            format!("{caps_url}: HTTP status {} for GetCACaps", answer.info.status),
+            format!(
+                "{caps_url}: HTTP status {} for GetCACaps",
+                answer.info.status
+            ),
         ));
     }
     let capabilities = parse_capabilities(&answer.body).map_err(|why| {

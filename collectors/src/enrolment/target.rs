@@ -57,14 +57,11 @@ impl EnrolmentTarget {
         if url.host_str().is_none_or(str::is_empty) {
             return Err(error("the URL has no host".to_string()));
         }
-        let protocol = match given.or_else(|| infer(&url)) {
-            Some(protocol) => protocol,
-            None => {
-                return Err(error(
-                    "cannot tell the protocol from the path: write acme:URL, scep:URL, cmp:URL or est:URL"
-                        .to_string(),
-                ))
-            }
+        let Some(protocol) = given.or_else(|| infer(&url)) else {
+            return Err(error(
+                "cannot tell the protocol from the path: write acme:URL, scep:URL, cmp:URL or est:URL"
+                    .to_string(),
+            ));
         };
         Ok(Self { protocol, url })
     }
@@ -121,7 +118,10 @@ mod tests {
         assert_eq!(protocol("http://ca.example/pkix/"), Cmp);
         assert_eq!(protocol("https://ca.example/.well-known/cmp"), Cmp);
         assert_eq!(protocol("https://ca.example/.well-known/est"), Est);
-        assert_eq!(protocol("https://ca.example/.well-known/est/arbitrary"), Est);
+        assert_eq!(
+            protocol("https://ca.example/.well-known/est/arbitrary"),
+            Est
+        );
     }
 
     #[test]

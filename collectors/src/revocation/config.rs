@@ -9,10 +9,10 @@ use pkimm_model::evidence::{load_bundles, EvidenceBundle};
 use pkimm_model::units::{parse_duration, parse_size, serde_units};
 use serde::Deserialize;
 
-use crate::http::FetchOptions;
 use super::ocsp::{CertIdHash, OcspOptions};
 use super::{collect, crl_numbers_by_url, url_summary, RevocationOptions};
 use crate::collector::{resolve, CollectContext, CollectError, Collection, Collector};
+use crate::http::FetchOptions;
 use crate::parse::CrlOptions;
 use crate::trust::TrustAnchors;
 

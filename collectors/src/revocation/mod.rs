@@ -26,10 +26,10 @@ use pkimm_model::evidence::{
     UtcTime,
 };
 
+use crate::http::{FetchError, FetchOptions, Fetcher};
 use crate::parse::certificate::certificate_from_der;
 use crate::parse::container::{split, ContainerOptions, ItemKind};
 use crate::parse::crl::{crl_from_der, CrlOptions};
-use crate::http::{FetchError, FetchOptions, Fetcher};
 use issuers::Issuers;
 use ocsp::OcspOptions;
 

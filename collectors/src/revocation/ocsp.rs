@@ -11,8 +11,8 @@ use sha1::Sha1;
 use sha2::{Digest, Sha256};
 use x509_parser::prelude::{AlgorithmIdentifier, FromDer, SubjectPublicKeyInfo, X509Certificate};
 
-use crate::http::Fetcher;
 use super::issuers::KnownCertificate;
+use crate::http::Fetcher;
 use crate::parse::der_write::{sequence, tlv};
 use crate::parse::ocsp::{parse_ocsp_response, BasicFacts};
 

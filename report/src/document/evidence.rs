@@ -29,10 +29,31 @@ pub struct EvidenceTables {
     /// tokens were read: on a hardware token, a software token, or none.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub key_locations: Vec<KeyLocationRow>,
+    /// The enrolment endpoints probed and what each offers.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub enrolment: Vec<EnrolmentRow>,
     /// Every certificate's expiry, for the Prometheus exposition. Not in the
     /// JSON, which lists the expiring and weak certificates above.
     #[serde(skip)]
     pub certificates: Vec<CertificateExpiry>,
+}
+
+/// One enrolment endpoint in a table.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct EnrolmentRow {
+    /// The URL probed.
+    pub url: String,
+    /// `acme`, `scep`, `cmp` or `est`.
+    pub protocol: String,
+    /// What it offers, in words (`renewalInfo; external account required`,
+    /// `SHA-256, AES, POSTPKIOperation`, `versions 2; protection required`).
+    pub offers: String,
+    /// CA (and RA) certificates it gave out.
+    pub ca_certificates: usize,
+    /// TLS versions the endpoint accepts (empty when not scanned).
+    pub tls_versions: Vec<String>,
+    /// Problems with secondary requests.
+    pub errors: Vec<String>,
 }
 
 /// When one certificate expires, and where it was first seen.
@@ -221,9 +242,72 @@ fn key_locations(bundle: &EvidenceBundle) -> Vec<KeyLocationRow> {
     rows
 }
 
+/// What each enrolment endpoint offers.
+fn enrolment_rows(bundle: &EvidenceBundle) -> Vec<EnrolmentRow> {
+    bundle
+        .enrolment_endpoints
+        .iter()
+        .map(|e| {
+            let mut offers = Vec::new();
+            if let Some(acme) = &e.acme {
+                offers.push(if acme.renewal_info {
+                    "renewalInfo (ARI)".to_string()
+                } else {
+                    "no renewalInfo".to_string()
+                });
+                if acme.external_account_required {
+                    offers.push("external account required".to_string());
+                }
+                if !acme.profiles.is_empty() {
+                    let names: Vec<&str> = acme.profiles.keys().map(String::as_str).collect();
+                    offers.push(format!("profiles {}", names.join(", ")));
+                }
+                if !acme.renewal_windows.is_empty() {
+                    offers.push(format!("{} renewal windows", acme.renewal_windows.len()));
+                }
+            }
+            if let Some(scep) = &e.scep {
+                offers.push(if scep.capabilities.is_empty() {
+                    "no capabilities listed".to_string()
+                } else {
+                    scep.capabilities.join(", ")
+                });
+            }
+            if let Some(cmp) = &e.cmp {
+                let versions: Vec<String> =
+                    cmp.versions_accepted.iter().map(u8::to_string).collect();
+                offers.push(if versions.is_empty() {
+                    "no version answered".to_string()
+                } else {
+                    format!("version {}", versions.join(", "))
+                });
+                if cmp.protection_required {
+                    offers.push("protection required".to_string());
+                }
+            }
+            if let Some(est) = &e.est {
+                offers.push(format!("{} CSR attributes", est.csr_attributes.len()));
+            }
+            EnrolmentRow {
+                url: e.url.clone(),
+                protocol: e.protocol.name().to_string(),
+                offers: offers.join("; "),
+                ca_certificates: e.ca_certificates.len(),
+                tls_versions: e
+                    .tls
+                    .as_ref()
+                    .map(|t| t.versions.clone())
+                    .unwrap_or_default(),
+                errors: e.errors.clone(),
+            }
+        })
+        .collect()
+}
+
 fn evidence_tables(bundle: &EvidenceBundle, now: i64) -> EvidenceTables {
     let mut tables = EvidenceTables {
         key_locations: key_locations(bundle),
+        enrolment: enrolment_rows(bundle),
         ..EvidenceTables::default()
     };
     for c in &bundle.certificates {

@@ -16,13 +16,28 @@ pub const FIELD_DOCS: &[FieldDoc] = &[
         "CA (and RA) certificates the endpoint gave out",
     ),
     fd("errors", "problems with secondary requests"),
-    fd("tls", "the TLS scan of an `https` endpoint (the fields below)"),
-    fd("tls.scanned", "the TLS configuration was scanned and answered"),
-    fd("tls.versions", "protocol versions accepted (`TLSv1.3`, …, `SSLv3`)"),
+    fd(
+        "tls",
+        "the TLS scan of an `https` endpoint (the fields below)",
+    ),
+    fd(
+        "tls.scanned",
+        "the TLS configuration was scanned and answered",
+    ),
+    fd(
+        "tls.versions",
+        "protocol versions accepted (`TLSv1.3`, …, `SSLv3`)",
+    ),
     fd("tls.legacy", "TLS 1.1, TLS 1.0 or SSLv3 is accepted"),
     fd("tls.chain_valid", "the served chain validated"),
-    fd("tls.failure", "why the TLS scan failed (\"\" when it did not)"),
-    fd("acme", "ACME directory facts (the fields below; defaults for other protocols)"),
+    fd(
+        "tls.failure",
+        "why the TLS scan failed (\"\" when it did not)",
+    ),
+    fd(
+        "acme",
+        "ACME directory facts (the fields below; defaults for other protocols)",
+    ),
     fd(
         "acme.resources",
         "names of the directory's resources (`newNonce`, `renewalInfo`, …)",
@@ -35,7 +50,10 @@ pub const FIELD_DOCS: &[FieldDoc] = &[
         "acme.external_account_required",
         "`meta.externalAccountRequired`",
     ),
-    fd("acme.terms_of_service", "`meta.termsOfService` (\"\" when absent)"),
+    fd(
+        "acme.terms_of_service",
+        "`meta.termsOfService` (\"\" when absent)",
+    ),
     fd("acme.website", "`meta.website` (\"\" when absent)"),
     fd("acme.caa_identities", "`meta.caaIdentities`"),
     fd("acme.profiles", "names of `meta.profiles`"),
@@ -48,7 +66,10 @@ pub const FIELD_DOCS: &[FieldDoc] = &[
         "acme.nonce_get_status",
         "HTTP status of GET `newNonce` (-1 when not asked)",
     ),
-    fd("acme.replay_nonce", "`newNonce` sent a well-formed `Replay-Nonce`"),
+    fd(
+        "acme.replay_nonce",
+        "`newNonce` sent a well-formed `Replay-Nonce`",
+    ),
     fd(
         "acme.nonce_no_store",
         "`newNonce` sent `Cache-Control: no-store`",
@@ -61,7 +82,10 @@ pub const FIELD_DOCS: &[FieldDoc] = &[
         "acme.renewal_unknown",
         "certificates the ARI endpoint did not know (404)",
     ),
-    fd("scep", "SCEP capabilities (the fields below; defaults for other protocols)"),
+    fd(
+        "scep",
+        "SCEP capabilities (the fields below; defaults for other protocols)",
+    ),
     fd("scep.capabilities", "`GetCACaps` keywords as listed"),
     fd(
         "scep.sha256",
@@ -70,9 +94,18 @@ pub const FIELD_DOCS: &[FieldDoc] = &[
     fd("scep.aes", "AES is offered (or SCEPStandard)"),
     fd("scep.post", "POSTPKIOperation is offered (or SCEPStandard)"),
     fd("scep.renewal", "Renewal is offered"),
-    fd("scep.des_only", "DES3 (or nothing) is the only cipher offered"),
-    fd("scep.ca_cert_type", "`GetCACert` content type (\"\" when unknown)"),
-    fd("cmp", "CMP answers (the fields below; defaults for other protocols)"),
+    fd(
+        "scep.des_only",
+        "DES3 (or nothing) is the only cipher offered",
+    ),
+    fd(
+        "scep.ca_cert_type",
+        "`GetCACert` content type (\"\" when unknown)",
+    ),
+    fd(
+        "cmp",
+        "CMP answers (the fields below; defaults for other protocols)",
+    ),
     fd(
         "cmp.versions_accepted",
         "protocol versions answered with a general response (2, 3)",
@@ -91,12 +124,18 @@ pub const FIELD_DOCS: &[FieldDoc] = &[
         "the response's protection algorithm (\"\" when unprotected)",
     ),
     fd("cmp.errors", "the server's error texts"),
-    fd("est", "EST answers (the fields below; defaults for other protocols)"),
+    fd(
+        "est",
+        "EST answers (the fields below; defaults for other protocols)",
+    ),
     fd(
         "est.csrattrs_status",
         "HTTP status of `csrattrs` (-1 when not asked)",
     ),
-    fd("est.csr_attributes", "attributes and OIDs `csrattrs` asks for"),
+    fd(
+        "est.csr_attributes",
+        "attributes and OIDs `csrattrs` asks for",
+    ),
 ];
 
 /// An enrolment endpoint view.
@@ -230,7 +269,10 @@ fn scep_view(scep: &ScepCapabilities) -> Value {
             Value::Bool(standard || scep.has("SHA-256") || scep.has("SHA-512")),
         ),
         ("aes", Value::Bool(aes)),
-        ("post", Value::Bool(standard || scep.has("POSTPKIOperation"))),
+        (
+            "post",
+            Value::Bool(standard || scep.has("POSTPKIOperation")),
+        ),
         ("renewal", Value::Bool(scep.has("Renewal"))),
         ("des_only", Value::Bool(!aes)),
         (

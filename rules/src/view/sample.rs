@@ -298,9 +298,15 @@ fn sample_enrolment(provenance: Provenance) -> EnrolmentEndpoint {
         }),
         acme: None,
         scep: Some(ScepCapabilities {
-            capabilities: ["POSTPKIOperation", "SHA-256", "AES", "Renewal", "SCEPStandard"]
-                .map(String::from)
-                .to_vec(),
+            capabilities: [
+                "POSTPKIOperation",
+                "SHA-256",
+                "AES",
+                "Renewal",
+                "SCEPStandard",
+            ]
+            .map(String::from)
+            .to_vec(),
             ca_cert_type: Some("application/x-x509-ca-ra-cert".into()),
         }),
         cmp: None,
