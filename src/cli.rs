@@ -439,6 +439,11 @@ pub struct AssessArgs {
     /// Scope for a new assessment.
     #[arg(long, value_name = "TEXT")]
     pub scope: Option<String>,
+    /// A PKIMM extension YAML (such as the PQC extension): the evidence
+    /// that informs its relevance entries is written beside them (never a
+    /// level); repeat for several.
+    #[arg(long = "extension", value_name = "FILE")]
+    pub extensions: Vec<PathBuf>,
     /// Policy, waivers, time and rules.
     #[command(flatten)]
     pub inputs: EvaluationInputs,

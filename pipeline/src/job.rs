@@ -82,6 +82,7 @@ pub fn run_job(
                 started,
             }),
             assessment: None,
+            extensions: &[],
         },
     )?;
     let scan_id = outcome.scan_id.unwrap_or_default();

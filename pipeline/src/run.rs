@@ -14,13 +14,14 @@ use pkimm_collectors::runtime::new_runtime;
 use pkimm_collectors::shard::Shard;
 use pkimm_collectors::{CollectContext, CollectorConfig};
 use pkimm_model::evidence::{EvidenceBundle, UtcTime};
-use pkimm_model::Model;
+use pkimm_model::{Extension, Model};
 use pkimm_rules::criteria::Catalog;
 use pkimm_rules::waiver::Waiver;
 use pkimm_rules::{evaluate, EvalOptions, Evaluation, Outcome, Policy, RulePack};
 use pkimm_scoring::assessment::PrefillInfo;
-use pkimm_scoring::merge::{merge_prefill, MergeSummary};
+use pkimm_scoring::merge::{merge_prefill, merge_relevance, MergeSummary};
 use pkimm_scoring::prefill::{prefill, History, Population, PrefillInputs, Prefilled};
+use pkimm_scoring::relevance::relevance_evidence;
 use pkimm_scoring::Assessment;
 
 use crate::history::{ScanInput, Store, StoredLevel};
@@ -114,6 +115,9 @@ pub struct RunOptions<'a> {
     pub store: Option<StoreTarget<'a>>,
     /// Merge the suggestions into this assessment.
     pub assessment: Option<&'a mut Assessment>,
+    /// Extensions whose relevance entries get the evidence written beside
+    /// them (never a level), when an assessment is given.
+    pub extensions: &'a [Extension],
 }
 
 /// What a run produced.
@@ -125,6 +129,9 @@ pub struct RunOutcome {
     pub prefilled: BTreeMap<String, Prefilled>,
     /// What changed in the assessment, when one was given.
     pub merge: Option<MergeSummary>,
+    /// Per extension id, the relevance categories that got evidence beside
+    /// them.
+    pub relevance: BTreeMap<String, Vec<String>>,
     /// The scan id, when stored.
     pub scan_id: Option<i64>,
 }
@@ -205,12 +212,24 @@ impl Pipeline {
             history: &history,
             now: options.now,
         });
+        let mut relevance = BTreeMap::new();
         let merge = options.assessment.map(|assessment| {
-            merge_prefill(
+            let summary = merge_prefill(
                 assessment,
                 &prefilled,
                 prefill_info(&evaluation, &prefilled),
-            )
+            );
+            for extension in options.extensions {
+                let categories: Vec<String> = extension
+                    .relevance
+                    .iter()
+                    .map(|r| r.category_id.clone())
+                    .collect();
+                let fresh = relevance_evidence(extension, &evaluation);
+                let written = merge_relevance(assessment, &extension.id, &categories, &fresh);
+                relevance.insert(extension.id.clone(), written);
+            }
+            summary
         });
         let scan_id = match store {
             Some(target) => Some(
@@ -233,6 +252,7 @@ impl Pipeline {
             evaluation,
             prefilled,
             merge,
+            relevance,
             scan_id,
         })
     }

@@ -10,6 +10,7 @@
 //!       - { criterion: "certificate-management.cert-profiles#c5", shows: both }
 //!       - { criterion: "cryptography.crypto-algorithms#c1", shows: contradicts }
 //!     related: [key-management.key-lifecycle]   # shown beside, never a level
+//!     relevance: [pqc.cryptography]  # extension relevance it informs (EXTENSION.CATEGORY)
 //!     applies_to: certificate         # see EvidenceKind
 //!     when: cert.key.algorithm == "rsa"          # optional CEL filter
 //!     check: cert.key.bits >= policy.crypto.min_rsa_bits   # CEL; true = pass
@@ -187,6 +188,11 @@ pub struct RuleDef {
     /// its findings are shown beside them and never move a level.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub related: Vec<String>,
+    /// Extension relevance categories the rule's results inform, as
+    /// `EXTENSION.CATEGORY` (`pqc.cryptography`): shown beside the
+    /// relevance entry by `pkimm assess --extension`, never a level.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub relevance: Vec<String>,
     /// Every requirement the rule touches, canonical ids of the model in use
     /// (derived from `evidences` and `related`). Older rule files wrote
     /// links here; such links count as related observations.
@@ -374,6 +380,23 @@ pub fn parse_rule_file(origin: &str, text: &str, model: &Model) -> Result<Vec<Ru
             }
         }
         def.related = related;
+        for (j, link) in def.relevance.iter().enumerate() {
+            let kebab = |s: &str| {
+                !s.is_empty()
+                    && s.bytes()
+                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            };
+            let well_formed = link
+                .split_once('.')
+                .is_some_and(|(extension, category)| kebab(extension) && kebab(category));
+            if !well_formed {
+                return Err(error(
+                    &join_index("relevance", j),
+                    format!("{link:?} is not EXTENSION.CATEGORY (such as pqc.cryptography)"),
+                    None,
+                ));
+            }
+        }
         // Every requirement touched becomes the canonical id of the model in
         // use; links to requirements this version lacks are dropped.
         let mut linked = Vec::new();
@@ -554,5 +577,27 @@ rules:
         let err = parse(&GOOD.replace("severity: high", "severity: urgent")).unwrap_err();
         assert!(err.line.is_some(), "{err}");
         assert!(parse("rules: [").is_err());
+    }
+
+    #[test]
+    fn relevance_links_are_extension_dot_category() {
+        let with = |link: &str| {
+            GOOD.replace(
+                "    pkimm: [\"5.2\"]\n",
+                &format!("    pkimm: [\"5.2\"]\n    relevance: [{link}]\n"),
+            )
+        };
+        let rules = parse(&with("pqc.cryptography")).unwrap();
+        assert_eq!(rules[0].def.relevance, ["pqc.cryptography"]);
+        for bad in [
+            "cryptography",
+            "pqc.",
+            "PQC.cryptography",
+            "pqc.crypto graphy",
+        ] {
+            let err = parse(&with(&format!("\"{bad}\""))).unwrap_err();
+            assert_eq!(err.field.as_deref(), Some("relevance[0]"), "{bad}: {err}");
+            assert!(err.message.contains("EXTENSION.CATEGORY"), "{err}");
+        }
     }
 }

@@ -36,6 +36,10 @@ pub struct RelevanceScore {
     pub source: LevelSource,
     /// The relevance weight `RelWeight_C`.
     pub weight: f64,
+    /// What the evidence shows beside it (`pkimm assess --extension`); it
+    /// never sets the level.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub evidence_note: Option<String>,
 }
 
 /// One category in an extension's scope.
@@ -135,6 +139,7 @@ pub fn score_extension(
                     level: counted.unwrap_or(0),
                     source,
                     weight: rel.weight,
+                    evidence_note: entry.and_then(|e| e.note.clone()),
                 }
             });
             let extension_level = level.map(|level| match &relevance {

@@ -19,6 +19,7 @@ pub mod merge;
 pub mod migrate;
 pub mod prefill;
 pub mod profile;
+pub mod relevance;
 pub mod report;
 
 pub use aggregate::{score, Basis, CategoryScore, LevelSource, ModuleScore, Scorecard};

@@ -77,6 +77,41 @@ pub fn merge_prefill(
     summary
 }
 
+/// Puts the evidence beside `extension_id`'s relevance entries: `note` and
+/// `observed` (pkimm's fields) for each category in `fresh`, cleared on the
+/// other `categories` of the extension. No suggestion is ever written, and
+/// the assessor's fields stay as they are. Returns the categories written.
+pub fn merge_relevance(
+    assessment: &mut Assessment,
+    extension_id: &str,
+    categories: &[String],
+    fresh: &BTreeMap<String, crate::relevance::RelevanceEvidence>,
+) -> Vec<String> {
+    let entries = &mut assessment
+        .extensions
+        .entry(extension_id.to_string())
+        .or_default()
+        .relevance;
+    for category in categories {
+        match fresh.get(category) {
+            Some(evidence) => {
+                let entry = entries.entry(category.clone()).or_default();
+                entry.note = Some(evidence.note.clone());
+                entry.observed = Some(evidence.observed.clone());
+                entry.suggested = None;
+            }
+            None => {
+                if let Some(entry) = entries.get_mut(category) {
+                    entry.note = None;
+                    entry.observed = None;
+                    entry.suggested = None;
+                }
+            }
+        }
+    }
+    fresh.keys().cloned().collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -231,7 +231,7 @@ impl<'a> Failures<'a> {
 
 /// Whether a failing finding still counts against conformance: it does
 /// unless a waiver names an approved exception.
-fn counts_against(finding: &Finding) -> bool {
+pub(crate) fn counts_against(finding: &Finding) -> bool {
     finding
         .waived
         .as_ref()
@@ -993,7 +993,7 @@ fn records(n: u64) -> String {
     }
 }
 
-fn plural(kind: EvidenceKind) -> &'static str {
+pub(crate) fn plural(kind: EvidenceKind) -> &'static str {
     match kind {
         EvidenceKind::Certificate => "certificates",
         EvidenceKind::Crl => "CRLs",

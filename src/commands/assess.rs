@@ -8,7 +8,7 @@ use pkimm_model::evidence::{load_bundles, EvidenceBundle, UtcTime};
 use pkimm_model::write::UpdateLock;
 use pkimm_pipeline::history::Store;
 use pkimm_pipeline::run::{tool_name, StoreTarget};
-use pkimm_pipeline::setup::{agent_name, evaluation_time};
+use pkimm_pipeline::setup::{agent_name, evaluation_time, load_extensions};
 use pkimm_pipeline::{Pipeline, RuleInputs, RunOptions};
 use pkimm_scoring::assessment::ProfileRef;
 use pkimm_scoring::{save_assessment, Assessment, Mode};
@@ -47,6 +47,7 @@ pub fn run(global: &GlobalArgs, args: &AssessArgs) -> Result<ExitCode> {
             (model, fresh)
         }
     };
+    let extensions = load_extensions(&args.extensions, &model)?;
     let pipeline = Pipeline::load(model, &inputs)?;
     let mut bundle = if args.bundles.is_empty() {
         EvidenceBundle::new(tool_name())
@@ -93,6 +94,7 @@ pub fn run(global: &GlobalArgs, args: &AssessArgs) -> Result<ExitCode> {
             now,
             store: target,
             assessment: Some(&mut assessment),
+            extensions: &extensions,
         },
     )?;
     save_assessment(&args.output, &assessment)?;
@@ -103,6 +105,16 @@ pub fn run(global: &GlobalArgs, args: &AssessArgs) -> Result<ExitCode> {
         summary.suggested.len(),
         summary.without_evidence.len()
     );
+    for (extension, categories) in &outcome.relevance {
+        if categories.is_empty() {
+            eprintln!("extension {extension}: no evidence informs its relevance entries");
+        } else {
+            eprintln!(
+                "extension {extension}: evidence written beside the relevance of {} (no level is suggested: relevance is judged on documents and reviews)",
+                categories.join(", ")
+            );
+        }
+    }
     if !summary.newly_stale.is_empty() {
         eprintln!(
             "marked stale (evidence moved the suggestion away from the confirmed level): {}",

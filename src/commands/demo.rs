@@ -58,6 +58,7 @@ pub fn run(global: &GlobalArgs, args: &DemoArgs) -> Result<ExitCode> {
             now,
             store: None,
             assessment: Some(&mut assessment),
+            extensions: &[],
         },
     )?;
     save_assessment(&out.join("assessment.json"), &assessment)?;

@@ -448,3 +448,123 @@ fn the_smallest_dh_prime_counts_anonymous_suites_too() {
     );
     assert_eq!(e["dh_bits"], 1024, "{e}");
 }
+
+/// PQ readiness from the scan is written beside the PQC extension's
+/// cryptography relevance by `assess --extension`, with no level: the
+/// relevance levels judge documented decisions and reviews.
+#[test]
+fn pq_readiness_is_shown_beside_the_pqc_relevance_without_a_level() {
+    let pki = TestPki::new();
+    let Some(hybrid) = PqServer::start(&pki, &["X25519MLKEM768", "X25519"], true) else {
+        return;
+    };
+    let Some(classical) = PqServer::start(&pki, &["X25519", "secp256r1"], true) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let targets = [hybrid.addr.to_string(), classical.addr.to_string()];
+    let mut args: Vec<&str> = targets.iter().map(String::as_str).collect();
+    args.extend(["--sni", "localhost", "--no-legacy"]);
+    let bundle = collect(&args);
+    let bundle_path = dir.path().join("tls.json");
+    std::fs::write(&bundle_path, bundle.to_string()).unwrap();
+    let extension = crate::support::fixture("official/2.0.0/extensions/pqc-extension-0.6.0.yaml");
+    let assessment = dir.path().join("assessment.json");
+    let run = pkimm([
+        "assess",
+        bundle_path.to_str().unwrap(),
+        "--extension",
+        extension.to_str().unwrap(),
+        "-o",
+        assessment.to_str().unwrap(),
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("extension pqc: evidence written beside the relevance of G.cryptography"),
+        "{}",
+        run.stderr
+    );
+    let file: Value = serde_json::from_str(&std::fs::read_to_string(&assessment).unwrap()).unwrap();
+    let relevance = &file["extensions"]["pqc"]["relevance"];
+    let entry = &relevance["G.cryptography"];
+    assert!(entry["suggested"].is_null(), "never a level: {entry:#}");
+    assert!(entry["level"].is_null());
+    let note = entry["note"].as_str().unwrap();
+    assert!(
+        note.starts_with("pkimm suggests no relevance level"),
+        "{note}"
+    );
+    assert!(
+        note.contains("offer hybrid post-quantum key exchange: 1 of 2 TLS endpoints pass"),
+        "{note}"
+    );
+    assert_eq!(entry["observed"]["ceilings"][0]["level"], 0);
+    let related = entry["observed"]["related"].as_array().unwrap();
+    let exchange = related
+        .iter()
+        .find(|r| r["rule"] == "crypto.tls-pq-key-exchange")
+        .expect("the key-exchange rule is beside it");
+    assert_eq!(exchange["evaluated"], 2);
+    assert_eq!(exchange["failing"], 1);
+    assert!(exchange["examples"][0]
+        .as_str()
+        .unwrap()
+        .contains(&classical.addr.port().to_string()));
+    // Governance categories no rule informs get nothing.
+    assert!(
+        relevance["G.strategy-and-vision"].is_null(),
+        "{relevance:#}"
+    );
+
+    // The file stays valid and scores with the extension; the relevance
+    // still counts as not assessed.
+    let run = pkimm(["validate", assessment.to_str().unwrap()]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let run = pkimm([
+        "score",
+        assessment.to_str().unwrap(),
+        "--extension",
+        extension.to_str().unwrap(),
+        "--basis",
+        "prefilled",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let score: Value = serde_json::from_str(&run.stdout).unwrap();
+    let category = score["extensions"][0]["categories"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "G.cryptography")
+        .unwrap();
+    assert_eq!(category["relevance"]["source"], "not_evaluated");
+    assert_eq!(category["relevance"]["level"], 0);
+    assert!(category["relevance"]["evidence_note"]
+        .as_str()
+        .unwrap()
+        .contains("1 of 2 TLS endpoints pass"));
+
+    // An assessor's relevance level (set by hand: relevance entries are
+    // the assessor's) survives a re-run.
+    let mut edited = file.clone();
+    edited["extensions"]["pqc"]["relevance"]["G.cryptography"]["level"] = 2.into();
+    edited["extensions"]["pqc"]["relevance"]["G.cryptography"]["justification"] =
+        "first assessment of the final PQC standards recorded".into();
+    std::fs::write(&assessment, edited.to_string()).unwrap();
+    let run = pkimm([
+        "assess",
+        bundle_path.to_str().unwrap(),
+        "--extension",
+        extension.to_str().unwrap(),
+        "-o",
+        assessment.to_str().unwrap(),
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let file: Value = serde_json::from_str(&std::fs::read_to_string(&assessment).unwrap()).unwrap();
+    let entry = &file["extensions"]["pqc"]["relevance"]["G.cryptography"];
+    assert_eq!(entry["level"], 2, "{entry:#}");
+    assert!(entry["justification"].as_str().is_some());
+    assert!(entry["note"].as_str().is_some());
+}

@@ -249,6 +249,7 @@ fn describe(rule: &Rule, kind: EvidenceKind, mut counts: RuleResult) -> RuleResu
     counts.pkimm = rule.def.pkimm.clone();
     counts.criteria = rule.def.evidences.clone();
     counts.related = rule.def.related.clone();
+    counts.relevance = rule.def.relevance.clone();
     counts.scope_limit = rule.def.scope_limit;
     counts.applies_to = Some(kind);
     let decided = counts.passed + counts.failed;

@@ -104,6 +104,9 @@ pub struct RuleResult {
     /// Requirements it is only related to (canonical 2.0.0 ids).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub related: Vec<String>,
+    /// Extension relevance categories it informs (`pqc.cryptography`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub relevance: Vec<String>,
     /// Its failures limit the scope a scan covers.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub scope_limit: bool,
