@@ -7,7 +7,7 @@
 //!   Debian packages (`openssl s_server`, `openssl ocsp`, Dovecot, vsftpd,
 //!   Prosody) for the end-to-end tests; [`servers`] gathers what those tests
 //!   use; [`enrolment`] runs pebble, scepserver, `openssl cmp` and
-//!   acme2certifier. Test fixtures panic when they cannot be set up; what the demo uses
+//!   acme2certifier, [`samba`] a throwaway Samba AD DC. Test fixtures panic when they cannot be set up; what the demo uses
 //!   returns errors.
 //! - [`net`] finds free ports and waits for servers.
 //!
@@ -25,5 +25,6 @@ pub mod ocsp;
 pub mod openssl;
 pub mod pki;
 pub mod pq;
+pub mod samba;
 pub mod servers;
 pub mod tls;

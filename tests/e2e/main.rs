@@ -11,6 +11,7 @@ mod benchmark;
 mod cbom;
 mod cli_help;
 mod collect;
+mod collect_ad;
 mod collect_enrolment;
 mod collect_ldap;
 mod collect_pkcs11;

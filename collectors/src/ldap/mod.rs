@@ -14,7 +14,7 @@ pub mod template;
 
 pub use config::LdapConfig;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -141,6 +141,17 @@ pub enum LdapError {
         url: String,
         /// What happened.
         message: String,
+    },
+    /// The searches read no PKI object at all, and the server's answers (or
+    /// an anonymous bind) say why: nothing read is not success.
+    #[error("{url}: no PKI objects were read from {bases}: {reason}")]
+    NothingRead {
+        /// The server.
+        url: String,
+        /// The bases searched.
+        bases: String,
+        /// The server's answers, or why an anonymous read is suspect.
+        reason: String,
     },
 }
 
@@ -291,24 +302,20 @@ pub async fn collect_ldap(options: &LdapOptions) -> Result<EvidenceBundle, LdapE
     let sd_flags = root_attr("supportedControl")
         .iter()
         .any(|c| c == SD_FLAGS_CONTROL);
-    let mut bases = options.bases.clone();
-    if bases.is_empty() {
-        bases = root_attr("namingContexts");
-        for config in root_attr("configurationNamingContext") {
-            if !bases.iter().any(|b| b.eq_ignore_ascii_case(&config)) {
-                bases.push(config);
-            }
-        }
-        // A subtree search of a base already covers the bases beneath it.
-        let all = bases.clone();
-        bases.retain(|b| {
-            let lower = b.to_ascii_lowercase();
-            !all.iter().any(|other| {
-                let other = other.to_ascii_lowercase();
-                other != lower && lower.ends_with(&format!(",{other}"))
-            })
-        });
-    }
+    let bases = if options.bases.is_empty() {
+        default_bases(
+            &root_attr("namingContexts"),
+            &root_attr("configurationNamingContext"),
+            &root_attr("defaultNamingContext"),
+        )
+    } else {
+        options.bases.clone()
+    };
+    // Entries already read: in AD each naming context is its own partition,
+    // but a directory that keeps the configuration under the domain (slapd
+    // with an AD-shaped schema) returns them twice.
+    let mut seen: HashSet<String> = HashSet::new();
+    let mut search_failures = 0usize;
     let mut collected = Collected {
         bundle: EvidenceBundle::new(format!("pkimm {}", env!("CARGO_PKG_VERSION"))),
         pending_crls: Vec::new(),
@@ -339,6 +346,7 @@ pub async fn collect_ldap(options: &LdapOptions) -> Result<EvidenceBundle, LdapE
         {
             Ok(stream) => stream,
             Err(e) => {
+                search_failures += 1;
                 collected.bundle.failures.push(Failure {
                     kind: FailureKind::Protocol,
                     message: format!("search of {base} failed: {}", describe_ldap_error(&e)),
@@ -368,11 +376,15 @@ pub async fn collect_ldap(options: &LdapOptions) -> Result<EvidenceBundle, LdapE
                     }
                     let entry = SearchEntry::construct(entry);
                     let dn = entry.dn.clone();
+                    if !seen.insert(dn.to_ascii_lowercase()) {
+                        continue;
+                    }
                     add_entry(&mut collected, &dn, attributes(entry), provenance_for(&dn));
                 }
                 Ok(None) => {
                     let result = stream.finish().await;
                     if result.rc != 0 {
+                        search_failures += 1;
                         let kind = if result.rc == 4 || result.rc == 11 {
                             FailureKind::TooLarge
                         } else {
@@ -397,6 +409,7 @@ pub async fn collect_ldap(options: &LdapOptions) -> Result<EvidenceBundle, LdapE
                     break;
                 }
                 Err(e) => {
+                    search_failures += 1;
                     collected.bundle.failures.push(Failure {
                         kind: FailureKind::Protocol,
                         message: format!("search of {base} stopped: {}", describe_ldap_error(&e)),
@@ -407,6 +420,30 @@ pub async fn collect_ldap(options: &LdapOptions) -> Result<EvidenceBundle, LdapE
                 }
             }
         }
+    }
+    let read_nothing = collected.bundle.directory_objects.is_empty()
+        && collected.bundle.certificates.is_empty()
+        && collected.pending_crls.is_empty();
+    if read_nothing && (search_failures > 0 || options.bind_dn.is_none()) {
+        let _ = ldap.unbind().await;
+        let reason = if search_failures > 0 {
+            collected
+                .bundle
+                .failures
+                .iter()
+                .map(|f| f.message.as_str())
+                .collect::<Vec<_>>()
+                .join("; ")
+        } else {
+            "an anonymous bind found nothing, which is what a server that hides its objects from \
+             anonymous reads answers: bind with --bind-dn"
+                .to_string()
+        };
+        return Err(LdapError::NothingRead {
+            url,
+            bases: bases.join(", "),
+            reason,
+        });
     }
     resolve_group_sids(&mut ldap, &bases, &mut collected.bundle).await;
     let _ = ldap.unbind().await;
@@ -423,6 +460,29 @@ pub async fn collect_ldap(options: &LdapOptions) -> Result<EvidenceBundle, LdapE
         });
     collected.bundle.sort();
     Ok(collected.bundle)
+}
+
+/// The bases a default run searches: every naming context the root DSE
+/// names (`namingContexts`, `configurationNamingContext`,
+/// `defaultNamingContext`), each searched on its own, since in AD the
+/// configuration is a separate partition even though its DN looks nested.
+/// The schema and DNS application partitions hold no PKI objects and are
+/// left out.
+fn default_bases(naming: &[String], configuration: &[String], default: &[String]) -> Vec<String> {
+    let mut bases: Vec<String> = Vec::new();
+    for base in naming.iter().chain(configuration).chain(default) {
+        let lower = base.to_ascii_lowercase();
+        let schema = configuration
+            .iter()
+            .any(|c| lower == format!("cn=schema,{}", c.to_ascii_lowercase()));
+        let dns =
+            lower.starts_with("dc=domaindnszones,") || lower.starts_with("dc=forestdnszones,");
+        if schema || dns || bases.iter().any(|b| b.eq_ignore_ascii_case(base)) {
+            continue;
+        }
+        bases.push(base.clone());
+    }
+    bases
 }
 
 /// Names the SIDs in templates that are not well known by looking them up in
@@ -554,7 +614,14 @@ fn add_entry(collected: &mut Collected, dn: &str, attrs: Attributes, provenance:
                 }
             }
         } else if CRL_ATTRIBUTES.contains(&name) {
-            for value in values.iter().filter(|v| !v.is_empty()) {
+            // AD keeps a one-byte placeholder (a single zero) where a CA
+            // has published no CRL: recorded as an empty value, not parsed.
+            if values.iter().any(|v| v.len() <= 1) {
+                object
+                    .attributes
+                    .insert(name.to_string(), vec![String::new()]);
+            }
+            for value in values.iter().filter(|v| v.len() > 1) {
                 let mut p = provenance.clone();
                 p.method = format!("ldap-search:{name}");
                 collected.pending_crls.push((index, value.clone(), p));
@@ -704,5 +771,46 @@ mod tests {
             agent: None,
         };
         assert!(!format!("{options:?}").contains("hunter2"));
+    }
+}
+
+#[cfg(test)]
+mod naming_context_tests {
+    use super::*;
+
+    fn strings(items: &[&str]) -> Vec<String> {
+        items.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn every_naming_context_is_searched_even_when_its_dn_looks_nested() {
+        let bases = default_bases(
+            &strings(&[
+                "DC=corp,DC=test",
+                "CN=Configuration,DC=corp,DC=test",
+                "CN=Schema,CN=Configuration,DC=corp,DC=test",
+                "DC=DomainDnsZones,DC=corp,DC=test",
+                "DC=ForestDnsZones,DC=corp,DC=test",
+            ]),
+            &strings(&["CN=Configuration,DC=corp,DC=test"]),
+            &strings(&["DC=corp,DC=test"]),
+        );
+        assert_eq!(
+            bases,
+            ["DC=corp,DC=test", "CN=Configuration,DC=corp,DC=test"]
+        );
+    }
+
+    #[test]
+    fn a_configuration_context_the_root_dse_lists_only_once_is_added() {
+        let bases = default_bases(
+            &strings(&["dc=example,dc=test"]),
+            &strings(&["cn=Configuration,dc=example,dc=test"]),
+            &[],
+        );
+        assert_eq!(
+            bases,
+            ["dc=example,dc=test", "cn=Configuration,dc=example,dc=test"]
+        );
     }
 }

@@ -1,0 +1,257 @@
+//! `pkimm collect ldap` against a real Active Directory: a throwaway Samba
+//! AD DC on loopback with AD CS objects stored the way AD stores them (the
+//! Public Key Services container in the configuration naming context,
+//! enrollment services, templates with binary `nTSecurityDescriptor`s,
+//! NTAuth, AIA, CDP with one-byte CRL placeholders). The slapd tests in
+//! `collect_ldap.rs` stay for RFC 4523 directories.
+
+use base64::Engine;
+use pkimm_collectors::ldap::sd;
+use pkimm_testkit::pki::TestPki;
+use pkimm_testkit::samba::SambaDc;
+use serde_json::Value;
+
+use crate::support::pkimm;
+
+/// The Enroll extended right.
+const ENROLL: &str = "0e10c968-78fb-11d2-90d4-00c04f79dc55";
+
+fn b64(bytes: &[u8]) -> String {
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+/// A security descriptor owned by Domain Admins, with full control for
+/// them, read for Authenticated Users (as AD's templates have), and `aces`
+/// (mask, object type, SID) after.
+fn descriptor(aces: &[(u32, Option<&str>, &str)]) -> String {
+    let admins = format!("{}-512", SambaDc::DOMAIN_SID);
+    let mut all: Vec<(bool, u32, Option<&str>, &str)> = vec![
+        (true, 0x000F_01FF, None, &admins),
+        // READ_CONTROL | LIST_CONTENTS | READ_PROPERTY | LIST_OBJECT
+        (true, 0x0002_0094, None, "S-1-5-11"),
+    ];
+    all.extend(
+        aces.iter()
+            .map(|(mask, guid, sid)| (true, *mask, *guid, *sid)),
+    );
+    b64(&sd::build(&admins, &all))
+}
+
+/// A certificate template entry.
+fn template(name: &str, name_flag: u32, eku: &str, security: &str) -> String {
+    // One year as a negative count of 100 ns intervals, little-endian.
+    let year = b64(&(-365i64 * 86_400 * 10_000_000).to_le_bytes());
+    format!(
+        "dn: CN={name},CN=Certificate Templates,{pks}\nobjectClass: top\nobjectClass: pKICertificateTemplate\n\
+         cn: {name}\ndisplayName: {name}\nflags: 131642\nmsPKI-Certificate-Name-Flag: {name_flag}\n\
+         msPKI-Enrollment-Flag: 0\nmsPKI-Private-Key-Flag: 16842752\nmsPKI-RA-Signature: 0\n\
+         msPKI-Template-Schema-Version: 2\nmsPKI-Minimal-Key-Size: 2048\npKIMaxIssuingDepth: 0\n\
+         pKIDefaultKeySpec: 1\npKIExtendedKeyUsage: {eku}\npKIExpirationPeriod:: {year}\n\
+         nTSecurityDescriptor:: {security}\n\n",
+        pks = SambaDc::PUBLIC_KEY_SERVICES_DN,
+    )
+}
+
+/// The AD CS objects of one enterprise CA, as AD stores them.
+fn adcs_ldif(pki: &TestPki) -> String {
+    let pks = SambaDc::PUBLIC_KEY_SERVICES_DN;
+    let root = b64(&pki.der("root.pem"));
+    let users = format!("{}-513", SambaDc::DOMAIN_SID);
+    let computers = format!("{}-515", SambaDc::DOMAIN_SID);
+    let client_auth = "1.3.6.1.5.5.7.3.2";
+    let server_auth = "1.3.6.1.5.5.7.3.1";
+    // certificationAuthority requires both CRL attributes; AD fills them
+    // with a one-byte placeholder (a single zero) when nothing is published.
+    let placeholder = "AA==";
+    let mut ldif = format!(
+        "dn: CN=corp-CA,CN=Enrollment Services,{pks}\nobjectClass: top\nobjectClass: pKIEnrollmentService\n\
+         cn: corp-CA\ndNSHostName: ca.corp.test\ncertificateTemplates: UserSuppliesSubject\n\
+         certificateTemplates: Machine\ncACertificate:: {root}\n\n\
+         dn: CN=NTAuthCertificates,{pks}\nobjectClass: top\nobjectClass: certificationAuthority\n\
+         cn: NTAuthCertificates\ncACertificate:: {root}\n\
+         authorityRevocationList:: {placeholder}\ncertificateRevocationList:: {placeholder}\n\n\
+         dn: CN=corp-CA,CN=AIA,{pks}\nobjectClass: top\nobjectClass: certificationAuthority\ncn: corp-CA\n\
+         cACertificate:: {root}\nauthorityRevocationList:: {placeholder}\n\
+         certificateRevocationList:: {placeholder}\n\n\
+         dn: CN=corp-Root,CN=Certification Authorities,{pks}\nobjectClass: top\n\
+         objectClass: certificationAuthority\ncn: corp-Root\ncACertificate:: {root}\n\
+         authorityRevocationList:: {placeholder}\ncertificateRevocationList:: {placeholder}\n\n\
+         dn: CN=dc1,CN=CDP,{pks}\nobjectClass: top\nobjectClass: container\ncn: dc1\n\n\
+         dn: CN=corp-CA,CN=dc1,CN=CDP,{pks}\nobjectClass: top\nobjectClass: cRLDistributionPoint\n\
+         cn: corp-CA\ncertificateRevocationList:: {placeholder}\ndeltaRevocationList:: {placeholder}\n\n"
+    );
+    // Enrollee supplies the subject, client authentication, Domain Users
+    // may enroll: ESC1.
+    ldif.push_str(&template(
+        "UserSuppliesSubject",
+        1,
+        client_auth,
+        &descriptor(&[(0x100, Some(ENROLL), &users)]),
+    ));
+    // The subject comes from the directory; only computers enroll.
+    ldif.push_str(&template(
+        "Machine",
+        0x0800_0000,
+        server_auth,
+        &descriptor(&[(0x100, Some(ENROLL), &computers)]),
+    ));
+    ldif
+}
+
+fn objects_of_kind<'b>(bundle: &'b Value, kind: &str) -> Vec<&'b Value> {
+    bundle["directory_objects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|o| o["kind"] == kind)
+        .collect()
+}
+
+#[test]
+fn a_default_run_against_samba_ad_finds_every_adcs_object() {
+    let pki = TestPki::new();
+    let ldif = adcs_ldif(&pki);
+    let Some(dc) = SambaDc::start(pki, &ldif) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("ad.json");
+    let ca = dc.ca();
+    // The password comes from the environment only.
+    let run = pkimm([
+        "collect",
+        "ldap",
+        &dc.url(),
+        "--bind-dn",
+        SambaDc::READER,
+        "--password-env",
+        "PKIMM_TEST_AD_PASSWORD",
+    ]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("PKIMM_TEST_AD_PASSWORD"),
+        "{}",
+        run.stderr
+    );
+    let run: crate::support::Run = std::process::Command::new(env!("CARGO_BIN_EXE_pkimm"))
+        .args([
+            "collect",
+            "ldap",
+            &dc.url(),
+            "--starttls",
+            "--ca",
+            ca.to_str().unwrap(),
+            "--bind-dn",
+            SambaDc::READER,
+            "--password-env",
+            "PKIMM_TEST_AD_PASSWORD",
+            "-o",
+            out.to_str().unwrap(),
+        ])
+        .env("PKIMM_TEST_AD_PASSWORD", SambaDc::READER_PASSWORD)
+        .env_remove("PKIMM_LOG")
+        .output()
+        .unwrap()
+        .into();
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(!run.stderr.contains(SambaDc::READER_PASSWORD));
+    let bundle: Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+
+    // The configuration naming context is searched on its own: its DN looks
+    // nested under the domain's, but it is a separate partition.
+    let targets: Vec<&str> = bundle["runs"][0]["targets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t.as_str().unwrap())
+        .collect();
+    assert!(
+        targets
+            .iter()
+            .any(|t| t.ends_with(SambaDc::CONFIGURATION_DN)),
+        "{targets:?}"
+    );
+    assert!(
+        !targets.iter().any(|t| t.contains("CN=Schema")),
+        "{targets:?}"
+    );
+
+    let templates = objects_of_kind(&bundle, "certificate_template");
+    let mut names: Vec<&str> = templates
+        .iter()
+        .map(|t| t["template"]["name"].as_str().unwrap())
+        .collect();
+    names.sort_unstable();
+    assert_eq!(names, ["Machine", "UserSuppliesSubject"], "{bundle:#}");
+    let services = objects_of_kind(&bundle, "enrollment_service");
+    assert_eq!(services.len(), 1);
+    assert_eq!(services[0]["attributes"]["dnshostname"][0], "ca.corp.test");
+    assert_eq!(objects_of_kind(&bundle, "ntauth").len(), 1);
+    assert_eq!(objects_of_kind(&bundle, "aia").len(), 1);
+    let cdp = objects_of_kind(&bundle, "crl_distribution_point");
+    assert_eq!(cdp.len(), 1);
+    // One-byte placeholders are empty values, not parse failures.
+    assert_eq!(
+        cdp[0]["attributes"]["certificaterevocationlist"],
+        serde_json::json!([""])
+    );
+    let ntauth = objects_of_kind(&bundle, "ntauth")[0];
+    assert_eq!(
+        ntauth["attributes"]["authorityrevocationlist"],
+        serde_json::json!([""])
+    );
+    assert!(
+        bundle["failures"]
+            .as_array()
+            .is_none_or(|f| f.iter().all(|f| f["kind"] != "parse")),
+        "{:#}",
+        bundle["failures"]
+    );
+    let user = templates
+        .iter()
+        .find(|t| t["template"]["name"] == "UserSuppliesSubject")
+        .unwrap();
+    let principals = user["template"]["enroll_principals"].as_array().unwrap();
+    assert!(
+        principals
+            .iter()
+            .any(|p| p["name"] == "Domain Users" && p["low_privileged"] == true),
+        "{principals:#?}"
+    );
+    assert_eq!(
+        user["template"]["published_by"],
+        serde_json::json!(["corp-CA"])
+    );
+
+    // The ESC1 template fails, the machine template does not; the CA is in
+    // NTAuth.
+    let run = pkimm(["evaluate", out.to_str().unwrap(), "--format", "json"]);
+    assert!(run.code == 0 || run.code == 1, "{}", run.stderr);
+    let evaluation: Value = serde_json::from_str(&run.stdout).unwrap();
+    let failing = |rule: &str, name: &str| {
+        evaluation["findings"].as_array().unwrap().iter().any(|f| {
+            f["rule"] == rule
+                && f["outcome"] == "fail"
+                && f["record"]["id"].as_str().unwrap().contains(name)
+        })
+    };
+    assert!(failing("adcs.esc1", "CN=UserSuppliesSubject"));
+    assert!(!failing("adcs.esc1", "CN=Machine"));
+    assert!(!failing("adcs.ca-in-ntauth", "CN=corp-CA"));
+
+    // An anonymous bind reads nothing from AD: exit 2 with the server's
+    // answer, not an empty success.
+    let run = pkimm(["collect", "ldap", &dc.url(), "-o", out.to_str().unwrap()]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("no PKI objects were read"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .contains("Operation unavailable without authentication"),
+        "{}",
+        run.stderr
+    );
+}
