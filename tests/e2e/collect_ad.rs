@@ -25,26 +25,148 @@ fn b64(bytes: &[u8]) -> String {
 /// (mask, object type, SID) after.
 fn descriptor(aces: &[(u32, Option<&str>, &str)]) -> String {
     let admins = format!("{}-512", SambaDc::DOMAIN_SID);
+    let entries: Vec<(bool, u32, Option<&str>, &str)> = aces
+        .iter()
+        .map(|(mask, guid, sid)| (true, *mask, *guid, *sid))
+        .collect();
+    descriptor_owned(&admins, &entries)
+}
+
+/// A security descriptor owned by `owner`: full control for Domain Admins,
+/// read for Authenticated Users, then `entries` (allow, mask, object type,
+/// SID) in the order given.
+fn descriptor_owned(owner: &str, entries: &[(bool, u32, Option<&str>, &str)]) -> String {
+    let admins = format!("{}-512", SambaDc::DOMAIN_SID);
     let mut all: Vec<(bool, u32, Option<&str>, &str)> = vec![
         (true, 0x000F_01FF, None, &admins),
         // READ_CONTROL | LIST_CONTENTS | READ_PROPERTY | LIST_OBJECT
         (true, 0x0002_0094, None, "S-1-5-11"),
     ];
-    all.extend(
-        aces.iter()
-            .map(|(mask, guid, sid)| (true, *mask, *guid, *sid)),
-    );
-    b64(&sd::build(&admins, &all))
+    all.extend_from_slice(entries);
+    b64(&sd::build(owner, &all))
+}
+
+/// The AutoEnroll extended right.
+const AUTOENROLL: &str = "a05b8cc2-17bc-4802-a710-e7c15ab866a2";
+/// msPKI-Certificate-Name-Flag's schemaIDGUID.
+const NAME_FLAG_ATTRIBUTE: &str = "ea1dddc4-60ff-416e-8cc0-17cee534bce7";
+/// displayName's schemaIDGUID.
+const DISPLAY_NAME_ATTRIBUTE: &str = "bf967953-0de6-11d0-a285-00aa003049e2";
+/// ENROLLEE_SUPPLIES_SUBJECT.
+const SUPPLIES_SUBJECT: u32 = 1;
+/// PEND_ALL_REQUESTS (manager approval).
+const APPROVAL: u32 = 0x2;
+/// NO_SECURITY_EXTENSION.
+const NO_SECURITY_EXTENSION: u32 = 0x8_0000;
+
+/// A template of the semantic cases: name, name flag, enrollment flag,
+/// EKU, security descriptor.
+type Case = (&'static str, u32, u32, &'static str, String);
+
+/// The semantic cases; each that should fail has a near miss that should
+/// pass.
+fn semantic_templates() -> Vec<Case> {
+    let sid = SambaDc::DOMAIN_SID;
+    let users = format!("{sid}-513");
+    let admins = format!("{sid}-512");
+    let client = "1.3.6.1.5.5.7.3.2";
+    let server = "1.3.6.1.5.5.7.3.1";
+    let enroll_users = descriptor(&[(0x100, Some(ENROLL), &users)]);
+    vec![
+        // AutoEnroll alone is not enrollment: no ESC1.
+        (
+            "AutoEnrollOnly",
+            SUPPLIES_SUBJECT,
+            0,
+            client,
+            descriptor(&[(0x100, Some(AUTOENROLL), &users)]),
+        ),
+        // A deny for Everyone stops the Domain Users allow (even written
+        // after it): no ESC1.
+        (
+            "DenyEveryone",
+            SUPPLIES_SUBJECT,
+            0,
+            client,
+            descriptor_owned(
+                &admins,
+                &[
+                    (true, 0x100, Some(ENROLL), &users),
+                    (false, 0x100, Some(ENROLL), "S-1-1-0"),
+                ],
+            ),
+        ),
+        // Owned by Domain Users: the owner's implicit WriteDacl is ESC4.
+        ("OwnedByUsers", 0, 0, client, descriptor_owned(&users, &[])),
+        // WriteProperty on msPKI-Certificate-Name-Flag is ESC4; on
+        // displayName it is not.
+        (
+            "NameFlagWritable",
+            0,
+            0,
+            client,
+            descriptor(&[(0x20, Some(NAME_FLAG_ATTRIBUTE), "S-1-5-11")]),
+        ),
+        (
+            "DisplayNameWritable",
+            0,
+            0,
+            client,
+            descriptor(&[(0x20, Some(DISPLAY_NAME_ATTRIBUTE), "S-1-5-11")]),
+        ),
+        // ESC17: enrollee-supplied subject on a server template; approval
+        // is the near miss.
+        (
+            "ServerSuppliesSubject",
+            SUPPLIES_SUBJECT,
+            0,
+            server,
+            enroll_users.clone(),
+        ),
+        (
+            "ServerWithApproval",
+            SUPPLIES_SUBJECT,
+            APPROVAL,
+            server,
+            enroll_users.clone(),
+        ),
+        // ESC9, and its near miss with manager approval.
+        (
+            "NoSecurityExtension",
+            0,
+            NO_SECURITY_EXTENSION,
+            client,
+            enroll_users.clone(),
+        ),
+        (
+            "NoSecurityExtensionApproval",
+            0,
+            NO_SECURITY_EXTENSION | APPROVAL,
+            client,
+            enroll_users,
+        ),
+    ]
 }
 
 /// A certificate template entry.
 fn template(name: &str, name_flag: u32, eku: &str, security: &str) -> String {
+    template_with(name, name_flag, 0, eku, security)
+}
+
+/// A certificate template entry with an enrollment flag.
+fn template_with(
+    name: &str,
+    name_flag: u32,
+    enrollment_flag: u32,
+    eku: &str,
+    security: &str,
+) -> String {
     // One year as a negative count of 100 ns intervals, little-endian.
     let year = b64(&(-365i64 * 86_400 * 10_000_000).to_le_bytes());
     format!(
         "dn: CN={name},CN=Certificate Templates,{pks}\nobjectClass: top\nobjectClass: pKICertificateTemplate\n\
          cn: {name}\ndisplayName: {name}\nflags: 131642\nmsPKI-Certificate-Name-Flag: {name_flag}\n\
-         msPKI-Enrollment-Flag: 0\nmsPKI-Private-Key-Flag: 16842752\nmsPKI-RA-Signature: 0\n\
+         msPKI-Enrollment-Flag: {enrollment_flag}\nmsPKI-Private-Key-Flag: 16842752\nmsPKI-RA-Signature: 0\n\
          msPKI-Template-Schema-Version: 2\nmsPKI-Minimal-Key-Size: 2048\npKIMaxIssuingDepth: 0\n\
          pKIDefaultKeySpec: 1\npKIExtendedKeyUsage: {eku}\npKIExpirationPeriod:: {year}\n\
          nTSecurityDescriptor:: {security}\n\n",
@@ -63,10 +185,14 @@ fn adcs_ldif(pki: &TestPki) -> String {
     // certificationAuthority requires both CRL attributes; AD fills them
     // with a one-byte placeholder (a single zero) when nothing is published.
     let placeholder = "AA==";
+    let published: String = semantic_templates()
+        .iter()
+        .map(|(name, ..)| format!("certificateTemplates: {name}\n"))
+        .collect();
     let mut ldif = format!(
         "dn: CN=corp-CA,CN=Enrollment Services,{pks}\nobjectClass: top\nobjectClass: pKIEnrollmentService\n\
          cn: corp-CA\ndNSHostName: ca.corp.test\ncertificateTemplates: UserSuppliesSubject\n\
-         certificateTemplates: Machine\ncACertificate:: {root}\n\n\
+         certificateTemplates: Machine\n{published}cACertificate:: {root}\n\n\
          dn: CN=NTAuthCertificates,{pks}\nobjectClass: top\nobjectClass: certificationAuthority\n\
          cn: NTAuthCertificates\ncACertificate:: {root}\n\
          authorityRevocationList:: {placeholder}\ncertificateRevocationList:: {placeholder}\n\n\
@@ -95,6 +221,15 @@ fn adcs_ldif(pki: &TestPki) -> String {
         server_auth,
         &descriptor(&[(0x100, Some(ENROLL), &computers)]),
     ));
+    for (name, name_flag, enrollment_flag, eku, security) in semantic_templates() {
+        ldif.push_str(&template_with(
+            name,
+            name_flag,
+            enrollment_flag,
+            eku,
+            &security,
+        ));
+    }
     ldif
 }
 
@@ -182,7 +317,10 @@ fn a_default_run_against_samba_ad_finds_every_adcs_object() {
         .map(|t| t["template"]["name"].as_str().unwrap())
         .collect();
     names.sort_unstable();
-    assert_eq!(names, ["Machine", "UserSuppliesSubject"], "{bundle:#}");
+    let mut wanted: Vec<&str> = semantic_templates().iter().map(|t| t.0).collect();
+    wanted.extend(["Machine", "UserSuppliesSubject"]);
+    wanted.sort_unstable();
+    assert_eq!(names, wanted, "{bundle:#}");
     let services = objects_of_kind(&bundle, "enrollment_service");
     assert_eq!(services.len(), 1);
     assert_eq!(services[0]["attributes"]["dnshostname"][0], "ca.corp.test");
@@ -237,6 +375,30 @@ fn a_default_run_against_samba_ad_finds_every_adcs_object() {
     };
     assert!(failing("adcs.esc1", "CN=UserSuppliesSubject"));
     assert!(!failing("adcs.esc1", "CN=Machine"));
+    // Windows' access check, each with its near miss.
+    assert!(
+        !failing("adcs.esc1", "CN=AutoEnrollOnly"),
+        "AutoEnroll alone"
+    );
+    assert!(
+        !failing("adcs.esc1", "CN=DenyEveryone"),
+        "deny before allow"
+    );
+    assert!(
+        failing("adcs.esc4", "CN=OwnedByUsers"),
+        "the owner's WriteDacl"
+    );
+    assert!(!failing("adcs.esc4", "CN=Machine"));
+    assert!(failing("adcs.esc4", "CN=NameFlagWritable"));
+    assert!(!failing("adcs.esc4", "CN=DisplayNameWritable"));
+    assert!(failing("adcs.esc17", "CN=ServerSuppliesSubject"));
+    assert!(!failing("adcs.esc17", "CN=ServerWithApproval"));
+    assert!(
+        !failing("adcs.esc17", "CN=UserSuppliesSubject"),
+        "client auth only"
+    );
+    assert!(failing("adcs.esc9", "CN=NoSecurityExtension"));
+    assert!(!failing("adcs.esc9", "CN=NoSecurityExtensionApproval"));
     assert!(!failing("adcs.ca-in-ntauth", "CN=corp-CA"));
 
     // An anonymous bind reads nothing from AD: exit 2 with the server's

@@ -1,6 +1,18 @@
 //! Windows security descriptors (self-relative, as in `nTSecurityDescriptor`):
 //! owner, DACL, and from the DACL who may enroll in or modify an AD CS
 //! template. Bounds-checked throughout; malformed input gives an error.
+//!
+//! Rights are decided as Windows' access check does on a canonical DACL:
+//! explicit deny, explicit allow, inherited deny, inherited allow, and the
+//! first entry that matches the principal's token and covers the right
+//! decides. A principal's token holds itself, Everyone and Authenticated
+//! Users, so a deny for Everyone stops a Domain Users allow. Inherit-only
+//! entries do not apply to the object. The Enroll extended right (or all
+//! extended rights, or GenericAll) allows enrollment; AutoEnroll alone does
+//! not. Modifying means WriteDacl, WriteOwner, GenericWrite, WriteProperty
+//! on the whole object or on an attribute that decides ESC1-style abuse,
+//! and the owner's implicit WriteDacl (unless an OWNER RIGHTS entry
+//! replaces it).
 
 use pkimm_model::evidence::Principal;
 
@@ -20,6 +32,86 @@ const GENERIC_WRITE: u32 = 0x4000_0000;
 pub const ENROLL_GUID: &str = "0e10c968-78fb-11d2-90d4-00c04f79dc55";
 /// The Certificate-AutoEnrollment extended right.
 pub const AUTOENROLL_GUID: &str = "a05b8cc2-17bc-4802-a710-e7c15ab866a2";
+/// Everyone.
+const EVERYONE: &str = "S-1-1-0";
+/// Authenticated Users.
+const AUTHENTICATED_USERS: &str = "S-1-5-11";
+/// OWNER RIGHTS: an entry for it replaces the owner's implicit rights.
+const OWNER_RIGHTS: &str = "S-1-3-4";
+/// INHERITED_ACE.
+const INHERITED: u8 = 0x10;
+/// INHERIT_ONLY_ACE: the entry applies to children only.
+const INHERIT_ONLY: u8 = 0x08;
+
+/// The template attributes whose WriteProperty is an ESC4 primitive (they
+/// decide ESC1, ESC2, ESC3, ESC9, ESC13 and ESC15), by schemaIDGUID:
+/// msPKI-Certificate-Name-Flag, msPKI-Enrollment-Flag, pKIExtendedKeyUsage,
+/// msPKI-RA-Signature, msPKI-Certificate-Application-Policy,
+/// msPKI-Private-Key-Flag, msPKI-RA-Application-Policies,
+/// msPKI-RA-Policies, msPKI-Certificate-Policy.
+pub const ESC_ATTRIBUTE_GUIDS: [&str; 9] = [
+    "ea1dddc4-60ff-416e-8cc0-17cee534bce7",
+    "d15ef7d8-f226-46db-ae79-b34e560bd12c",
+    "18976af6-3b9e-11d2-90cc-00c04fd91ab1",
+    "fe17e04b-937d-4f7e-8e0e-9292c8d5683e",
+    "dbd90548-aa37-4202-9966-8c537ba5ce32",
+    "bab04ac2-0435-4709-9307-28380e7c7001",
+    "3c91fbbf-4773-4ccd-a87b-85d53e7bcf6a",
+    "d546ae22-0951-4d47-817e-1c9f96faad46",
+    "38942346-cc5b-424b-a7d8-6ffd12029c5f",
+];
+
+/// One right the access check decides.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Right {
+    Enroll,
+    WriteDacl,
+    WriteOwner,
+    /// WriteProperty on every attribute (`None`) or on one, by GUID.
+    WriteProperty(Option<&'static str>),
+}
+
+impl Right {
+    /// The rights that let a principal change a template.
+    const MODIFY: [Self; 12] = [
+        Self::WriteDacl,
+        Self::WriteOwner,
+        Self::WriteProperty(None),
+        Self::WriteProperty(Some(ESC_ATTRIBUTE_GUIDS[0])),
+        Self::WriteProperty(Some(ESC_ATTRIBUTE_GUIDS[1])),
+        Self::WriteProperty(Some(ESC_ATTRIBUTE_GUIDS[2])),
+        Self::WriteProperty(Some(ESC_ATTRIBUTE_GUIDS[3])),
+        Self::WriteProperty(Some(ESC_ATTRIBUTE_GUIDS[4])),
+        Self::WriteProperty(Some(ESC_ATTRIBUTE_GUIDS[5])),
+        Self::WriteProperty(Some(ESC_ATTRIBUTE_GUIDS[6])),
+        Self::WriteProperty(Some(ESC_ATTRIBUTE_GUIDS[7])),
+        Self::WriteProperty(Some(ESC_ATTRIBUTE_GUIDS[8])),
+    ];
+
+    /// Whether `ace`'s mask (and object type) covers the right.
+    fn covered_by(self, ace: &Ace) -> bool {
+        if ace.mask & GENERIC_ALL != 0 {
+            return true;
+        }
+        match self {
+            Self::Enroll => {
+                ace.mask & CONTROL_ACCESS != 0
+                    && ace.object_type.as_deref().is_none_or(|t| t == ENROLL_GUID)
+            }
+            Self::WriteDacl => ace.mask & WRITE_DAC != 0,
+            Self::WriteOwner => ace.mask & WRITE_OWNER != 0,
+            Self::WriteProperty(attribute) => {
+                ace.mask & GENERIC_WRITE != 0
+                    || (ace.mask & WRITE_PROPERTY != 0
+                        && match (ace.object_type.as_deref(), attribute) {
+                            (None, _) => true,
+                            (Some(t), Some(a)) => t == a,
+                            (Some(_), None) => false,
+                        })
+            }
+        }
+    }
+}
 
 /// One access control entry.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,6 +124,8 @@ pub struct Ace {
     pub object_type: Option<String>,
     /// The trustee.
     pub sid: String,
+    /// The ACE flags (inherited, inherit-only, …).
+    pub flags: u8,
 }
 
 /// A parsed security descriptor.
@@ -116,6 +210,7 @@ fn descriptor(b: &[u8]) -> Result<SecurityDescriptor, String> {
         let mut at = dacl_at + 8;
         for _ in 0..count {
             let kind = *b.get(at).ok_or("truncated ACE")?;
+            let flags = *b.get(at + 1).ok_or("truncated ACE")?;
             let size = usize::from(u16_le(b, at + 2)?);
             if size < 8 || at + size > b.len() {
                 return Err(format!("ACE at byte {at} has a bad size {size}"));
@@ -149,6 +244,7 @@ fn descriptor(b: &[u8]) -> Result<SecurityDescriptor, String> {
                 mask,
                 object_type,
                 sid: sid_from(b, sid_at)?,
+                flags,
             });
             at += size;
         }
@@ -157,42 +253,75 @@ fn descriptor(b: &[u8]) -> Result<SecurityDescriptor, String> {
 }
 
 impl SecurityDescriptor {
-    /// SIDs allowed to enroll or auto-enroll (and not denied the same right).
+    /// SIDs that hold the Enroll right after the access check (an allow
+    /// entry for them, or for all extended rights, or GenericAll, not
+    /// stopped by a deny that reaches them first). AutoEnroll alone is not
+    /// enrollment.
     pub fn enrollers(&self) -> Vec<String> {
-        self.allowed(|ace| {
-            ace.mask & GENERIC_ALL != 0
-                || (ace.mask & CONTROL_ACCESS != 0
-                    && ace
-                        .object_type
-                        .as_deref()
-                        .is_none_or(|t| t == ENROLL_GUID || t == AUTOENROLL_GUID))
-        })
+        self.holders(&[Right::Enroll], false)
     }
 
-    /// SIDs allowed to change the object.
+    /// SIDs that can change the object after the access check: WriteDacl,
+    /// WriteOwner, GenericWrite, WriteProperty on the whole object or on an
+    /// ESC attribute, and the owner (implicit WriteDacl).
     pub fn writers(&self) -> Vec<String> {
-        self.allowed(|ace| {
-            ace.mask & (GENERIC_ALL | GENERIC_WRITE | WRITE_DAC | WRITE_OWNER) != 0
-                || (ace.mask & WRITE_PROPERTY != 0 && ace.object_type.is_none())
-        })
+        self.holders(&Right::MODIFY, true)
     }
 
-    fn allowed(&self, grants: impl Fn(&Ace) -> bool) -> Vec<String> {
+    /// SIDs for which some right in `rights` is allowed; with
+    /// `owner_writes`, the owner too unless an OWNER RIGHTS entry exists.
+    fn holders(&self, rights: &[Right], owner_writes: bool) -> Vec<String> {
+        let canonical = self.canonical();
         let mut out: Vec<String> = Vec::new();
-        for ace in &self.dacl {
-            if !ace.allow || !grants(ace) {
+        let owner_implicit = owner_writes && !self.dacl.iter().any(|a| a.sid == OWNER_RIGHTS);
+        let candidates = self
+            .dacl
+            .iter()
+            .filter(|a| a.allow)
+            .map(|a| a.sid.as_str())
+            .chain(self.owner.as_deref().filter(|_| owner_implicit));
+        for sid in candidates {
+            if out.iter().any(|s| s == sid) {
                 continue;
             }
-            let denied = self
-                .dacl
-                .iter()
-                .any(|d| !d.allow && d.sid == ace.sid && grants(d));
-            if !denied && !out.contains(&ace.sid) {
-                out.push(ace.sid.clone());
+            // The principal's own entry must grant the right (so Domain
+            // Users are not reported for what Authenticated Users hold), and
+            // the access check over its token must let it through.
+            let token = [sid, EVERYONE, AUTHENTICATED_USERS];
+            let granted = (owner_implicit && self.owner.as_deref() == Some(sid))
+                || rights.iter().any(|right| {
+                    canonical
+                        .iter()
+                        .any(|a| a.allow && a.sid == sid && right.covered_by(a))
+                        && decide(&canonical, &token, *right)
+                });
+            if granted {
+                out.push(sid.to_string());
             }
         }
         out
     }
+
+    /// The entries that apply to the object, in canonical order: explicit
+    /// deny, explicit allow, inherited deny, inherited allow.
+    fn canonical(&self) -> Vec<&Ace> {
+        let mut aces: Vec<&Ace> = self
+            .dacl
+            .iter()
+            .filter(|a| a.flags & INHERIT_ONLY == 0)
+            .collect();
+        aces.sort_by_key(|a| (a.flags & INHERITED != 0, a.allow));
+        aces
+    }
+}
+
+/// The first entry matching `token` that covers `right` decides; none
+/// means no access.
+fn decide(canonical: &[&Ace], token: &[&str], right: Right) -> bool {
+    canonical
+        .iter()
+        .find(|a| token.contains(&a.sid.as_str()) && right.covered_by(a))
+        .is_some_and(|a| a.allow)
 }
 
 /// Names a SID and says whether ordinary users or computers are in it.
@@ -333,7 +462,11 @@ mod tests {
         assert_eq!(parsed.owner.as_deref(), Some(admins));
         assert_eq!(parsed.dacl[0].object_type.as_deref(), Some(ENROLL_GUID));
         assert_eq!(parsed.enrollers(), [domain_users, admins]);
-        assert_eq!(parsed.writers(), [admins, "S-1-5-11"]);
+        assert_eq!(
+            parsed.writers(),
+            [admins, "S-1-5-11"],
+            "the owner, and a writer"
+        );
         assert!(principal(domain_users).low_privileged);
         assert_eq!(
             parse_sid(&sid_bytes(domain_users).unwrap(), 0).unwrap(),
@@ -345,6 +478,63 @@ mod tests {
         );
         assert!(sid_bytes("S-x").is_none());
         assert_eq!(principal(admins).name, "Domain Admins");
+    }
+
+    #[test]
+    fn windows_access_check_semantics() {
+        let users = "S-1-5-21-1-2-3-513";
+        let admins = "S-1-5-21-1-2-3-512";
+        let enroll = |sid| (true, 0x100, Some(ENROLL_GUID), sid);
+        // AutoEnroll alone is not enrollment.
+        let sd = build(admins, &[(true, 0x100, Some(AUTOENROLL_GUID), users)]);
+        assert!(parse(&sd).unwrap().enrollers().is_empty());
+        // All extended rights include Enroll.
+        let sd = build(admins, &[(true, 0x100, None, users)]);
+        assert_eq!(parse(&sd).unwrap().enrollers(), [users]);
+        // A deny for Everyone reaches Domain Users, even after the allow.
+        let sd = build(
+            admins,
+            &[enroll(users), (false, 0x100, Some(ENROLL_GUID), "S-1-1-0")],
+        );
+        assert!(parse(&sd).unwrap().enrollers().is_empty());
+        // A deny for another group does not.
+        let sd = build(
+            admins,
+            &[
+                (false, 0x100, Some(ENROLL_GUID), "S-1-5-21-1-2-3-1105"),
+                enroll(users),
+            ],
+        );
+        assert_eq!(parse(&sd).unwrap().enrollers(), [users]);
+        // The owner holds WriteDacl without any entry.
+        let sd = build(users, &[enroll(admins)]);
+        assert_eq!(parse(&sd).unwrap().writers(), [users]);
+        // ... unless OWNER RIGHTS replaces it.
+        let sd = build(users, &[(true, 0x0002_0094, None, "S-1-3-4")]);
+        assert!(parse(&sd).unwrap().writers().is_empty());
+        // WriteProperty on an ESC attribute is a write; on another is not.
+        let name_flag = ESC_ATTRIBUTE_GUIDS[0];
+        let sd = build(admins, &[(true, 0x20, Some(name_flag), users)]);
+        assert_eq!(parse(&sd).unwrap().writers(), [users, admins]);
+        let display_name = "bf967953-0de6-11d0-a285-00aa003049e2";
+        let sd = build(admins, &[(true, 0x20, Some(display_name), users)]);
+        assert_eq!(parse(&sd).unwrap().writers(), [admins]);
+        // Rights of Authenticated Users are not reported for Domain Users.
+        let sd = build(admins, &[enroll(users), (true, 0x20, None, "S-1-5-11")]);
+        assert_eq!(parse(&sd).unwrap().writers(), ["S-1-5-11", admins]);
+    }
+
+    #[test]
+    fn inherit_only_entries_do_not_apply() {
+        let users = "S-1-5-21-1-2-3-513";
+        let mut sd = build(
+            "S-1-5-21-1-2-3-512",
+            &[(true, 0x100, Some(ENROLL_GUID), users)],
+        );
+        // The first ACE's flags byte: OBJECT_INHERIT | INHERIT_ONLY.
+        let dacl_at = u32::from_le_bytes([sd[16], sd[17], sd[18], sd[19]]) as usize;
+        sd[dacl_at + 8 + 1] = 0x01 | INHERIT_ONLY;
+        assert!(parse(&sd).unwrap().enrollers().is_empty());
     }
 
     #[test]

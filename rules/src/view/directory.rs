@@ -52,6 +52,10 @@ fn template_view(t: &CertificateTemplate) -> Value {
         ),
         ("any_purpose", Value::Bool(any_purpose)),
         (
+            "server_auth_eku",
+            Value::Bool(any_purpose || has(&t.ekus, "1.3.6.1.5.5.7.3.1")),
+        ),
+        (
             "request_agent",
             Value::Bool(has(&t.ekus, "1.3.6.1.4.1.311.20.2.1")),
         ),
@@ -116,6 +120,7 @@ pub const FIELD_DOCS: &[FieldDoc] = &[
     fd("template.ekus", "pKIExtendedKeyUsage OIDs"),
     fd("template.authentication_eku", "an EKU that authenticates to AD (client auth, PKINIT, smart card logon, any purpose) or none"),
     fd("template.any_purpose", "no EKU or the any-purpose EKU"),
+    fd("template.server_auth_eku", "the Server Authentication EKU, any purpose, or no EKU"),
     fd("template.request_agent", "the certificate request agent EKU"),
     fd("template.enrollee_supplies_subject", "ENROLLEE_SUPPLIES_SUBJECT is set"),
     fd("template.manager_approval", "PEND_ALL_REQUESTS is set"),
