@@ -8,6 +8,7 @@
 //! test process: [`SambaDc::start`] waits for the previous one to stop.
 //! Skipped when Samba is not installed, unless `PKIMM_REQUIRE_SAMBA` is set.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::{Mutex, MutexGuard, PoisonError};
@@ -50,6 +51,17 @@ impl SambaDc {
     /// server. `None` when Samba is missing (and `PKIMM_REQUIRE_SAMBA` is
     /// unset).
     pub fn start(pki: TestPki, ldif: &str) -> Option<Self> {
+        Self::start_with_groups(pki, &[], |_| ldif.to_string())
+    }
+
+    /// As [`Self::start`], with `groups` created first (name and members:
+    /// users, groups, or well-known groups such as `Domain Users`, in
+    /// order), and the LDIF made from the SIDs the directory gave them.
+    pub fn start_with_groups(
+        pki: TestPki,
+        groups: &[(&str, &[&str])],
+        ldif: impl FnOnce(&BTreeMap<String, String>) -> String,
+    ) -> Option<Self> {
         for binary in ["/usr/sbin/samba", "/usr/bin/samba-tool", "/usr/bin/ldbadd"] {
             if !Daemon::installed(binary, "PKIMM_REQUIRE_SAMBA") {
                 return None;
@@ -101,9 +113,32 @@ impl SambaDc {
                 .arg(&config),
             "samba-tool user create",
         );
+        let mut sids = BTreeMap::new();
+        for (group, members) in groups {
+            run(
+                Command::new("/usr/bin/samba-tool")
+                    .args(["group", "add", group, "-H"])
+                    .arg(&sam)
+                    .arg("-s")
+                    .arg(&config),
+                "samba-tool group add",
+            );
+            if !members.is_empty() {
+                run(
+                    Command::new("/usr/bin/samba-tool")
+                        .args(["group", "addmembers", group, &members.join(","), "-H"])
+                        .arg(&sam)
+                        .arg("-s")
+                        .arg(&config),
+                    "samba-tool group addmembers",
+                );
+            }
+            sids.insert(group.to_string(), object_sid(&sam, group));
+        }
+        let ldif = ldif(&sids);
         if !ldif.trim().is_empty() {
             let file = root.join("test-objects.ldif");
-            std::fs::write(&file, ldif).unwrap();
+            std::fs::write(&file, &ldif).unwrap();
             run(
                 Command::new("/usr/bin/ldbadd")
                     .arg("-H")
@@ -136,6 +171,22 @@ impl SambaDc {
     pub fn pki(&self) -> &TestPki {
         &self.pki
     }
+}
+
+/// The SID of the account named `name` (`sAMAccountName`).
+fn object_sid(sam: &Path, name: &str) -> String {
+    let output = Command::new("/usr/bin/ldbsearch")
+        .arg("-H")
+        .arg(sam)
+        .arg(format!("(sAMAccountName={name})"))
+        .arg("objectSid")
+        .output()
+        .expect("ldbsearch runs");
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .find_map(|l| l.strip_prefix("objectSid: "))
+        .map(str::to_string)
+        .unwrap_or_else(|| panic!("no objectSid for {name}"))
 }
 
 /// Runs a setup command, failing the test with its output when it fails.

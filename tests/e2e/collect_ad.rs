@@ -174,10 +174,25 @@ fn template_with(
     )
 }
 
-/// The AD CS objects of one enterprise CA, as AD stores them.
-fn adcs_ldif(pki: &TestPki) -> String {
+/// Groups made before the AD CS objects: a nested chain to Domain Users,
+/// and a group of administrators only.
+const GROUPS: &[(&str, &[&str])] = &[
+    ("Helpdesk", &["Domain Users"]),
+    ("PKI Enrollers", &["Helpdesk"]),
+    ("PKI Admins", &["Administrator"]),
+];
+
+/// Templates whose Enroll holders are the groups above.
+const GROUP_TEMPLATES: [(&str, &str); 2] = [
+    ("EnrollersGroup", "PKI Enrollers"),
+    ("AdminsGroup", "PKI Admins"),
+];
+
+/// The AD CS objects of one enterprise CA (its certificate `root_der`), as
+/// AD stores them; `groups` are the SIDs of [`GROUPS`].
+fn adcs_ldif(root_der: &[u8], groups: &std::collections::BTreeMap<String, String>) -> String {
     let pks = SambaDc::PUBLIC_KEY_SERVICES_DN;
-    let root = b64(&pki.der("root.pem"));
+    let root = b64(root_der);
     let users = format!("{}-513", SambaDc::DOMAIN_SID);
     let computers = format!("{}-515", SambaDc::DOMAIN_SID);
     let client_auth = "1.3.6.1.5.5.7.3.2";
@@ -187,7 +202,9 @@ fn adcs_ldif(pki: &TestPki) -> String {
     let placeholder = "AA==";
     let published: String = semantic_templates()
         .iter()
-        .map(|(name, ..)| format!("certificateTemplates: {name}\n"))
+        .map(|(name, ..)| *name)
+        .chain(GROUP_TEMPLATES.iter().map(|(name, _)| *name))
+        .map(|name| format!("certificateTemplates: {name}\n"))
         .collect();
     let mut ldif = format!(
         "dn: CN=corp-CA,CN=Enrollment Services,{pks}\nobjectClass: top\nobjectClass: pKIEnrollmentService\n\
@@ -230,6 +247,16 @@ fn adcs_ldif(pki: &TestPki) -> String {
             &security,
         ));
     }
+    // ESC1 settings; who may enroll depends on the group's members.
+    for (name, group) in GROUP_TEMPLATES {
+        let sid = &groups[group];
+        ldif.push_str(&template(
+            name,
+            SUPPLIES_SUBJECT,
+            client_auth,
+            &descriptor(&[(0x100, Some(ENROLL), sid)]),
+        ));
+    }
     ldif
 }
 
@@ -245,8 +272,9 @@ fn objects_of_kind<'b>(bundle: &'b Value, kind: &str) -> Vec<&'b Value> {
 #[test]
 fn a_default_run_against_samba_ad_finds_every_adcs_object() {
     let pki = TestPki::new();
-    let ldif = adcs_ldif(&pki);
-    let Some(dc) = SambaDc::start(pki, &ldif) else {
+    let root_der = pki.der("root.pem");
+    let Some(dc) = SambaDc::start_with_groups(pki, GROUPS, |groups| adcs_ldif(&root_der, groups))
+    else {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
@@ -319,6 +347,7 @@ fn a_default_run_against_samba_ad_finds_every_adcs_object() {
     names.sort_unstable();
     let mut wanted: Vec<&str> = semantic_templates().iter().map(|t| t.0).collect();
     wanted.extend(["Machine", "UserSuppliesSubject"]);
+    wanted.extend(GROUP_TEMPLATES.iter().map(|(name, _)| *name));
     wanted.sort_unstable();
     assert_eq!(names, wanted, "{bundle:#}");
     let services = objects_of_kind(&bundle, "enrollment_service");
@@ -399,6 +428,25 @@ fn a_default_run_against_samba_ad_finds_every_adcs_object() {
     );
     assert!(failing("adcs.esc9", "CN=NoSecurityExtension"));
     assert!(!failing("adcs.esc9", "CN=NoSecurityExtensionApproval"));
+    // Group membership, expanded in the directory: nested down to Domain
+    // Users is low-privileged; administrators only is not.
+    assert!(failing("adcs.esc1", "CN=EnrollersGroup"));
+    assert!(!failing("adcs.esc1", "CN=AdminsGroup"));
+    let enrollers = templates
+        .iter()
+        .find(|t| t["template"]["name"] == "EnrollersGroup")
+        .unwrap();
+    let holder = &enrollers["template"]["enroll_principals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "PKI Enrollers")
+        .expect("the group is named");
+    assert_eq!(holder["low_privileged"], true);
+    assert_eq!(
+        holder["via"], "PKI Enrollers → Helpdesk → Domain Users",
+        "{holder:#}"
+    );
     assert!(!failing("adcs.ca-in-ntauth", "CN=corp-CA"));
 
     // An anonymous bind reads nothing from AD: exit 2 with the server's

@@ -486,7 +486,11 @@ fn default_bases(naming: &[String], configuration: &[String], default: &[String]
 }
 
 /// Names the SIDs in templates that are not well known by looking them up in
-/// the directory (`objectSid`). Lookups that fail leave the SID unnamed.
+/// the directory (`objectSid`), and expands the groups among them: a group
+/// that holds a low-privileged principal (Domain Users, Authenticated Users,
+/// …), directly or through nested groups, makes its holders' rights
+/// low-privileged, with the chain recorded. Lookups that fail leave the SID
+/// as it was.
 async fn resolve_group_sids(ldap: &mut ldap3::Ldap, bases: &[String], bundle: &mut EvidenceBundle) {
     let mut unknown: Vec<String> = bundle
         .directory_objects
@@ -498,40 +502,50 @@ async fn resolve_group_sids(ldap: &mut ldap3::Ldap, bases: &[String], bundle: &m
                 .chain(&t.write_principals)
                 .chain(t.owner.iter())
         })
-        .filter(|p| p.name.is_empty())
+        .filter(|p| p.name.is_empty() || !p.low_privileged)
+        .filter(|p| !sd::principal(&p.sid).low_privileged)
         .map(|p| p.sid.clone())
         .collect();
     unknown.sort();
     unknown.dedup();
-    let mut names: HashMap<String, String> = HashMap::new();
+    let mut found: HashMap<String, (String, Option<String>)> = HashMap::new();
+    let mut budget = MEMBERSHIP_LOOKUPS;
     for sid in unknown.iter().take(1000) {
         let Some(value) = sd::sid_filter_value(sid) else {
             continue;
         };
         for base in bases {
-            let found = ldap
+            let search = ldap
                 .search(
                     base,
                     Scope::Subtree,
                     &format!("(objectSid={value})"),
-                    vec!["sAMAccountName", "cn"],
+                    vec!["sAMAccountName", "cn", "objectClass", "member"],
                 )
                 .await
                 .and_then(|r| r.success());
-            let Ok((entries, _)) = found else { continue };
-            if let Some(entry) = entries.into_iter().next().map(SearchEntry::construct) {
-                let pick = |k: &str| {
-                    entry
-                        .attrs
-                        .iter()
-                        .find(|(n, _)| n.eq_ignore_ascii_case(k))
-                        .and_then(|(_, v)| v.first().cloned())
-                };
-                if let Some(name) = pick("sAMAccountName").or_else(|| pick("cn")) {
-                    names.insert(sid.clone(), name);
-                    break;
-                }
-            }
+            let Ok((entries, _)) = search else { continue };
+            let Some(entry) = entries.into_iter().next().map(SearchEntry::construct) else {
+                continue;
+            };
+            let attrs = attributes(entry);
+            let first = |k: &str| {
+                attrs
+                    .get(k)
+                    .and_then(|v| v.first())
+                    .map(|v| String::from_utf8_lossy(v).into_owned())
+            };
+            let name = first("samaccountname")
+                .or_else(|| first("cn"))
+                .unwrap_or_default();
+            let via = if has_class(&attrs, "group") {
+                let members = texts_of(&attrs, "member");
+                low_privileged_member(ldap, &name, members, &mut budget).await
+            } else {
+                None
+            };
+            found.insert(sid.clone(), (name, via));
+            break;
         }
     }
     for t in bundle
@@ -545,11 +559,109 @@ async fn resolve_group_sids(ldap: &mut ldap3::Ldap, bases: &[String], bundle: &m
             .chain(t.write_principals.iter_mut())
             .chain(t.owner.iter_mut())
         {
-            if let Some(name) = names.get(&p.sid) {
-                p.name.clone_from(name);
+            if let Some((name, via)) = found.get(&p.sid) {
+                if p.name.is_empty() {
+                    p.name.clone_from(name);
+                }
+                if let Some(via) = via {
+                    p.low_privileged = true;
+                    p.via = Some(via.clone());
+                }
             }
         }
     }
+}
+
+/// Directory reads spent on group membership in one run.
+const MEMBERSHIP_LOOKUPS: usize = 2000;
+/// The deepest nesting followed.
+const MEMBERSHIP_DEPTH: usize = 10;
+
+fn has_class(attrs: &Attributes, class: &str) -> bool {
+    attrs
+        .get("objectclass")
+        .is_some_and(|v| v.iter().any(|c| c.eq_ignore_ascii_case(class.as_bytes())))
+}
+
+fn texts_of(attrs: &Attributes, key: &str) -> Vec<String> {
+    attrs
+        .get(key)
+        .map(|v| {
+            v.iter()
+                .map(|x| String::from_utf8_lossy(x).into_owned())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Follows `member` from a group (breadth first, nested groups included, at
+/// most [`MEMBERSHIP_DEPTH`] deep and `budget` reads) until it meets a
+/// low-privileged principal; returns the chain (`PKI Enrollers → Helpdesk →
+/// Domain Users`). Foreign security principals (`CN=S-1-5-11,…`) count by
+/// their SID.
+async fn low_privileged_member(
+    ldap: &mut ldap3::Ldap,
+    group: &str,
+    members: Vec<String>,
+    budget: &mut usize,
+) -> Option<String> {
+    let mut queue: std::collections::VecDeque<(String, Vec<String>)> = members
+        .into_iter()
+        .map(|m| (m, vec![group.to_string()]))
+        .collect();
+    let mut visited: HashSet<String> = HashSet::new();
+    while let Some((dn, path)) = queue.pop_front() {
+        if *budget == 0 || path.len() > MEMBERSHIP_DEPTH {
+            return None;
+        }
+        if !visited.insert(dn.to_ascii_lowercase()) {
+            continue;
+        }
+        *budget -= 1;
+        let read = ldap
+            .search(
+                &dn,
+                Scope::Base,
+                "(objectClass=*)",
+                vec!["objectSid", "objectClass", "member", "sAMAccountName", "cn"],
+            )
+            .await
+            .and_then(|r| r.success());
+        let Ok((entries, _)) = read else { continue };
+        let Some(entry) = entries.into_iter().next().map(SearchEntry::construct) else {
+            continue;
+        };
+        let attrs = attributes(entry);
+        let sid = attrs
+            .get("objectsid")
+            .and_then(|v| v.first())
+            .and_then(|b| sd::parse_sid(b, 0).ok());
+        if let Some(sid) = sid {
+            let principal = sd::principal(&sid);
+            if principal.low_privileged {
+                let mut chain = path.clone();
+                chain.push(if principal.name.is_empty() {
+                    sid
+                } else {
+                    principal.name
+                });
+                return Some(chain.join(" → "));
+            }
+        }
+        if has_class(&attrs, "group") {
+            let name = texts_of(&attrs, "samaccountname")
+                .into_iter()
+                .next()
+                .or_else(|| texts_of(&attrs, "cn").into_iter().next())
+                .unwrap_or_else(|| dn.clone());
+            let mut next = path.clone();
+            next.push(name);
+            for member in texts_of(&attrs, "member") {
+                queue.push_back((member, next.clone()));
+            }
+        }
+    }
+    None
 }
 
 fn describe_ldap_error(e: &ldap3::LdapError) -> String {

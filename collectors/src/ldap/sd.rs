@@ -356,6 +356,7 @@ pub fn principal(sid: &str) -> Principal {
         sid: sid.to_string(),
         name: name.to_string(),
         low_privileged: low,
+        via: None,
     }
 }
 

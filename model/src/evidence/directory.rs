@@ -81,6 +81,11 @@ pub struct Principal {
     /// The well-known or group name, when known.
     pub name: String,
     /// Whether any domain user or computer is in it (Everyone, Authenticated
-    /// Users, Domain Users, Domain Computers, Users, …).
+    /// Users, Domain Users, Domain Computers, Users, …, or a group that
+    /// holds one of them).
     pub low_privileged: bool,
+    /// Why a group is low-privileged: the membership chain found in the
+    /// directory (`PKI Enrollers → Helpdesk → Domain Users`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub via: Option<String>,
 }

@@ -260,6 +260,7 @@ pub fn sample(kind: EvidenceKind, now: i64) -> Value {
                     sid: "S-1-5-21-1-2-3-512".into(),
                     name: "Domain Admins".into(),
                     low_privileged: false,
+                    via: None,
                 }],
                 published_by: vec!["Example CA".into()],
                 ..Default::default()
