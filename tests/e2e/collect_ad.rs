@@ -206,10 +206,14 @@ fn adcs_ldif(root_der: &[u8], groups: &std::collections::BTreeMap<String, String
         .chain(GROUP_TEMPLATES.iter().map(|(name, _)| *name))
         .map(|name| format!("certificateTemplates: {name}\n"))
         .collect();
+    // Authenticated Users may write every property of the enrollment
+    // service: ESC5.
+    let writable_service = descriptor(&[(0x20, None, "S-1-5-11")]);
     let mut ldif = format!(
         "dn: CN=corp-CA,CN=Enrollment Services,{pks}\nobjectClass: top\nobjectClass: pKIEnrollmentService\n\
          cn: corp-CA\ndNSHostName: ca.corp.test\ncertificateTemplates: UserSuppliesSubject\n\
-         certificateTemplates: Machine\n{published}cACertificate:: {root}\n\n\
+         certificateTemplates: Machine\n{published}cACertificate:: {root}\n\
+         nTSecurityDescriptor:: {writable_service}\n\n\
          dn: CN=NTAuthCertificates,{pks}\nobjectClass: top\nobjectClass: certificationAuthority\n\
          cn: NTAuthCertificates\ncACertificate:: {root}\n\
          authorityRevocationList:: {placeholder}\ncertificateRevocationList:: {placeholder}\n\n\
@@ -245,6 +249,26 @@ fn adcs_ldif(root_der: &[u8], groups: &std::collections::BTreeMap<String, String
             enrollment_flag,
             eku,
             &security,
+        ));
+    }
+    // The CA's computer account, which Domain Users may write: ESC5.
+    ldif.push_str(&format!(
+        "dn: CN=CA,CN=Computers,{domain}\nobjectClass: computer\ncn: CA\nsAMAccountName: CA$\n\
+         userAccountControl: 4096\ndNSHostName: ca.corp.test\nnTSecurityDescriptor:: {}\n\n",
+        descriptor(&[(0x4000_0000, None, &users)]),
+        domain = SambaDc::DOMAIN_DN,
+    ));
+    // Explicit certificate mappings: weak (issuer and subject, RFC 822)
+    // and strong (issuer and serial number).
+    for (user, mapping) in [
+        ("alice", "X509:<I>CN=pkimm TLS Test Root<S>CN=alice"),
+        ("carol", "X509:<RFC822>carol@corp.test"),
+        ("bob", "X509:<I>CN=pkimm TLS Test Root<SR>0a1b2c3d"),
+    ] {
+        ldif.push_str(&format!(
+            "dn: CN={user},CN=Users,{domain}\nobjectClass: user\ncn: {user}\nsAMAccountName: {user}\n\
+             altSecurityIdentities: {mapping}\n\n",
+            domain = SambaDc::DOMAIN_DN,
         ));
     }
     // ESC1 settings; who may enroll depends on the group's members.
@@ -447,6 +471,45 @@ fn a_default_run_against_samba_ad_finds_every_adcs_object() {
         holder["via"], "PKI Enrollers → Helpdesk → Domain Users",
         "{holder:#}"
     );
+
+    // ESC5: the writable enrollment service and CA computer fail; the
+    // containers and objects with the directory's own rights do not.
+    assert!(failing("adcs.esc5", "CN=corp-CA,CN=Enrollment Services"));
+    let computers = objects_of_kind(&bundle, "ca_computer");
+    assert_eq!(computers.len(), 1, "{bundle:#}");
+    assert!(failing("adcs.esc5", "CN=CA,CN=Computers"));
+    let containers = objects_of_kind(&bundle, "pki_container");
+    assert!(
+        containers.iter().any(|c| c["dn"]
+            .as_str()
+            .unwrap()
+            .starts_with("CN=Certificate Templates,")),
+        "{containers:#?}"
+    );
+    // The containers keep the rights the directory gave them.
+    let esc5_failures: Vec<&str> = evaluation["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "adcs.esc5" && f["outcome"] == "fail")
+        .map(|f| f["record"]["id"].as_str().unwrap())
+        .collect();
+    for clean in [
+        "CN=Certificate Templates,",
+        "CN=NTAuthCertificates,",
+        "CN=Enrollment Services,",
+        "CN=Public Key Services,",
+    ] {
+        assert!(
+            !esc5_failures.iter().any(|id| id.starts_with(clean)),
+            "{clean}: {esc5_failures:?}"
+        );
+    }
+    // ESC14: weak mappings fail, the issuer and serial mapping passes.
+    assert!(failing("adcs.esc14", "CN=alice,CN=Users"));
+    assert!(failing("adcs.esc14", "CN=carol,CN=Users"));
+    assert!(!failing("adcs.esc14", "CN=bob,CN=Users"));
+    assert_eq!(objects_of_kind(&bundle, "account").len(), 3);
     assert!(!failing("adcs.ca-in-ntauth", "CN=corp-CA"));
 
     // An anonymous bind reads nothing from AD: exit 2 with the server's

@@ -471,7 +471,27 @@ fn object<'a>(bundle: &'a Value, dn_start: &str) -> &'a Value {
 fn finds_every_pki_object_and_decodes_templates() {
     let Some(slapd) = Slapd::start() else { return };
     let bundle = collect(&slapd, &[]);
-    let objects = bundle["directory_objects"].as_array().unwrap();
+    let all = bundle["directory_objects"].as_array().unwrap();
+    // The AD CS containers are read for their rights (ESC5).
+    let containers: Vec<&Value> = all
+        .iter()
+        .filter(|o| o["kind"] == "pki_container")
+        .collect();
+    assert!(
+        containers.iter().any(|c| c["dn"]
+            .as_str()
+            .unwrap()
+            .starts_with("cn=Certificate Templates,")
+            || c["dn"]
+                .as_str()
+                .unwrap()
+                .starts_with("CN=Certificate Templates,")),
+        "{containers:#?}"
+    );
+    let objects: Vec<&Value> = all
+        .iter()
+        .filter(|o| o["kind"] != "pki_container")
+        .collect();
     // 4 CA/delta entries, 4 users, 10 templates, an issuance policy OID,
     // enrollment service, NTAuth, AIA.
     assert_eq!(

@@ -22,7 +22,7 @@ use ldap3::adapters::{Adapter, EntriesOnly, PagedResults};
 use ldap3::controls::RawControl;
 use ldap3::{LdapConnAsync, LdapConnSettings, Scope, SearchEntry};
 use pkimm_model::evidence::{
-    DirectoryObject, EvidenceBundle, Failure, FailureKind, Provenance, UtcTime,
+    DirectoryObject, EvidenceBundle, Failure, FailureKind, ObjectAcl, Provenance, UtcTime,
 };
 
 use crate::parse::certificate::certificate_from_der;
@@ -44,7 +44,8 @@ const CRL_ATTRIBUTES: &[&str] = &[
 /// The filter for PKI objects.
 const FILTER: &str = "(|(objectClass=certificationAuthority)(objectClass=pkiCA)(objectClass=cRLDistributionPoint)\
 (objectClass=deltaCRL)(objectClass=pkiUser)(objectClass=pKICertificateTemplate)(objectClass=pKIEnrollmentService)\
-(objectClass=msPKI-Enterprise-Oid)(cACertificate=*)(userCertificate=*)(certificateRevocationList=*))";
+(objectClass=msPKI-Enterprise-Oid)(cACertificate=*)(userCertificate=*)(certificateRevocationList=*)\
+(altSecurityIdentities=*))";
 
 /// Attributes requested (plain names; `;binary` is stripped from results).
 const ATTRIBUTES: &[&str] = &[
@@ -71,6 +72,21 @@ const ATTRIBUTES: &[&str] = &[
     "msPKI-Cert-Template-OID",
     "msDS-OIDToGroupLink",
     "nTSecurityDescriptor",
+    "altSecurityIdentities",
+    "sAMAccountName",
+];
+
+/// The AD CS containers under Public Key Services whose rights decide ESC5
+/// (the container itself is read too).
+const PKI_CONTAINERS: &[&str] = &[
+    "Certificate Templates",
+    "Enrollment Services",
+    "NTAuthCertificates",
+    "AIA",
+    "OID",
+    "Certification Authorities",
+    "CDP",
+    "KRA",
 ];
 
 /// Collector settings.
@@ -445,6 +461,27 @@ pub async fn collect_ldap(options: &LdapOptions) -> Result<EvidenceBundle, LdapE
             reason,
         });
     }
+    let configuration: Vec<String> = bases
+        .iter()
+        .filter(|b| b.to_ascii_lowercase().starts_with("cn=configuration,"))
+        .cloned()
+        .collect();
+    read_pki_acls(
+        &mut ldap,
+        &configuration,
+        &bases,
+        &mut seen,
+        sd_flags,
+        &mut collected.bundle,
+        &|dn: &str| Provenance {
+            collector: "ldap".to_string(),
+            source: format!("{url}/{dn}"),
+            method: "ldap-search".to_string(),
+            collected_at: UtcTime::now(),
+            agent: options.agent.clone(),
+        },
+    )
+    .await;
     resolve_group_sids(&mut ldap, &bases, &mut collected.bundle).await;
     let _ = ldap.unbind().await;
     finish(&mut collected, options.crl);
@@ -485,6 +522,145 @@ fn default_bases(naming: &[String], configuration: &[String], default: &[String]
     bases
 }
 
+/// Whether objects of `kind` get their rights recorded (templates keep
+/// theirs in the template).
+fn kind_has_acl(kind: &str) -> bool {
+    matches!(
+        kind,
+        "enrollment_service"
+            | "ntauth"
+            | "aia"
+            | "oid"
+            | "pki_container"
+            | "ca_computer"
+            | "certification_authority"
+    )
+}
+
+/// The owner and the principals that can change an object, from its
+/// security descriptor; `None` when it does not decode.
+fn object_acl(bytes: &[u8]) -> Option<ObjectAcl> {
+    let descriptor = sd::parse(bytes).ok()?;
+    Some(ObjectAcl {
+        owner: descriptor.owner.as_deref().map(sd::principal),
+        write_principals: descriptor
+            .container_writers()
+            .iter()
+            .map(|s| sd::principal(s))
+            .collect(),
+    })
+}
+
+/// Reads the rights on the AD CS containers of each configuration naming
+/// context and on the enterprise CAs' computer accounts (ESC5), as
+/// `pki_container` and `ca_computer` objects. Entries already read are
+/// skipped; what cannot be read is left out.
+async fn read_pki_acls(
+    ldap: &mut ldap3::Ldap,
+    configuration: &[String],
+    bases: &[String],
+    seen: &mut HashSet<String>,
+    sd_flags: bool,
+    bundle: &mut EvidenceBundle,
+    provenance_for: &dyn Fn(&str) -> Provenance,
+) {
+    let sd_control = || RawControl {
+        ctype: SD_FLAGS_CONTROL.to_string(),
+        crit: false,
+        val: Some(vec![0x30, 0x03, 0x02, 0x01, 0x07]),
+    };
+    let attrs = vec!["objectClass", "cn", "dNSHostName", "nTSecurityDescriptor"];
+    let mut reads: Vec<(String, Scope, String, &'static str)> = Vec::new();
+    for config in configuration {
+        let pks = format!("CN=Public Key Services,CN=Services,{config}");
+        reads.push((
+            pks.clone(),
+            Scope::Base,
+            "(objectClass=*)".into(),
+            "pki_container",
+        ));
+        for name in PKI_CONTAINERS {
+            reads.push((
+                format!("CN={name},{pks}"),
+                Scope::Base,
+                "(objectClass=*)".into(),
+                "pki_container",
+            ));
+        }
+    }
+    let hosts: Vec<String> = bundle
+        .directory_objects
+        .iter()
+        .filter(|o| o.kind == "enrollment_service")
+        .flat_map(|o| o.attributes.get("dnshostname").cloned().unwrap_or_default())
+        .collect();
+    for base in bases.iter().filter(|b| !configuration.contains(b)) {
+        for host in &hosts {
+            let host = host.replace(['(', ')', '*', '\\', '\0'], "");
+            reads.push((
+                base.clone(),
+                Scope::Subtree,
+                format!("(&(objectClass=computer)(dNSHostName={host}))"),
+                "ca_computer",
+            ));
+        }
+    }
+    for (base, scope, filter, kind) in reads {
+        if sd_flags {
+            ldap.with_controls(sd_control());
+        }
+        let Ok((entries, _)) = ldap
+            .search(&base, scope, &filter, attrs.clone())
+            .await
+            .and_then(|r| r.success())
+        else {
+            continue;
+        };
+        for entry in entries.into_iter().map(SearchEntry::construct) {
+            let dn = entry.dn.clone();
+            let lower = dn.to_ascii_lowercase();
+            let attributes = attributes(entry);
+            let acl = attributes
+                .get("ntsecuritydescriptor")
+                .and_then(|v| v.first())
+                .and_then(|b| object_acl(b));
+            if seen.contains(&lower) {
+                // Read by the main search (NTAuth, the OID container):
+                // keep its kind, add its rights if they were not read.
+                if let Some(object) = bundle
+                    .directory_objects
+                    .iter_mut()
+                    .find(|o| o.dn.eq_ignore_ascii_case(&dn))
+                {
+                    if object.acl.is_none() && object.template.is_none() {
+                        object.acl = acl;
+                    }
+                }
+                continue;
+            }
+            seen.insert(lower);
+            bundle.directory_objects.push(DirectoryObject {
+                dn: dn.clone(),
+                object_classes: texts_of(&attributes, "objectclass"),
+                kind: kind.to_string(),
+                attributes: ["cn", "dnshostname"]
+                    .iter()
+                    .filter_map(|k| {
+                        attributes
+                            .get(*k)
+                            .map(|_| (k.to_string(), texts_of(&attributes, k)))
+                    })
+                    .collect(),
+                certificates: Vec::new(),
+                crls: Vec::new(),
+                template: None,
+                acl,
+                provenance: provenance_for(&dn),
+            });
+        }
+    }
+}
+
 /// Names the SIDs in templates that are not well known by looking them up in
 /// the directory (`objectSid`), and expands the groups among them: a group
 /// that holds a low-privileged principal (Domain Users, Authenticated Users,
@@ -495,12 +671,18 @@ async fn resolve_group_sids(ldap: &mut ldap3::Ldap, bases: &[String], bundle: &m
     let mut unknown: Vec<String> = bundle
         .directory_objects
         .iter()
-        .filter_map(|o| o.template.as_ref())
-        .flat_map(|t| {
-            t.enroll_principals
+        .flat_map(|o| {
+            let template = o.template.iter().flat_map(|t| {
+                t.enroll_principals
+                    .iter()
+                    .chain(&t.write_principals)
+                    .chain(t.owner.iter())
+            });
+            let acl = o
+                .acl
                 .iter()
-                .chain(&t.write_principals)
-                .chain(t.owner.iter())
+                .flat_map(|a| a.write_principals.iter().chain(a.owner.iter()));
+            template.chain(acl)
         })
         .filter(|p| p.name.is_empty() || !p.low_privileged)
         .filter(|p| !sd::principal(&p.sid).low_privileged)
@@ -548,17 +730,18 @@ async fn resolve_group_sids(ldap: &mut ldap3::Ldap, bases: &[String], bundle: &m
             break;
         }
     }
-    for t in bundle
-        .directory_objects
-        .iter_mut()
-        .filter_map(|o| o.template.as_mut())
-    {
-        for p in t
-            .enroll_principals
+    for object in &mut bundle.directory_objects {
+        let template = object.template.iter_mut().flat_map(|t| {
+            t.enroll_principals
+                .iter_mut()
+                .chain(t.write_principals.iter_mut())
+                .chain(t.owner.iter_mut())
+        });
+        let acl = object
+            .acl
             .iter_mut()
-            .chain(t.write_principals.iter_mut())
-            .chain(t.owner.iter_mut())
-        {
+            .flat_map(|a| a.write_principals.iter_mut().chain(a.owner.iter_mut()));
+        for p in template.chain(acl) {
             if let Some((name, via)) = found.get(&p.sid) {
                 if p.name.is_empty() {
                     p.name.clone_from(name);
@@ -683,6 +866,12 @@ fn add_entry(collected: &mut Collected, dn: &str, attrs: Attributes, provenance:
         .and_then(|v| v.first())
         .map(|v| String::from_utf8_lossy(v).into_owned())
         .unwrap_or_default();
+    let is_account = classes
+        .iter()
+        .any(|c| c.eq_ignore_ascii_case("user") || c.eq_ignore_ascii_case("computer"));
+    if is_account && attrs.contains_key("altsecurityidentities") {
+        kind = "account".to_string();
+    }
     if cn.eq_ignore_ascii_case("NTAuthCertificates") {
         kind = "ntauth".to_string();
     } else if kind == "certification_authority" && dn.to_ascii_lowercase().contains(",cn=aia,") {
@@ -696,8 +885,15 @@ fn add_entry(collected: &mut Collected, dn: &str, attrs: Attributes, provenance:
         certificates: Vec::new(),
         crls: Vec::new(),
         template: None,
+        acl: None,
         provenance: provenance.clone(),
     };
+    if kind_has_acl(&object.kind) {
+        object.acl = attrs
+            .get("ntsecuritydescriptor")
+            .and_then(|v| v.first())
+            .and_then(|b| object_acl(b));
+    }
     let index = collected.bundle.directory_objects.len();
     for (name, values) in &attrs {
         let name = name.as_str();

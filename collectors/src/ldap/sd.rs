@@ -22,6 +22,8 @@ const CONTROL_ACCESS: u32 = 0x0000_0100;
 const WRITE_PROPERTY: u32 = 0x0000_0020;
 /// WRITE_DAC.
 const WRITE_DAC: u32 = 0x0004_0000;
+/// ADS_RIGHT_DS_CREATE_CHILD.
+const CREATE_CHILD: u32 = 0x0000_0001;
 /// WRITE_OWNER.
 const WRITE_OWNER: u32 = 0x0008_0000;
 /// GENERIC_ALL.
@@ -69,6 +71,8 @@ enum Right {
     WriteOwner,
     /// WriteProperty on every attribute (`None`) or on one, by GUID.
     WriteProperty(Option<&'static str>),
+    /// Creating child objects (of any class).
+    CreateChild,
 }
 
 impl Right {
@@ -99,6 +103,7 @@ impl Right {
                     && ace.object_type.as_deref().is_none_or(|t| t == ENROLL_GUID)
             }
             Self::WriteDacl => ace.mask & WRITE_DAC != 0,
+            Self::CreateChild => ace.mask & CREATE_CHILD != 0,
             Self::WriteOwner => ace.mask & WRITE_OWNER != 0,
             Self::WriteProperty(attribute) => {
                 ace.mask & GENERIC_WRITE != 0
@@ -266,6 +271,15 @@ impl SecurityDescriptor {
     /// ESC attribute, and the owner (implicit WriteDacl).
     pub fn writers(&self) -> Vec<String> {
         self.holders(&Right::MODIFY, true)
+    }
+
+    /// SIDs that can change a container or create objects in it (a new
+    /// template in Certificate Templates, a CA in NTAuth): the writers and
+    /// CreateChild holders.
+    pub fn container_writers(&self) -> Vec<String> {
+        let mut rights = Right::MODIFY.to_vec();
+        rights.push(Right::CreateChild);
+        self.holders(&rights, true)
     }
 
     /// SIDs for which some right in `rights` is allowed; with

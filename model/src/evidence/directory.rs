@@ -16,7 +16,10 @@ pub struct DirectoryObject {
     pub object_classes: Vec<String>,
     /// What the entry is: `certification_authority`, `crl_distribution_point`,
     /// `pki_user`, `certificate_template`, `enrollment_service`, `ntauth`,
-    /// `aia`, `oid` or `other`.
+    /// `aia`, `oid`, `pki_container` (an AD CS container such as Certificate
+    /// Templates), `ca_computer` (an enterprise CA's computer account),
+    /// `account` (a user or computer with explicit certificate mappings) or
+    /// `other`.
     #[serde(default)]
     pub kind: String,
     /// Decoded attributes by name; certificates and CRLs are referenced by fingerprint.
@@ -31,6 +34,10 @@ pub struct DirectoryObject {
     /// A decoded AD CS certificate template.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub template: Option<CertificateTemplate>,
+    /// Who can change the object, from its nTSecurityDescriptor (objects
+    /// other than templates, whose rights are in `template`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub acl: Option<ObjectAcl>,
     /// Where and when.
     pub provenance: Provenance,
 }
@@ -71,6 +78,19 @@ pub struct CertificateTemplate {
     pub published_by: Vec<String>,
     /// Problems decoding the template.
     pub warnings: Vec<String>,
+}
+
+/// Who can change a directory object.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct ObjectAcl {
+    /// The owner.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<Principal>,
+    /// Principals that can change it or create objects in it (GenericAll,
+    /// GenericWrite, WriteDacl, WriteOwner, WriteProperty, CreateChild, and
+    /// the owner's implicit WriteDacl).
+    #[serde(default)]
+    pub write_principals: Vec<Principal>,
 }
 
 /// A security principal from a security descriptor.

@@ -31,7 +31,7 @@ pub use certificate::{
 };
 pub use crl::{Crl, CrlEntry, HttpFetch};
 pub use der::Der;
-pub use directory::{CertificateTemplate, DirectoryObject, Principal};
+pub use directory::{CertificateTemplate, DirectoryObject, ObjectAcl, Principal};
 pub use enrolment::{
     AcmeDirectory, CmpAnswers, EnrolmentEndpoint, EnrolmentProtocol, EnrolmentTls, EstAnswers,
     NonceCheck, RenewalWindow, ScepCapabilities,

@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use pkimm_model::evidence::{CertificateTemplate, DirectoryObject, Principal};
+use pkimm_model::evidence::{CertificateTemplate, DirectoryObject, ObjectAcl, Principal};
 
 use super::{fd, int, FieldDoc};
 use crate::expr::{map, string, strings, Value};
@@ -29,6 +29,45 @@ fn principal_names(principals: &[Principal], low_only: bool) -> Value {
         })
         .collect();
     strings(&names)
+}
+
+/// Whether an `altSecurityIdentities` certificate mapping is strong (Microsoft
+/// KB5014754): issuer and serial number, subject key identifier, or SHA-1 of
+/// the public key. Issuer and subject, subject only and RFC 822 name are
+/// weak. `None` for values that are not X.509 mappings (Kerberos names).
+pub fn mapping_is_strong(mapping: &str) -> Option<bool> {
+    let rest = mapping.trim().strip_prefix("X509:")?;
+    let strong = rest.starts_with("<SKI>")
+        || rest.starts_with("<SHA1-PUKEY>")
+        || (rest.starts_with("<I>") && rest.contains("<SR>"));
+    Some(strong)
+}
+
+fn acl_view(acl: Option<&ObjectAcl>) -> Value {
+    let empty = ObjectAcl::default();
+    let acl = acl.unwrap_or(&empty);
+    let owner = acl.owner.as_ref().map_or(String::new(), |p| {
+        if p.name.is_empty() {
+            p.sid.clone()
+        } else {
+            p.name.clone()
+        }
+    });
+    map(vec![
+        (
+            "read",
+            Value::Bool(acl.owner.is_some() || !acl.write_principals.is_empty()),
+        ),
+        ("owner", string(&owner)),
+        (
+            "write_principals",
+            principal_names(&acl.write_principals, false),
+        ),
+        (
+            "low_privileged_write",
+            principal_names(&acl.write_principals, true),
+        ),
+    ])
 }
 
 fn template_view(t: &CertificateTemplate) -> Value {
@@ -135,6 +174,15 @@ pub const FIELD_DOCS: &[FieldDoc] = &[
     fd("template.write_principals", "principals that may modify the template"),
     fd("template.low_privileged_write", "of those, the low-privileged ones"),
     fd("template.published", "an enrollment service publishes it"),
+    fd("acl", "who can change the object (not templates: see `template`)"),
+    fd("acl.read", "its security descriptor was read"),
+    fd("acl.owner", "the owner (name or SID; \"\" when unread)"),
+    fd("acl.write_principals", "principals that can change it or create objects in it"),
+    fd("acl.low_privileged_write", "of those, the low-privileged ones"),
+    fd("mappings", "the X.509 certificate mappings of an `account` (altSecurityIdentities)"),
+    fd("mappings.all", "every X.509 mapping"),
+    fd("mappings.weak", "issuer+subject, subject-only and RFC 822 mappings (KB5014754: weak)"),
+    fd("mappings.strong", "issuer+serial, SKI and SHA1-PUKEY mappings (strong)"),
     fd("template.published_by", "the enrollment services that publish it"),
 ];
 
@@ -169,6 +217,8 @@ pub fn directory_object(o: &DirectoryObject) -> Value {
             ),
         ),
         ("is_template", Value::Bool(o.template.is_some())),
+        ("acl", acl_view(o.acl.as_ref())),
+        ("mappings", mappings_view(o)),
         (
             "template",
             o.template.as_ref().map_or_else(
@@ -177,4 +227,47 @@ pub fn directory_object(o: &DirectoryObject) -> Value {
             ),
         ),
     ])
+}
+
+/// `object.mappings`.
+fn mappings_view(o: &DirectoryObject) -> Value {
+    let all: Vec<&str> = o
+        .attributes
+        .get("altsecurityidentities")
+        .into_iter()
+        .flatten()
+        .map(String::as_str)
+        .filter(|m| mapping_is_strong(m).is_some())
+        .collect();
+    let (strong, weak): (Vec<&str>, Vec<&str>) =
+        all.iter().partition(|m| mapping_is_strong(m) == Some(true));
+    map(vec![
+        ("all", strings(&all)),
+        ("weak", strings(&weak)),
+        ("strong", strings(&strong)),
+    ])
+}
+
+#[cfg(test)]
+mod mapping_tests {
+    use super::mapping_is_strong;
+
+    #[test]
+    fn kb5014754_mapping_strength() {
+        for weak in [
+            "X509:<I>DC=test,DC=corp,CN=corp-CA<S>CN=alice",
+            "X509:<S>CN=alice",
+            "X509:<RFC822>alice@corp.test",
+        ] {
+            assert_eq!(mapping_is_strong(weak), Some(false), "{weak}");
+        }
+        for strong in [
+            "X509:<I>DC=test,DC=corp,CN=corp-CA<SR>0a1b2c",
+            "X509:<SKI>0123456789abcdef",
+            "X509:<SHA1-PUKEY>0123456789abcdef0123",
+        ] {
+            assert_eq!(mapping_is_strong(strong), Some(true), "{strong}");
+        }
+        assert_eq!(mapping_is_strong("Kerberos:alice@CORP.TEST"), None);
+    }
 }

@@ -244,6 +244,7 @@ pub fn sample(kind: EvidenceKind, now: i64) -> Value {
             now,
         ),
         K::DirectoryObject => directory_object(&DirectoryObject {
+            acl: None,
             dn: "CN=Example,CN=Certificate Templates,CN=Public Key Services,CN=Services,CN=Configuration,DC=example,DC=test".into(),
             object_classes: vec!["top".into(), "pKICertificateTemplate".into()],
             kind: "certificate_template".into(),
