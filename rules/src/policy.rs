@@ -225,6 +225,14 @@ pub struct RevocationPolicy {
     pub max_ocsp_latency_ms: u64,
     /// Oldest OCSP response in hours.
     pub max_ocsp_age_hours: u32,
+    /// Share of a CRL's thisUpdate → nextUpdate period that may elapse
+    /// before it counts as not republished in time (0.8: 80 %).
+    #[serde(default = "default_crl_elapsed_share")]
+    pub max_crl_elapsed_share: f64,
+}
+
+fn default_crl_elapsed_share() -> f64 {
+    0.8
 }
 
 /// Automation.

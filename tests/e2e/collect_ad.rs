@@ -204,6 +204,7 @@ fn adcs_ldif(root_der: &[u8], groups: &std::collections::BTreeMap<String, String
         .iter()
         .map(|(name, ..)| *name)
         .chain(GROUP_TEMPLATES.iter().map(|(name, _)| *name))
+        .chain(["AgentTarget", "AgentTargetApproval"])
         .map(|name| format!("certificateTemplates: {name}\n"))
         .collect();
     // Authenticated Users may write every property of the enrollment
@@ -249,6 +250,39 @@ fn adcs_ldif(root_der: &[u8], groups: &std::collections::BTreeMap<String, String
             enrollment_flag,
             eku,
             &security,
+        ));
+    }
+    // ESC3's target half: one RA signature with the Certificate Request
+    // Agent application policy; manager approval is the near miss.
+    for (name, enrollment_flag) in [("AgentTarget", 0), ("AgentTargetApproval", APPROVAL)] {
+        let entry = template_with(
+            name,
+            0,
+            enrollment_flag,
+            client_auth,
+            &descriptor(&[(0x100, Some(ENROLL), &users)]),
+        );
+        ldif.push_str(&entry.replace(
+            "msPKI-RA-Signature: 0\n",
+            "msPKI-RA-Signature: 1\nmsPKI-RA-Application-Policies: 1.3.6.1.4.1.311.20.2.1\n",
+        ));
+    }
+    // An issuance policy linked to a group (ESC13), whose link Domain
+    // Users may rewrite (ESC5 on the OID object); a second one that only
+    // administrators may change.
+    let oid_link = "f9c9a57c-3941-438d-bebf-0edaf2aca187";
+    for (cn, writable) in [("31337.ESC13", true), ("31338.Locked", false)] {
+        let security = if writable {
+            descriptor(&[(0x20, Some(oid_link), &users)])
+        } else {
+            descriptor(&[])
+        };
+        ldif.push_str(&format!(
+            "dn: CN={cn},CN=OID,{pks}\nobjectClass: top\nobjectClass: msPKI-Enterprise-Oid\ncn: {cn}\n\
+             displayName: {cn}\nflags: 2\nmsPKI-Cert-Template-OID: 1.3.6.1.4.1.311.21.8.{}\n\
+             msDS-OIDToGroupLink: CN=PKI Admins,CN=Users,{domain}\nnTSecurityDescriptor:: {security}\n\n",
+            &cn[..5],
+            domain = SambaDc::DOMAIN_DN,
         ));
     }
     // The CA's computer account, which Domain Users may write: ESC5.
@@ -372,6 +406,7 @@ fn a_default_run_against_samba_ad_finds_every_adcs_object() {
     let mut wanted: Vec<&str> = semantic_templates().iter().map(|t| t.0).collect();
     wanted.extend(["Machine", "UserSuppliesSubject"]);
     wanted.extend(GROUP_TEMPLATES.iter().map(|(name, _)| *name));
+    wanted.extend(["AgentTarget", "AgentTargetApproval"]);
     wanted.sort_unstable();
     assert_eq!(names, wanted, "{bundle:#}");
     let services = objects_of_kind(&bundle, "enrollment_service");
@@ -505,6 +540,13 @@ fn a_default_run_against_samba_ad_finds_every_adcs_object() {
             "{clean}: {esc5_failures:?}"
         );
     }
+    // ESC3's target half, and its near miss.
+    assert!(failing("adcs.esc3-target", "CN=AgentTarget,"));
+    assert!(!failing("adcs.esc3-target", "CN=AgentTargetApproval,"));
+    // ESC13 through the OID object's rights: Domain Users may rewrite the
+    // group link of one issuance policy, not of the other.
+    assert!(failing("adcs.esc5", "CN=31337.ESC13,CN=OID"));
+    assert!(!failing("adcs.esc5", "CN=31338.Locked,CN=OID"));
     // ESC14: weak mappings fail, the issuer and serial mapping passes.
     assert!(failing("adcs.esc14", "CN=alice,CN=Users"));
     assert!(failing("adcs.esc14", "CN=carol,CN=Users"));

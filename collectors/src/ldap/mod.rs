@@ -65,6 +65,7 @@ const ATTRIBUTES: &[&str] = &[
     "msPKI-Private-Key-Flag",
     "pKIExtendedKeyUsage",
     "msPKI-RA-Signature",
+    "msPKI-RA-Application-Policies",
     "msPKI-Template-Schema-Version",
     "msPKI-Minimal-Key-Size",
     "pKIExpirationPeriod",

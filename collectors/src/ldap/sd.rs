@@ -50,8 +50,9 @@ const INHERIT_ONLY: u8 = 0x08;
 /// msPKI-Certificate-Name-Flag, msPKI-Enrollment-Flag, pKIExtendedKeyUsage,
 /// msPKI-RA-Signature, msPKI-Certificate-Application-Policy,
 /// msPKI-Private-Key-Flag, msPKI-RA-Application-Policies,
-/// msPKI-RA-Policies, msPKI-Certificate-Policy.
-pub const ESC_ATTRIBUTE_GUIDS: [&str; 9] = [
+/// msPKI-RA-Policies, msPKI-Certificate-Policy, and msDS-OIDToGroupLink
+/// (on issuance policy objects: ESC13).
+pub const ESC_ATTRIBUTE_GUIDS: [&str; 10] = [
     "ea1dddc4-60ff-416e-8cc0-17cee534bce7",
     "d15ef7d8-f226-46db-ae79-b34e560bd12c",
     "18976af6-3b9e-11d2-90cc-00c04fd91ab1",
@@ -61,6 +62,7 @@ pub const ESC_ATTRIBUTE_GUIDS: [&str; 9] = [
     "3c91fbbf-4773-4ccd-a87b-85d53e7bcf6a",
     "d546ae22-0951-4d47-817e-1c9f96faad46",
     "38942346-cc5b-424b-a7d8-6ffd12029c5f",
+    "f9c9a57c-3941-438d-bebf-0edaf2aca187",
 ];
 
 /// One right the access check decides.
@@ -77,7 +79,7 @@ enum Right {
 
 impl Right {
     /// The rights that let a principal change a template.
-    const MODIFY: [Self; 12] = [
+    const MODIFY: [Self; 13] = [
         Self::WriteDacl,
         Self::WriteOwner,
         Self::WriteProperty(None),
@@ -90,6 +92,7 @@ impl Right {
         Self::WriteProperty(Some(ESC_ATTRIBUTE_GUIDS[6])),
         Self::WriteProperty(Some(ESC_ATTRIBUTE_GUIDS[7])),
         Self::WriteProperty(Some(ESC_ATTRIBUTE_GUIDS[8])),
+        Self::WriteProperty(Some(ESC_ATTRIBUTE_GUIDS[9])),
     ];
 
     /// Whether `ace`'s mask (and object type) covers the right.

@@ -129,6 +129,7 @@ pub fn decode(name: &str, attrs: &HashMap<String, Vec<Vec<u8>>>) -> CertificateT
         private_key_flags: decode_flags(number("mspki-private-key-flag"), PRIVATE_KEY_FLAGS),
         ekus: texts("pkiextendedkeyusage"),
         ra_signatures: number("mspki-ra-signature"),
+        ra_application_policies: texts("mspki-ra-application-policies"),
         minimal_key_size: number("mspki-minimal-key-size"),
         validity_days: attrs
             .get("pkiexpirationperiod")

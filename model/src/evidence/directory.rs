@@ -59,6 +59,11 @@ pub struct CertificateTemplate {
     pub ekus: Vec<String>,
     /// msPKI-RA-Signature: authorised signatures required.
     pub ra_signatures: u32,
+    /// msPKI-RA-Application-Policies: the application policies those
+    /// signatures must carry (the Certificate Request Agent OID makes the
+    /// template an enrollment agent's target, ESC3).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ra_application_policies: Vec<String>,
     /// msPKI-Minimal-Key-Size.
     pub minimal_key_size: u32,
     /// pKIExpirationPeriod in days.

@@ -111,6 +111,14 @@ fn template_view(t: &CertificateTemplate) -> Value {
             Value::Bool(has(&t.enrollment_flags, "NO_SECURITY_EXTENSION")),
         ),
         ("ra_signatures", int(t.ra_signatures)),
+        (
+            "agent_target",
+            Value::Bool(
+                t.schema_version == 1
+                    || (t.ra_signatures == 1
+                        && has(&t.ra_application_policies, "1.3.6.1.4.1.311.20.2.1")),
+            ),
+        ),
         ("minimal_key_size", int(t.minimal_key_size)),
         (
             "validity_days",
@@ -165,6 +173,7 @@ pub const FIELD_DOCS: &[FieldDoc] = &[
     fd("template.manager_approval", "PEND_ALL_REQUESTS is set"),
     fd("template.no_security_extension", "NO_SECURITY_EXTENSION is set"),
     fd("template.ra_signatures", "msPKI-RA-Signature: authorised signatures required"),
+    fd("template.agent_target", "an enrollment agent can request it on behalf of others: schema version 1, or one RA signature with the Certificate Request Agent application policy"),
     fd("template.minimal_key_size", "msPKI-Minimal-Key-Size"),
     fd("template.validity_days", "pKIExpirationPeriod in days (-1 when unknown)"),
     fd("template.issuance_policies", "msPKI-Certificate-Policy OIDs"),
