@@ -180,12 +180,14 @@ const GROUPS: &[(&str, &[&str])] = &[
     ("Helpdesk", &["Domain Users"]),
     ("PKI Enrollers", &["Helpdesk"]),
     ("PKI Admins", &["Administrator"]),
+    ("Scanners", &["reader"]),
 ];
 
 /// Templates whose Enroll holders are the groups above.
-const GROUP_TEMPLATES: [(&str, &str); 2] = [
+const GROUP_TEMPLATES: [(&str, &str); 3] = [
     ("EnrollersGroup", "PKI Enrollers"),
     ("AdminsGroup", "PKI Admins"),
+    ("ScannersOnly", "Scanners"),
 ];
 
 /// The AD CS objects of one enterprise CA (its certificate `root_der`), as
@@ -540,6 +542,21 @@ fn a_default_run_against_samba_ad_finds_every_adcs_object() {
             "{clean}: {esc5_failures:?}"
         );
     }
+    // For whom: the bound account (a plain user in Scanners) can enroll in
+    // ScannersOnly through its token groups, so ESC1 holds for it.
+    assert!(failing("adcs.esc1", "CN=ScannersOnly,"));
+    let scanners = templates
+        .iter()
+        .find(|t| t["template"]["name"] == "ScannersOnly")
+        .unwrap();
+    assert!(
+        scanners["template"]["enroll_principals"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["name"] == "reader (the bound account)" && p["low_privileged"] == true),
+        "{scanners:#}"
+    );
     // ESC3's target half, and its near miss.
     assert!(failing("adcs.esc3-target", "CN=AgentTarget,"));
     assert!(!failing("adcs.esc3-target", "CN=AgentTargetApproval,"));
@@ -553,6 +570,41 @@ fn a_default_run_against_samba_ad_finds_every_adcs_object() {
     assert!(!failing("adcs.esc14", "CN=bob,CN=Users"));
     assert_eq!(objects_of_kind(&bundle, "account").len(), 3);
     assert!(!failing("adcs.ca-in-ntauth", "CN=corp-CA"));
+
+    // Bound as a domain admin, the same template is not low-privileged.
+    let admin_out = dir.path().join("ad-admin.json");
+    let run: crate::support::Run = std::process::Command::new(env!("CARGO_BIN_EXE_pkimm"))
+        .args([
+            "collect",
+            "ldap",
+            &dc.url(),
+            "--starttls",
+            "--ca",
+            ca.to_str().unwrap(),
+            "--bind-dn",
+            "Administrator@corp.test",
+            "--password-env",
+            "PKIMM_TEST_AD_PASSWORD",
+            "-o",
+            admin_out.to_str().unwrap(),
+        ])
+        .env("PKIMM_TEST_AD_PASSWORD", SambaDc::ADMIN_PASSWORD)
+        .env_remove("PKIMM_LOG")
+        .output()
+        .unwrap()
+        .into();
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let run = pkimm(["evaluate", admin_out.to_str().unwrap(), "--format", "json"]);
+    let as_admin: Value = serde_json::from_str(&run.stdout).unwrap();
+    let admin_fails = |rule: &str, name: &str| {
+        as_admin["findings"].as_array().unwrap().iter().any(|f| {
+            f["rule"] == rule
+                && f["outcome"] == "fail"
+                && f["record"]["id"].as_str().unwrap().contains(name)
+        })
+    };
+    assert!(!admin_fails("adcs.esc1", "CN=ScannersOnly,"));
+    assert!(admin_fails("adcs.esc1", "CN=UserSuppliesSubject,"));
 
     // An anonymous bind reads nothing from AD: exit 2 with the server's
     // answer, not an empty success.

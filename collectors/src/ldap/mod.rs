@@ -22,7 +22,8 @@ use ldap3::adapters::{Adapter, EntriesOnly, PagedResults};
 use ldap3::controls::RawControl;
 use ldap3::{LdapConnAsync, LdapConnSettings, Scope, SearchEntry};
 use pkimm_model::evidence::{
-    DirectoryObject, EvidenceBundle, Failure, FailureKind, ObjectAcl, Provenance, UtcTime,
+    DirectoryObject, EvidenceBundle, Failure, FailureKind, ObjectAcl, Principal, Provenance,
+    UtcTime,
 };
 
 use crate::parse::certificate::certificate_from_der;
@@ -245,6 +246,9 @@ fn cross_pair_certificates(value: &[u8]) -> Vec<&[u8]> {
 
 struct Collected {
     bundle: EvidenceBundle,
+    /// (index of the template's directory object, its security descriptor),
+    /// for the bound account's access check.
+    template_sds: Vec<(usize, Vec<u8>)>,
     /// (DN, attribute, DER, provenance) CRLs waiting for issuers.
     pending_crls: Vec<(usize, Vec<u8>, Provenance)>,
 }
@@ -336,6 +340,7 @@ pub async fn collect_ldap(options: &LdapOptions) -> Result<EvidenceBundle, LdapE
     let mut collected = Collected {
         bundle: EvidenceBundle::new(format!("pkimm {}", env!("CARGO_PKG_VERSION"))),
         pending_crls: Vec::new(),
+        template_sds: Vec::new(),
     };
     for base in &bases {
         let provenance_for = |dn: &str| Provenance {
@@ -484,6 +489,17 @@ pub async fn collect_ldap(options: &LdapOptions) -> Result<EvidenceBundle, LdapE
     )
     .await;
     resolve_group_sids(&mut ldap, &bases, &mut collected.bundle).await;
+    if options.bind_dn.is_some() {
+        let domains: Vec<String> = bases
+            .iter()
+            .filter(|b| !configuration.contains(b))
+            .cloned()
+            .collect();
+        let bind_dn = options.bind_dn.as_deref().unwrap_or_default();
+        if let Some(account) = bound_account(&mut ldap, &domains, bind_dn).await {
+            apply_bound_account(&mut collected, &account);
+        }
+    }
     let _ = ldap.unbind().await;
     finish(&mut collected, options.crl);
     collected
@@ -521,6 +537,132 @@ fn default_bases(naming: &[String], configuration: &[String], default: &[String]
         bases.push(base.clone());
     }
     bases
+}
+
+/// The account pkimm bound as, with its token (RFC 4532 Who Am I, then its
+/// `objectSid` and `tokenGroups`).
+struct BoundAccount {
+    name: String,
+    token: Vec<String>,
+    /// Domain or enterprise admins, administrators: their rights are not a
+    /// low-privileged principal's.
+    privileged: bool,
+}
+
+/// Finds the bound account and reads its token; `None` when the server
+/// does not say (no Who Am I, no `tokenGroups`).
+async fn bound_account(
+    ldap: &mut ldap3::Ldap,
+    domains: &[String],
+    bind_dn: &str,
+) -> Option<BoundAccount> {
+    // Who Am I (RFC 4532) where the server has it (Samba has not); else the
+    // bind name itself: a DN, a user principal name or DOMAIN\\user.
+    let authzid = match ldap.extended(ldap3::exop::WhoAmI).await.and_then(|r| r.success()) {
+        Ok((exop, _)) => exop
+            .val
+            .map(|v| String::from_utf8_lossy(&v).into_owned())
+            .unwrap_or_default(),
+        Err(_) => String::new(),
+    };
+    let dn = if let Some(dn) = authzid.strip_prefix("dn:") {
+        dn.to_string()
+    } else if authzid.is_empty() && bind_dn.contains('=') {
+        bind_dn.to_string()
+    } else {
+        let user = authzid.strip_prefix("u:").unwrap_or(bind_dn);
+        let account = user.rsplit('\\').next().unwrap_or(user);
+        let filters = [
+            format!("(userPrincipalName={})", ldap3::ldap_escape(account)),
+            format!(
+                "(sAMAccountName={})",
+                ldap3::ldap_escape(account.split('@').next().unwrap_or(account))
+            ),
+        ];
+        let mut found = None;
+        'search: for filter in &filters {
+            for base in domains {
+                let search = ldap
+                    .search(base, Scope::Subtree, filter, vec!["1.1"])
+                    .await
+                    .and_then(|r| r.success());
+                if let Ok((entries, _)) = search {
+                    if let Some(entry) = entries.into_iter().next() {
+                        found = Some(SearchEntry::construct(entry).dn);
+                        break 'search;
+                    }
+                }
+            }
+        }
+        found?
+    };
+    let (entries, _) = ldap
+        .search(
+            &dn,
+            Scope::Base,
+            "(objectClass=*)",
+            vec!["objectSid", "tokenGroups", "sAMAccountName"],
+        )
+        .await
+        .and_then(|r| r.success())
+        .ok()?;
+    let attrs = attributes(SearchEntry::construct(entries.into_iter().next()?));
+    let sid = sd::parse_sid(attrs.get("objectsid")?.first()?, 0).ok()?;
+    let mut token = vec![sid.clone()];
+    for group in attrs.get("tokengroups").into_iter().flatten() {
+        if let Ok(group) = sd::parse_sid(group, 0) {
+            token.push(group);
+        }
+    }
+    let privileged = token.iter().any(|s| {
+        s == "S-1-5-32-544"
+            || s.rsplit_once('-').is_some_and(|(d, rid)| {
+                d.starts_with("S-1-5-21-") && matches!(rid, "500" | "512" | "518" | "519")
+            })
+    });
+    let name = texts_of(&attrs, "samaccountname")
+        .into_iter()
+        .next()
+        .unwrap_or(dn);
+    Some(BoundAccount {
+        name,
+        token,
+        privileged,
+    })
+}
+
+/// A non-privileged bound account that may enroll in or change a template
+/// (through any of its groups) is one more low-privileged principal on it:
+/// verdicts are then also given for the account pkimm bound as.
+fn apply_bound_account(collected: &mut Collected, account: &BoundAccount) {
+    if account.privileged {
+        return;
+    }
+    let principal = Principal {
+        sid: account.token[0].clone(),
+        name: format!("{} (the bound account)", account.name),
+        low_privileged: true,
+        via: Some("the account pkimm bound as, through its token groups".to_string()),
+    };
+    for (index, bytes) in &collected.template_sds {
+        let Ok(descriptor) = sd::parse(bytes) else {
+            continue;
+        };
+        let Some(template) = collected.bundle.directory_objects[*index].template.as_mut() else {
+            continue;
+        };
+        let covered = |list: &[Principal]| {
+            list.iter().any(|p| {
+                p.low_privileged && account.token.contains(&p.sid) || p.sid == principal.sid
+            })
+        };
+        if descriptor.token_can_enroll(&account.token) && !covered(&template.enroll_principals) {
+            template.enroll_principals.push(principal.clone());
+        }
+        if descriptor.token_can_modify(&account.token) && !covered(&template.write_principals) {
+            template.write_principals.push(principal.clone());
+        }
+    }
 }
 
 /// Whether objects of `kind` get their rights recorded (templates keep
@@ -949,6 +1091,9 @@ fn add_entry(collected: &mut Collected, dn: &str, attrs: Attributes, provenance:
         }
     }
     if object.kind == "certificate_template" {
+        if let Some(bytes) = attrs.get("ntsecuritydescriptor").and_then(|v| v.first()) {
+            collected.template_sds.push((index, bytes.clone()));
+        }
         object.template = Some(template::decode(&cn, &attrs));
     }
     collected.bundle.directory_objects.push(object);

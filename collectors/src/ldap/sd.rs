@@ -285,6 +285,31 @@ impl SecurityDescriptor {
         self.holders(&rights, true)
     }
 
+    /// Whether a principal whose token holds `token` (its own SID and its
+    /// groups; Everyone and Authenticated Users are added) may enroll.
+    pub fn token_can_enroll(&self, token: &[String]) -> bool {
+        self.token_holds(token, &[Right::Enroll], false)
+    }
+
+    /// Whether a principal whose token holds `token` can change the object
+    /// (the owner's implicit WriteDacl included).
+    pub fn token_can_modify(&self, token: &[String]) -> bool {
+        self.token_holds(token, &Right::MODIFY, true)
+    }
+
+    fn token_holds(&self, token: &[String], rights: &[Right], owner_writes: bool) -> bool {
+        let mut sids: Vec<&str> = token.iter().map(String::as_str).collect();
+        sids.extend([EVERYONE, AUTHENTICATED_USERS]);
+        if owner_writes
+            && !self.dacl.iter().any(|a| a.sid == OWNER_RIGHTS)
+            && self.owner.as_deref().is_some_and(|o| sids.contains(&o))
+        {
+            return true;
+        }
+        let canonical = self.canonical();
+        rights.iter().any(|r| decide(&canonical, &sids, *r))
+    }
+
     /// SIDs for which some right in `rights` is allowed; with
     /// `owner_writes`, the owner too unless an OWNER RIGHTS entry exists.
     fn holders(&self, rights: &[Right], owner_writes: bool) -> Vec<String> {
