@@ -608,7 +608,7 @@ async fn bound_account(
         .ok()?;
     let attrs = attributes(SearchEntry::construct(entries.into_iter().next()?));
     let sid = sd::parse_sid(attrs.get("objectsid")?.first()?, 0).ok()?;
-    let mut token = vec![sid.clone()];
+    let mut token = vec![sid];
     for group in attrs.get("tokengroups").into_iter().flatten() {
         if let Ok(group) = sd::parse_sid(group, 0) {
             token.push(group);
