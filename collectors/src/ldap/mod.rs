@@ -558,7 +558,11 @@ async fn bound_account(
 ) -> Option<BoundAccount> {
     // Who Am I (RFC 4532) where the server has it (Samba has not); else the
     // bind name itself: a DN, a user principal name or DOMAIN\\user.
-    let authzid = match ldap.extended(ldap3::exop::WhoAmI).await.and_then(|r| r.success()) {
+    let authzid = match ldap
+        .extended(ldap3::exop::WhoAmI)
+        .await
+        .and_then(|r| r.success())
+    {
         Ok((exop, _)) => exop
             .val
             .map(|v| String::from_utf8_lossy(&v).into_owned())
