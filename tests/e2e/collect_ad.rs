@@ -206,7 +206,12 @@ fn adcs_ldif(root_der: &[u8], groups: &std::collections::BTreeMap<String, String
         .iter()
         .map(|(name, ..)| *name)
         .chain(GROUP_TEMPLATES.iter().map(|(name, _)| *name))
-        .chain(["AgentTarget", "AgentTargetApproval"])
+        .chain([
+            "AgentTarget",
+            "AgentTargetApproval",
+            "LinkedPolicy",
+            "UnlinkedPolicy",
+        ])
         .map(|name| format!("certificateTemplates: {name}\n"))
         .collect();
     // Authenticated Users may write every property of the enrollment
@@ -286,6 +291,20 @@ fn adcs_ldif(root_der: &[u8], groups: &std::collections::BTreeMap<String, String
             &cn[..5],
             domain = SambaDc::DOMAIN_DN,
         ));
+    }
+    // ESC13: a template whose issuance policy is linked to a group; the
+    // near miss carries a policy no group is linked to.
+    for (name, policy) in [
+        ("LinkedPolicy", "1.3.6.1.4.1.311.21.8.31337"),
+        ("UnlinkedPolicy", "1.3.6.1.4.1.311.21.8.99999"),
+    ] {
+        let entry = template(
+            name,
+            0,
+            client_auth,
+            &descriptor(&[(0x100, Some(ENROLL), &users)]),
+        );
+        ldif.push_str(&entry.replace("\n\n", &format!("\nmsPKI-Certificate-Policy: {policy}\n\n")));
     }
     // The CA's computer account, which Domain Users may write: ESC5.
     ldif.push_str(&format!(
@@ -408,7 +427,12 @@ fn a_default_run_against_samba_ad_finds_every_adcs_object() {
     let mut wanted: Vec<&str> = semantic_templates().iter().map(|t| t.0).collect();
     wanted.extend(["Machine", "UserSuppliesSubject"]);
     wanted.extend(GROUP_TEMPLATES.iter().map(|(name, _)| *name));
-    wanted.extend(["AgentTarget", "AgentTargetApproval"]);
+    wanted.extend([
+        "AgentTarget",
+        "AgentTargetApproval",
+        "LinkedPolicy",
+        "UnlinkedPolicy",
+    ]);
     wanted.sort_unstable();
     assert_eq!(names, wanted, "{bundle:#}");
     let services = objects_of_kind(&bundle, "enrollment_service");
@@ -564,6 +588,8 @@ fn a_default_run_against_samba_ad_finds_every_adcs_object() {
     // group link of one issuance policy, not of the other.
     assert!(failing("adcs.esc5", "CN=31337.ESC13,CN=OID"));
     assert!(!failing("adcs.esc5", "CN=31338.Locked,CN=OID"));
+    assert!(failing("adcs.esc13", "CN=LinkedPolicy,"));
+    assert!(!failing("adcs.esc13", "CN=UnlinkedPolicy,"));
     // ESC14: weak mappings fail, the issuer and serial mapping passes.
     assert!(failing("adcs.esc14", "CN=alice,CN=Users"));
     assert!(failing("adcs.esc14", "CN=carol,CN=Users"));
