@@ -231,7 +231,30 @@ impl<'a> Failures<'a> {
 
 /// Whether a failing finding still counts against conformance: it does
 /// unless a waiver names an approved exception.
-pub(crate) fn counts_against(finding: &Finding) -> bool {
+/// One rule's results beside a requirement (or a relevance entry): counts,
+/// waived failures, a few failing records.
+pub(crate) fn rule_observation(
+    rule: &RuleResult,
+    failing: &[&Finding],
+    criteria: Vec<String>,
+) -> RuleObservation {
+    RuleObservation {
+        rule: rule.id.clone(),
+        title: rule.title.clone(),
+        severity: rule.severity.unwrap_or(Severity::Info),
+        criteria,
+        evaluated: rule.passed + rule.failed,
+        failing: failing.len() as u64,
+        excepted: failing.iter().filter(|f| !counts_against(f)).count() as u64,
+        examples: failing
+            .iter()
+            .take(EXAMPLES)
+            .map(|f| f.record.label.clone())
+            .collect(),
+    }
+}
+
+fn counts_against(finding: &Finding) -> bool {
     finding
         .waived
         .as_ref()
@@ -388,21 +411,7 @@ impl<'a> Requirement<'a, '_> {
     }
 
     fn observe(&self, rule: &RuleResult, criteria: Vec<String>) -> RuleObservation {
-        let failing = self.failures.of(&rule.id);
-        RuleObservation {
-            rule: rule.id.clone(),
-            title: rule.title.clone(),
-            severity: rule.severity.unwrap_or(Severity::Info),
-            criteria,
-            evaluated: rule.passed + rule.failed,
-            failing: failing.len() as u64,
-            excepted: failing.iter().filter(|f| !counts_against(f)).count() as u64,
-            examples: failing
-                .iter()
-                .take(EXAMPLES)
-                .map(|f| f.record.label.clone())
-                .collect(),
-        }
+        rule_observation(rule, self.failures.of(&rule.id), criteria)
     }
 
     /// Whether the assessor confirmed every D criterion; the reason when not.

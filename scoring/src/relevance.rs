@@ -15,13 +15,10 @@ use std::collections::BTreeMap;
 
 use pkimm_model::Extension;
 use pkimm_rules::eval::{Evaluation, RuleResult};
-use pkimm_rules::{Outcome, Severity};
+use pkimm_rules::{Finding, Outcome};
 
 use crate::assessment::{Ceiling, Observed, RuleObservation};
-use crate::prefill::{counts_against, plural};
-
-/// Failing records named per rule.
-const EXAMPLES: usize = 3;
+use crate::prefill::{plural, rule_observation};
 
 /// The evidence beside one relevance entry.
 #[derive(Debug, Clone, PartialEq)]
@@ -102,23 +99,10 @@ fn describe(rule: &RuleResult) -> String {
 }
 
 fn observe(rule: &RuleResult, evaluation: &Evaluation) -> RuleObservation {
-    let failing: Vec<_> = evaluation
+    let failing: Vec<&Finding> = evaluation
         .findings
         .iter()
         .filter(|f| *f.rule == *rule.id && f.outcome == Outcome::Fail)
         .collect();
-    RuleObservation {
-        rule: rule.id.clone(),
-        title: rule.title.clone(),
-        severity: rule.severity.unwrap_or(Severity::Info),
-        criteria: Vec::new(),
-        evaluated: rule.passed + rule.failed,
-        failing: failing.len() as u64,
-        excepted: failing.iter().filter(|f| !counts_against(f)).count() as u64,
-        examples: failing
-            .iter()
-            .take(EXAMPLES)
-            .map(|f| f.record.label.clone())
-            .collect(),
-    }
+    rule_observation(rule, &failing, Vec::new())
 }

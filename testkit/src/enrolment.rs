@@ -221,26 +221,13 @@ impl Acme2certifier {
     /// The Python with acme2certifier installed: `PKIMM_ACME2CERTIFIER_PYTHON`
     /// or `target/acme-venv/bin/python`.
     fn python() -> Option<PathBuf> {
-        let candidate = std::env::var_os("PKIMM_ACME2CERTIFIER_PYTHON")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| {
-                Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/acme-venv/bin/python")
-            });
-        let works = Command::new(&candidate)
-            .args(["-c", "import acme2certifier, acme"])
-            .stderr(std::process::Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success());
-        if works {
-            return Some(candidate);
-        }
-        assert!(
-            std::env::var_os("PKIMM_REQUIRE_ACME2CERTIFIER").is_none(),
-            "PKIMM_REQUIRE_ACME2CERTIFIER is set but {} cannot import acme2certifier",
-            candidate.display()
-        );
-        eprintln!("acme2certifier not available; skipping");
-        None
+        crate::python::find(
+            "PKIMM_ACME2CERTIFIER_PYTHON",
+            "acme-venv",
+            "import acme2certifier, acme",
+            "PKIMM_REQUIRE_ACME2CERTIFIER",
+            "acme2certifier",
+        )
     }
 
     /// Starts acme2certifier with `ca`'s root as its issuing CA.

@@ -25,6 +25,7 @@ pub mod ocsp;
 pub mod openssl;
 pub mod pki;
 pub mod pq;
+pub mod python;
 pub mod samba;
 pub mod servers;
 pub mod tls;

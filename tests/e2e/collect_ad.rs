@@ -339,6 +339,37 @@ fn adcs_ldif(root_der: &[u8], groups: &std::collections::BTreeMap<String, String
     ldif
 }
 
+/// `pkimm collect ldap` over StartTLS, bound as `user` with `password` from
+/// the environment (never an argument), into `out`.
+fn collect_as(
+    dc: &SambaDc,
+    user: &str,
+    password: &str,
+    out: &std::path::Path,
+) -> crate::support::Run {
+    let ca = dc.ca();
+    std::process::Command::new(env!("CARGO_BIN_EXE_pkimm"))
+        .args([
+            "collect",
+            "ldap",
+            &dc.url(),
+            "--starttls",
+            "--ca",
+            ca.to_str().unwrap(),
+            "--bind-dn",
+            user,
+            "--password-env",
+            "PKIMM_TEST_AD_PASSWORD",
+            "-o",
+            out.to_str().unwrap(),
+        ])
+        .env("PKIMM_TEST_AD_PASSWORD", password)
+        .env_remove("PKIMM_LOG")
+        .output()
+        .unwrap()
+        .into()
+}
+
 fn objects_of_kind<'b>(bundle: &'b Value, kind: &str) -> Vec<&'b Value> {
     bundle["directory_objects"]
         .as_array()
@@ -358,7 +389,6 @@ fn a_default_run_against_samba_ad_finds_every_adcs_object() {
     };
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("ad.json");
-    let ca = dc.ca();
     // The password comes from the environment only.
     let run = pkimm([
         "collect",
@@ -375,26 +405,7 @@ fn a_default_run_against_samba_ad_finds_every_adcs_object() {
         "{}",
         run.stderr
     );
-    let run: crate::support::Run = std::process::Command::new(env!("CARGO_BIN_EXE_pkimm"))
-        .args([
-            "collect",
-            "ldap",
-            &dc.url(),
-            "--starttls",
-            "--ca",
-            ca.to_str().unwrap(),
-            "--bind-dn",
-            SambaDc::READER,
-            "--password-env",
-            "PKIMM_TEST_AD_PASSWORD",
-            "-o",
-            out.to_str().unwrap(),
-        ])
-        .env("PKIMM_TEST_AD_PASSWORD", SambaDc::READER_PASSWORD)
-        .env_remove("PKIMM_LOG")
-        .output()
-        .unwrap()
-        .into();
+    let run = collect_as(&dc, SambaDc::READER, SambaDc::READER_PASSWORD, &out);
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(!run.stderr.contains(SambaDc::READER_PASSWORD));
     let bundle: Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
@@ -599,26 +610,12 @@ fn a_default_run_against_samba_ad_finds_every_adcs_object() {
 
     // Bound as a domain admin, the same template is not low-privileged.
     let admin_out = dir.path().join("ad-admin.json");
-    let run: crate::support::Run = std::process::Command::new(env!("CARGO_BIN_EXE_pkimm"))
-        .args([
-            "collect",
-            "ldap",
-            &dc.url(),
-            "--starttls",
-            "--ca",
-            ca.to_str().unwrap(),
-            "--bind-dn",
-            "Administrator@corp.test",
-            "--password-env",
-            "PKIMM_TEST_AD_PASSWORD",
-            "-o",
-            admin_out.to_str().unwrap(),
-        ])
-        .env("PKIMM_TEST_AD_PASSWORD", SambaDc::ADMIN_PASSWORD)
-        .env_remove("PKIMM_LOG")
-        .output()
-        .unwrap()
-        .into();
+    let run = collect_as(
+        &dc,
+        "Administrator@corp.test",
+        SambaDc::ADMIN_PASSWORD,
+        &admin_out,
+    );
     assert_eq!(run.code, 0, "{}", run.stderr);
     let run = pkimm(["evaluate", admin_out.to_str().unwrap(), "--format", "json"]);
     let as_admin: Value = serde_json::from_str(&run.stdout).unwrap();
@@ -654,27 +651,13 @@ fn a_default_run_against_samba_ad_finds_every_adcs_object() {
 /// The Python that runs Certipy 5 (`certipy-nxc`, Certipy 5.1 for Python
 /// 3.11): `PKIMM_CERTIPY_PYTHON` or `target/certipy-venv/bin/python`.
 fn certipy_python() -> Option<std::path::PathBuf> {
-    let candidate = std::env::var_os("PKIMM_CERTIPY_PYTHON")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|| {
-            std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-                .join("target/certipy-venv/bin/python")
-        });
-    let works = std::process::Command::new(&candidate)
-        .args(["-c", "import certipy.entry"])
-        .stderr(std::process::Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    if works {
-        return Some(candidate);
-    }
-    assert!(
-        std::env::var_os("PKIMM_REQUIRE_CERTIPY").is_none(),
-        "PKIMM_REQUIRE_CERTIPY is set but {} cannot import certipy",
-        candidate.display()
-    );
-    eprintln!("Certipy not available; skipping the comparison");
-    None
+    pkimm_testkit::python::find(
+        "PKIMM_CERTIPY_PYTHON",
+        "certipy-venv",
+        "import certipy.entry",
+        "PKIMM_REQUIRE_CERTIPY",
+        "Certipy (for the comparison)",
+    )
 }
 
 /// Where pkimm and Certipy are expected to differ because Certipy is

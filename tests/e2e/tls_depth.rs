@@ -470,14 +470,17 @@ fn pq_readiness_is_shown_beside_the_pqc_relevance_without_a_level() {
     std::fs::write(&bundle_path, bundle.to_string()).unwrap();
     let extension = crate::support::fixture("official/2.0.0/extensions/pqc-extension-0.6.0.yaml");
     let assessment = dir.path().join("assessment.json");
-    let run = pkimm([
-        "assess",
-        bundle_path.to_str().unwrap(),
-        "--extension",
-        extension.to_str().unwrap(),
-        "-o",
-        assessment.to_str().unwrap(),
-    ]);
+    let assess = || {
+        pkimm([
+            "assess",
+            bundle_path.to_str().unwrap(),
+            "--extension",
+            extension.to_str().unwrap(),
+            "-o",
+            assessment.to_str().unwrap(),
+        ])
+    };
+    let run = assess();
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(
         run.stderr
@@ -553,14 +556,7 @@ fn pq_readiness_is_shown_beside_the_pqc_relevance_without_a_level() {
     edited["extensions"]["pqc"]["relevance"]["G.cryptography"]["justification"] =
         "first assessment of the final PQC standards recorded".into();
     std::fs::write(&assessment, edited.to_string()).unwrap();
-    let run = pkimm([
-        "assess",
-        bundle_path.to_str().unwrap(),
-        "--extension",
-        extension.to_str().unwrap(),
-        "-o",
-        assessment.to_str().unwrap(),
-    ]);
+    let run = assess();
     assert_eq!(run.code, 0, "{}", run.stderr);
     let file: Value = serde_json::from_str(&std::fs::read_to_string(&assessment).unwrap()).unwrap();
     let entry = &file["extensions"]["pqc"]["relevance"]["G.cryptography"];

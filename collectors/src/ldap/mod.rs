@@ -29,6 +29,7 @@ use pkimm_model::evidence::{
 use crate::parse::certificate::certificate_from_der;
 use crate::parse::crl::{crl_from_der, CrlOptions};
 use crate::revocation::issuers::Issuers;
+use template::texts_of;
 
 /// LDAP_SERVER_SD_FLAGS_OID: ask AD for owner, group and DACL only.
 const SD_FLAGS_CONTROL: &str = "1.2.840.113556.1.4.801";
@@ -911,17 +912,6 @@ fn has_class(attrs: &Attributes, class: &str) -> bool {
     attrs
         .get("objectclass")
         .is_some_and(|v| v.iter().any(|c| c.eq_ignore_ascii_case(class.as_bytes())))
-}
-
-fn texts_of(attrs: &Attributes, key: &str) -> Vec<String> {
-    attrs
-        .get(key)
-        .map(|v| {
-            v.iter()
-                .map(|x| String::from_utf8_lossy(x).into_owned())
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 /// Follows `member` from a group (breadth first, nested groups included, at

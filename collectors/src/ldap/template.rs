@@ -101,6 +101,18 @@ pub fn filetime_period_days(bytes: &[u8]) -> Option<f64> {
     Some((interval.unsigned_abs() as f64) / 10_000_000.0 / 86_400.0)
 }
 
+/// Every value of attribute `key` as text (lossy UTF-8).
+pub(super) fn texts_of(attrs: &HashMap<String, Vec<Vec<u8>>>, key: &str) -> Vec<String> {
+    attrs
+        .get(key)
+        .map(|v| {
+            v.iter()
+                .map(|x| String::from_utf8_lossy(x).into_owned())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// Builds the template from an entry's attributes (names lowercased; values
 /// as bytes).
 pub fn decode(name: &str, attrs: &HashMap<String, Vec<Vec<u8>>>) -> CertificateTemplate {
@@ -110,16 +122,7 @@ pub fn decode(name: &str, attrs: &HashMap<String, Vec<Vec<u8>>>) -> CertificateT
             .and_then(|v| v.first())
             .map(|v| String::from_utf8_lossy(v).into_owned())
     };
-    let texts = |key: &str| {
-        attrs
-            .get(key)
-            .map(|v| {
-                v.iter()
-                    .map(|x| String::from_utf8_lossy(x).into_owned())
-                    .collect()
-            })
-            .unwrap_or_default()
-    };
+    let texts = |key: &str| texts_of(attrs, key);
     let number = |key: &str| text(key).and_then(|t| ldap_u32(&t)).unwrap_or(0);
     let mut template = CertificateTemplate {
         name: name.to_string(),
