@@ -125,13 +125,19 @@ fn signature_algorithms() {
 #[test]
 fn validity_periods() {
     let bundle = collect(&fixtures());
+    // notBefore through notAfter inclusive: 398 days apart is 398 days and
+    // a second; ending a second earlier is 398 days exactly.
+    let second = 1.0 / 86_400.0;
     let c398 = by_cn(&bundle, "rsa2048-398d.example.test");
-    assert_eq!(c398.validity_days, 398.0);
+    assert_eq!(c398.validity_days, 398.0 + second);
     assert_eq!(c398.not_before.to_string(), "2026-01-01T00:00:00Z");
     assert_eq!(c398.not_after.to_string(), "2027-02-03T00:00:00Z");
+    let ec = by_cn(&bundle, "ec-p256.example.test");
+    assert_eq!(ec.not_after.to_string(), "2027-02-02T23:59:59Z");
+    assert_eq!(ec.validity_days, 398.0);
     assert_eq!(
         by_cn(&bundle, "rsa4096-825d.example.test").validity_days,
-        825.0
+        825.0 + second
     );
     assert_eq!(
         by_cn(&bundle, "expired.example.test").not_after.to_string(),

@@ -105,7 +105,9 @@ pub fn normalise(x509: &X509Certificate<'_>, der: &[u8], provenance: Provenance)
         issuer: issuer.text,
         not_before,
         not_after,
-        validity_days: not_before.days_until(not_after),
+        // notBefore through notAfter inclusive, as RFC 5280 §4.1.2.5 and the
+        // CA/B Forum BRs count it: 398 days apart is 398 days and a second.
+        validity_days: not_before.days_until(not_after) + 1.0 / 86_400.0,
         key,
         signature,
         san: SubjectAltNames::default(),

@@ -40,7 +40,8 @@ pub struct Certificate {
     pub not_before: UtcTime,
     /// End of validity.
     pub not_after: UtcTime,
-    /// Validity period in days (not_after − not_before).
+    /// Validity period in days, notBefore through notAfter inclusive
+    /// (not_after − not_before + 1 s, as RFC 5280 and the BRs count it).
     pub validity_days: f64,
     /// The public key.
     pub key: PublicKeyInfo,

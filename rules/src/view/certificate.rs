@@ -111,7 +111,7 @@ pub const FIELD_DOCS: &[FieldDoc] = &[
     fd("issuer", "issuer DN"),
     fd("not_before", "notBefore, Unix seconds"),
     fd("not_after", "notAfter, Unix seconds"),
-    fd("validity_days", "days from notBefore to notAfter"),
+    fd("validity_days", "days from notBefore through notAfter inclusive (398 days apart is 398 days and one second)"),
     fd(
         "days_until_expiry",
         "days from now to notAfter (negative once expired)",
