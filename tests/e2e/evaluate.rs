@@ -476,3 +476,55 @@ fn a_ca_with_malformed_basic_constraints_stays_a_ca() {
         run.stdout
     );
 }
+
+/// A non-CA certificate with no EKU and no SAN whose CN is a host name is
+/// classified as a TLS server certificate, so the SAN rules apply to it (they
+/// used to skip such certificates); one whose CN is a person's name is not.
+#[test]
+fn certificates_without_eku_or_san_are_classified_by_their_cn() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut paths = Vec::new();
+    for (file, cn) in [
+        ("legacy.pem", "legacy.example.test"),
+        ("person.pem", "Alice Example"),
+    ] {
+        let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+        params
+            .distinguished_name
+            .push(rcgen::DnType::CommonName, cn);
+        let key = rcgen::KeyPair::generate().unwrap();
+        let path = dir.path().join(file);
+        std::fs::write(&path, params.self_signed(&key).unwrap().pem()).unwrap();
+        paths.push(path);
+    }
+    let bundle = dir.path().join("bundle.json");
+    let run = pkimm([
+        "collect",
+        "files",
+        paths[0].to_str().unwrap(),
+        paths[1].to_str().unwrap(),
+        "-o",
+        bundle.to_str().unwrap(),
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let run = pkimm(["evaluate", bundle.to_str().unwrap(), "--format", "json"]);
+    assert!(run.code == 0 || run.code == 1, "{}", run.stderr);
+    let evaluation: Value = serde_json::from_str(&run.stdout).unwrap();
+    let missing_san: Vec<&str> = evaluation["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "cert.missing-san" && f["outcome"] == "fail")
+        .map(|f| f["record"]["label"].as_str().unwrap())
+        .collect();
+    assert!(
+        missing_san
+            .iter()
+            .any(|l| l.contains("legacy.example.test")),
+        "{missing_san:?}"
+    );
+    assert!(
+        !missing_san.iter().any(|l| l.contains("Alice")),
+        "{missing_san:?}"
+    );
+}

@@ -279,6 +279,81 @@ impl Certificate {
         self.basic_constraints.is_some_and(|b| b.ca)
     }
 
+    /// What the certificate is for, and why pkimm thinks so: from
+    /// basicConstraints, the EKU, the CA/B Forum policy OIDs, the SAN types
+    /// and, last, a subject CN that is a host name. Purposes: `ca`,
+    /// `tls_server`, `tls_client`, `smime`, `code_signing`, `ocsp_signing`,
+    /// `timestamping`, `unknown`.
+    pub fn purpose(&self) -> (&'static str, String) {
+        if self.is_ca() {
+            return ("ca", "basicConstraints cA".to_string());
+        }
+        let mut prefix = "";
+        if let Some(ekus) = &self.extended_key_usage {
+            let has = |name: &str| ekus.iter().any(|e| e == name);
+            for (eku, purpose) in [
+                ("serverAuth", "tls_server"),
+                ("codeSigning", "code_signing"),
+                ("emailProtection", "smime"),
+                ("OCSPSigning", "ocsp_signing"),
+                ("timeStamping", "timestamping"),
+                ("clientAuth", "tls_client"),
+            ] {
+                if has(eku) {
+                    return (purpose, format!("{eku} EKU"));
+                }
+            }
+            if !has("anyExtendedKeyUsage") {
+                return (
+                    "unknown",
+                    format!("EKU {} names no purpose pkimm classifies", ekus.join(", ")),
+                );
+            }
+            prefix = "anyExtendedKeyUsage; ";
+        }
+        let policy = |prefix_oid: &str| self.policies.iter().any(|p| p.starts_with(prefix_oid));
+        if policy("2.23.140.1.2.") {
+            return ("tls_server", format!("{prefix}CA/B Forum TLS policy OID"));
+        }
+        if policy("2.23.140.1.5.") {
+            return ("smime", format!("{prefix}CA/B Forum S/MIME policy OID"));
+        }
+        if policy("2.23.140.1.3") || policy("2.23.140.1.4.1") {
+            return (
+                "code_signing",
+                format!("{prefix}CA/B Forum code signing policy OID"),
+            );
+        }
+        if !self.san.dns.is_empty() || !self.san.ip.is_empty() {
+            return (
+                "tls_server",
+                format!("{prefix}no EKU limits it; DNS or IP names in the SAN"),
+            );
+        }
+        if !self.san.email.is_empty() {
+            return (
+                "smime",
+                format!("{prefix}no EKU limits it; e-mail addresses in the SAN"),
+            );
+        }
+        let host_like = |cn: &String| {
+            cn.contains('.')
+                && cn
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'*' | b':'))
+        };
+        if self.subject_cn.iter().any(host_like) {
+            return (
+                "tls_server",
+                format!("{prefix}no EKU or SAN; the subject CN is a host name or address"),
+            );
+        }
+        (
+            "unknown",
+            format!("{prefix}no EKU, SAN or policy says what it is for"),
+        )
+    }
+
     /// Adds observations, skipping exact duplicates.
     pub fn add_observations(&mut self, observations: impl IntoIterator<Item = Provenance>) {
         for observation in observations {

@@ -50,6 +50,8 @@ const FIELDS: &[&str] = &[
     "is_leaf",
     "is_root",
     "is_tls_server",
+    "purpose",
+    "purpose_reason",
     "self_issued",
     "self_signed",
     "policies",
@@ -170,8 +172,13 @@ pub const FIELD_DOCS: &[FieldDoc] = &[
     fd("is_root", "a self-signed CA certificate"),
     fd(
         "is_tls_server",
-        "serverAuth EKU, or no EKU with DNS names on a non-CA certificate",
+        "classified as a TLS server certificate (`purpose` is `tls_server`)",
     ),
+    fd(
+        "purpose",
+        "what it is for: ca, tls_server, tls_client, smime, code_signing, ocsp_signing, timestamping or unknown (from basicConstraints, EKU, CA/B Forum policy OIDs, SAN types, then a host-name CN)",
+    ),
+    fd("purpose_reason", "why pkimm classified it so"),
     fd("self_issued", "subject and issuer are the same"),
     fd(
         "self_signed",
@@ -212,7 +219,7 @@ pub const FIELD_DOCS: &[FieldDoc] = &[
     fd("wildcard", "a DNS name or CN starts with `*.`"),
     fd(
         "cn_in_san",
-        "every CN matches a DNS name (wildcards included) or IP address of the SAN",
+        "every CN is an exact copy (case included) of a DNS name or IP address in the SAN",
     ),
     fd("parse_warnings", "what the parser tolerated"),
     fd("observation_count", "places the certificate was seen"),
@@ -308,23 +315,17 @@ fn days_between(from: i64, to: i64) -> f64 {
     (to - from) as f64 / DAY
 }
 
+/// Whether `name` is an exact copy of a SAN DNS name or IP address, case
+/// included, as the TLS BRs require of the CN since September 2021
+/// (§7.1.4.3; zlint `e_subject_common_name_not_exactly_from_san`): a CN
+/// covered by a wildcard, or in another case, is not a copy.
 fn has_san_match(cert: &Certificate, name: &str) -> bool {
-    let name = name.to_ascii_lowercase();
-    cert.san.dns.iter().any(|d| {
-        let d = d.to_ascii_lowercase();
-        d == name
-            || d.strip_prefix("*.")
-                .is_some_and(|rest| name.split_once('.').is_some_and(|(_, tail)| tail == rest))
-    }) || cert.san.ip.iter().any(|ip| ip == &name)
+    cert.san.dns.iter().any(|d| d == name) || cert.san.ip.iter().any(|ip| ip == name)
 }
 
 impl CertificateView<'_> {
     fn is_tls_server(&self) -> bool {
-        let c = self.cert;
-        match &c.extended_key_usage {
-            Some(eku) => eku.iter().any(|e| e == "serverAuth"),
-            None => !c.is_ca() && !c.san.dns.is_empty(),
-        }
+        self.cert.purpose().0 == "tls_server"
     }
 }
 
@@ -370,6 +371,8 @@ impl<'r> Record<'r> for CertificateView<'r> {
             "is_leaf" => Field::Bool(!c.is_ca()),
             "is_root" => Field::Bool(c.is_ca() && c.self_signed),
             "is_tls_server" => Field::Bool(self.is_tls_server()),
+            "purpose" => Field::Str(self.cert.purpose().0),
+            "purpose_reason" => Field::String(self.cert.purpose().1),
             "self_issued" => Field::Bool(c.self_issued),
             "self_signed" => Field::Bool(c.self_signed),
             "policies" => Field::Strings(&c.policies),
@@ -533,5 +536,98 @@ impl<'r> Record<'r> for BasicConstraintsView<'r> {
             "critical" => Field::Bool(bc.is_some_and(|b| b.critical)),
             _ => return None,
         })
+    }
+}
+
+#[cfg(test)]
+mod purpose_tests {
+    use pkimm_model::evidence::BasicConstraints;
+
+    use super::super::sample::sample_certificate;
+
+    #[test]
+    fn every_certificate_gets_a_purpose_and_a_reason() {
+        let base = sample_certificate(0);
+        let purpose = |edit: &dyn Fn(&mut pkimm_model::evidence::Certificate)| {
+            let mut c = base.clone();
+            edit(&mut c);
+            c.purpose()
+        };
+        let no_eku = |c: &mut pkimm_model::evidence::Certificate| {
+            c.extended_key_usage = None;
+            c.policies.clear();
+        };
+        assert_eq!(
+            purpose(&|c| {
+                c.basic_constraints = Some(BasicConstraints {
+                    ca: true,
+                    path_len: None,
+                    critical: true,
+                })
+            })
+            .0,
+            "ca"
+        );
+        assert_eq!(
+            purpose(&|c| c.extended_key_usage = Some(vec!["clientAuth".into()])).0,
+            "tls_client"
+        );
+        assert_eq!(
+            purpose(&|c| c.extended_key_usage = Some(vec!["emailProtection".into()])).0,
+            "smime"
+        );
+        assert_eq!(
+            purpose(&|c| c.extended_key_usage = Some(vec!["1.2.3.4".into()])).0,
+            "unknown"
+        );
+        // No EKU and only an IP address in the SAN: a TLS server (zlint's
+        // corpus has 242 such certificates that missing-san skipped).
+        let (kind, reason) = purpose(&|c| {
+            no_eku(c);
+            c.san.dns.clear();
+            c.san.ip = vec!["192.0.2.1".into()];
+        });
+        assert_eq!(kind, "tls_server");
+        assert!(reason.contains("DNS or IP names"), "{reason}");
+        // No EKU, no SAN, a host-name CN: still a TLS server, so missing-san
+        // applies to it.
+        let (kind, reason) = purpose(&|c| {
+            no_eku(c);
+            c.san.dns.clear();
+            c.san.ip.clear();
+            c.subject_cn = vec!["www.example.test".into()];
+        });
+        assert_eq!(kind, "tls_server");
+        assert!(reason.contains("CN is a host name"), "{reason}");
+        let (kind, _) = purpose(&|c| {
+            no_eku(c);
+            c.san.dns.clear();
+            c.san.ip.clear();
+            c.subject_cn = vec!["Alice Example".into()];
+        });
+        assert_eq!(kind, "unknown");
+        // A CA/B Forum S/MIME policy OID decides without an EKU.
+        let (kind, _) = purpose(&|c| {
+            no_eku(c);
+            c.policies = vec!["2.23.140.1.5.1.1".into()];
+        });
+        assert_eq!(kind, "smime");
+    }
+
+    #[test]
+    fn the_cn_must_be_an_exact_copy_of_a_san_value() {
+        let mut c = sample_certificate(0);
+        c.san.dns = vec!["www.example.test".into(), "*.example.test".into()];
+        c.san.ip = vec!["192.0.2.1".into()];
+        assert!(super::has_san_match(&c, "www.example.test"));
+        assert!(super::has_san_match(&c, "192.0.2.1"));
+        assert!(
+            !super::has_san_match(&c, "WWW.Example.Test"),
+            "case differs"
+        );
+        assert!(
+            !super::has_san_match(&c, "api.example.test"),
+            "only under the wildcard"
+        );
     }
 }
