@@ -141,13 +141,7 @@ fn issue_cmp_ca(pki: &TestPki) {
     if pki.path("cmp-leaf.pem").exists() {
         return;
     }
-    let root_key = KeyPair::from_pem(&std::fs::read_to_string(pki.path("root.key")).unwrap())
-        .expect("root key loads");
-    let root = Issuer::from_ca_cert_pem(
-        &std::fs::read_to_string(pki.path("root.pem")).unwrap(),
-        root_key,
-    )
-    .expect("root loads as issuer");
+    let root = pki.root_issuer();
     let ca_key = KeyPair::generate().expect("CA key");
     let mut params = CertificateParams::new(Vec::<String>::new()).expect("CA params");
     params

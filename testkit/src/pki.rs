@@ -90,13 +90,7 @@ impl TestPki {
     /// `edit` applied to its parameters (validity, extensions), and writes it
     /// as `NAME.pem` and `NAME.key`.
     pub fn issue(&self, name: &str, edit: impl FnOnce(&mut CertificateParams)) {
-        let root_key = KeyPair::from_pem(&std::fs::read_to_string(self.path("root.key")).unwrap())
-            .expect("root key loads");
-        let issuer = Issuer::from_ca_cert_pem(
-            &std::fs::read_to_string(self.path("root.pem")).unwrap(),
-            root_key,
-        )
-        .expect("root loads as issuer");
+        let issuer = self.root_issuer();
         let mut params =
             CertificateParams::new(vec!["localhost".to_string(), "127.0.0.1".to_string()])
                 .expect("leaf params");
@@ -109,6 +103,17 @@ impl TestPki {
         let cert = params.signed_by(&key, &issuer).expect("leaf cert");
         std::fs::write(self.path(&format!("{name}.pem")), cert.pem()).unwrap();
         std::fs::write(self.path(&format!("{name}.key")), key.serialize_pem()).unwrap();
+    }
+
+    /// The root as an rcgen issuer (to sign further certificates with).
+    pub fn root_issuer(&self) -> Issuer<'static, KeyPair> {
+        let root_key = KeyPair::from_pem(&std::fs::read_to_string(self.path("root.key")).unwrap())
+            .expect("root key loads");
+        Issuer::from_ca_cert_pem(
+            &std::fs::read_to_string(self.path("root.pem")).unwrap(),
+            root_key,
+        )
+        .expect("root loads as issuer")
     }
 
     /// A file of the PKI: `root.pem`, `root.key`, `ec.pem`, `ec.key`, `rsa.pem`, `rsa.key`.
