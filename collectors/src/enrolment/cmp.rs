@@ -60,18 +60,24 @@ pub(super) async fn probe(probe: &Probe<'_>, url: &reqwest::Url) -> Result<Probe
     let mut understood = false;
     for version in VERSIONS {
         let request = general_message(version, url.as_str());
-        let answer = match probe
-            .fetcher
-            .request(
+        let post = || {
+            probe.fetcher.request(
                 url.as_str(),
                 Method::Post {
                     content_type: "application/pkixcmp",
-                    body: request,
+                    body: request.clone(),
                 },
                 probe.options.max_response,
             )
-            .await
-        {
+        };
+        // One retry on a network error: HTTP/1.0 servers such as OpenSSL's
+        // announce keep-alive and may still close the connection the next
+        // request would reuse.
+        let answer = match post().await {
+            Err(error) if error.kind == FailureKind::Network => post().await,
+            other => other,
+        };
+        let answer = match answer {
             Ok(answer) => answer,
             Err(error) => {
                 first_error.get_or_insert(error);
