@@ -15,7 +15,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
-use pkimm_model::evidence::{FailureKind, HttpFetch};
+use pkimm_model::evidence::{Failure, FailureKind, HttpFetch, Provenance};
 use tokio::sync::Semaphore;
 
 /// A failed fetch.
@@ -34,6 +34,16 @@ impl FetchError {
         Self {
             kind,
             message: message.into(),
+        }
+    }
+
+    /// The failure record of this error, observed as `provenance` says.
+    pub fn into_failure(self, provenance: Provenance) -> Failure {
+        Failure {
+            kind: self.kind,
+            message: self.message,
+            offset: None,
+            provenance,
         }
     }
 }

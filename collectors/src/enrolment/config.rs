@@ -139,10 +139,15 @@ impl Collector for EnrolmentConfig {
             });
         }
         targets.retain(|t| context.shard.owns(t.url.as_str()));
-        let mut known = context.evidence.clone();
-        if !self.from.is_empty() {
-            known.merge(pkimm_model::evidence::load_bundles(&self.from)?);
-        }
+        // The job's evidence is only read; it is copied only to add --from.
+        let known: std::borrow::Cow<'_, pkimm_model::evidence::EvidenceBundle> =
+            if self.from.is_empty() {
+                std::borrow::Cow::Borrowed(context.evidence)
+            } else {
+                let mut known = context.evidence.clone();
+                known.merge(pkimm_model::evidence::load_bundles(&self.from)?);
+                std::borrow::Cow::Owned(known)
+            };
         let options = self.options(context.agent)?;
         let mut bundle = context
             .runtime

@@ -101,24 +101,26 @@ struct Probe<'a> {
     options: &'a EnrolmentOptions,
 }
 
-impl Probe<'_> {
+impl EnrolmentOptions {
+    /// The provenance of an observation of `source` by `method`, now.
     fn provenance(&self, source: &str, method: &str) -> Provenance {
         Provenance {
             collector: EnrolmentConfig::TYPE.to_string(),
             source: source.to_string(),
             method: method.to_string(),
             collected_at: UtcTime::now(),
-            agent: Some(self.options.agent.clone()).filter(|a| !a.is_empty()),
+            agent: Some(self.agent.clone()).filter(|a| !a.is_empty()),
         }
+    }
+}
+
+impl Probe<'_> {
+    fn provenance(&self, source: &str, method: &str) -> Provenance {
+        self.options.provenance(source, method)
     }
 
     fn failure(&self, source: &str, method: &str, error: FetchError) -> Failure {
-        Failure {
-            kind: error.kind,
-            message: error.message,
-            offset: None,
-            provenance: self.provenance(source, method),
-        }
+        error.into_failure(self.provenance(source, method))
     }
 
     async fn run(&self, target: &EnrolmentTarget) -> Result<Probed, FetchError> {
@@ -153,19 +155,11 @@ pub async fn collect(
     let fetcher = match Fetcher::new(options.fetch.clone()) {
         Ok(fetcher) => fetcher,
         Err(error) => {
-            let probe_less = |t: &EnrolmentTarget| Failure {
-                kind: error.kind,
-                message: error.message.clone(),
-                offset: None,
-                provenance: Provenance {
-                    collector: EnrolmentConfig::TYPE.to_string(),
-                    source: t.url.to_string(),
-                    method: method(t.protocol).to_string(),
-                    collected_at: UtcTime::now(),
-                    agent: Some(options.agent.clone()).filter(|a| !a.is_empty()),
-                },
-            };
-            bundle.failures.extend(targets.iter().map(probe_less));
+            bundle.failures.extend(targets.iter().map(|t| {
+                error
+                    .clone()
+                    .into_failure(options.provenance(t.url.as_str(), method(t.protocol)))
+            }));
             return bundle;
         }
     };
@@ -284,14 +278,12 @@ fn scan_tls(
     };
     let scanned = config.collect(context)?.bundle;
     for endpoint in &mut bundle.enrolment_endpoints {
-        let Ok(target) =
-            EnrolmentTarget::parse(&format!("{}:{}", endpoint.protocol.name(), endpoint.url))
+        let Some(target) = targets
+            .iter()
+            .find(|t| t.url.as_str() == endpoint.url && t.url.scheme() == "https")
         else {
             continue;
         };
-        if target.url.scheme() != "https" {
-            continue;
-        }
         let host_port = target.host_port();
         let tls = match scanned.tls_endpoints.iter().find(|e| e.target == host_port) {
             Some(found) => EnrolmentTls {

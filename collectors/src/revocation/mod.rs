@@ -118,12 +118,7 @@ impl Run<'_> {
     }
 
     fn failure(&self, source: &str, method: &str, error: FetchError) -> Failure {
-        Failure {
-            kind: error.kind,
-            message: error.message,
-            offset: None,
-            provenance: self.provenance(source, method),
-        }
+        error.into_failure(self.provenance(source, method))
     }
 
     /// Fetches a URL over HTTP(S) or LDAP.
