@@ -100,6 +100,11 @@ pub enum Command {
     /// overlapping, and serve /metrics, /healthz and /api/latest. Stops
     /// cleanly on SIGTERM after the scan in flight.
     Agent(AgentArgs),
+    /// The assessor's workspace in the browser: each requirement's evidence,
+    /// suggestion and criteria beside the decision form, with accounts,
+    /// CSRF protection, versioned saves and an audit trail kept in the
+    /// assessment file. Also adds accounts (--add-user).
+    Serve(Box<ServeArgs>),
     /// Check a scan config.
     #[command(subcommand)]
     Config(ConfigCommand),
@@ -397,6 +402,56 @@ pub struct DemoArgs {
     /// Directory for the outputs (created when missing).
     #[arg(short, long, value_name = "DIR", default_value = "pkimm-demo")]
     pub output: PathBuf,
+}
+
+/// Arguments of `pkimm serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// The assessment file to review and decide.
+    #[arg(long, value_name = "FILE", required_unless_present = "add_user")]
+    pub assessment: Option<PathBuf>,
+    /// Evidence bundles shown beside the suggestions (merged when several).
+    #[arg(long = "evidence", value_name = "BUNDLE")]
+    pub evidence: Vec<PathBuf>,
+    /// Also take the latest scan of every job and agent from the history
+    /// named by --config or --store as evidence.
+    #[arg(long)]
+    pub from_store: bool,
+    /// With --from-store: only scans that finished within this time.
+    #[arg(long, value_name = "AGE", default_value = "24h", value_parser = parse_duration)]
+    pub since: Duration,
+    /// Where the history is (with --from-store).
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// Address to listen on; anything but loopback needs --tls-cert and --tls-key.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8443")]
+    pub listen: String,
+    /// Certificate chain (PEM) for HTTPS.
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// Private key (PEM) for HTTPS.
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+    /// The accounts file (default: pkimm-users.yaml beside the assessment).
+    #[arg(long, value_name = "FILE")]
+    pub users: Option<PathBuf>,
+    /// Add an account (or change its role and password) and exit. The
+    /// password comes from PKIMM_PASSWORD, --password-file, or standard
+    /// input; it is never printed.
+    #[arg(long, value_name = "NAME", requires = "role")]
+    pub add_user: Option<String>,
+    /// The new account's role: assessor (decides) or viewer (reads only).
+    #[arg(long, value_name = "ROLE", value_parser = ["assessor", "viewer"])]
+    pub role: Option<String>,
+    /// With --add-user: read the password from the first line of this file.
+    #[arg(long, value_name = "FILE")]
+    pub password_file: Option<PathBuf>,
+    /// A PKIMM extension YAML for the reports; repeat for several.
+    #[arg(long = "extension", value_name = "FILE")]
+    pub extensions: Vec<PathBuf>,
+    /// Rules, policy and waivers the evidence is evaluated with.
+    #[command(flatten)]
+    pub inputs: EvaluationInputs,
 }
 
 /// Arguments of `pkimm assess`.

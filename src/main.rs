@@ -67,6 +67,7 @@ fn main() -> ExitCode {
         Command::Compare(args) => commands::compare::run(global, args),
         Command::Scan(args) => commands::scan::run(global, args),
         Command::Agent(args) => commands::agent::run(global, args),
+        Command::Serve(args) => commands::serve::run(global, args),
         Command::Config(ConfigCommand::Check { file }) => commands::config_check::run(file),
         Command::History(HistoryCommand::List { store, limit }) => {
             commands::history_list::run(store, *limit)

@@ -58,6 +58,30 @@ pub fn embedded_model_version(version: &str) -> Option<&'static Model> {
     models.iter().find(|m| m.version == version)
 }
 
+/// The official PKIMM 2.0.0 model file (MIT, PKI Consortium; see
+/// `data/PKIMM-LICENSE`), for its guidance and assessment texts.
+const OFFICIAL_2_0_0_YAML: &str = include_str!("../data/pkimm-model-2.0.0.official.yaml");
+
+/// The official model of `version` with its full guidance and assessment
+/// texts, where pkimm carries it (2.0.0): what a front end shows beside a
+/// requirement when the model in use is the compact one.
+pub fn official_texts(version: &str) -> Option<&'static Model> {
+    static OFFICIAL: OnceLock<Option<Model>> = OnceLock::new();
+    if version != "2.0.0" {
+        return None;
+    }
+    OFFICIAL
+        .get_or_init(|| {
+            parse_model(
+                "<official model 2.0.0>",
+                OFFICIAL_2_0_0_YAML,
+                ModelSource::Embedded,
+            )
+            .ok()
+        })
+        .as_ref()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -106,5 +130,22 @@ mod tests {
         assert_eq!(c.id, "M.certificate-management");
         let (c, _) = model.resolve_category("Certificate management").unwrap();
         assert_eq!(c.id, "M.certificate-management");
+    }
+
+    #[test]
+    fn official_texts_match_the_compact_model() {
+        let official = official_texts("2.0.0").expect("the official 2.0.0 model parses");
+        let compact = embedded_model();
+        let ids = |m: &Model| {
+            m.requirements()
+                .map(|r| (r.id.clone(), r.weight))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(ids(official), ids(compact));
+        let lifecycle = official
+            .requirement("M.certificate-management.cert-lifecycle")
+            .unwrap();
+        assert!(lifecycle.guidance.as_deref().is_some_and(|g| g.len() > 100));
+        assert!(official_texts("1.0.0").is_none());
     }
 }

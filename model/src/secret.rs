@@ -34,6 +34,12 @@ impl fmt::Display for Secret {
     }
 }
 
+/// Whether `a` and `b` are equal, in time that depends on their lengths only
+/// (for comparing tokens and CSRF values an attacker can probe).
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
 /// Why a secret could not be read. Never carries the value.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -74,6 +80,32 @@ pub fn secret_from_file(path: &Path) -> Result<Secret, SecretError> {
         .and_then(|f| f.take(MAX_SECRET_FILE_BYTES).read_to_string(&mut text))
         .map_err(file_error)?;
     Ok(Secret(text.lines().next().unwrap_or("").to_string()))
+}
+
+/// A secret typed on standard input: one line, not echoed when standard
+/// input is a terminal (`prompt` is shown on standard error then).
+pub fn secret_from_stdin(prompt: &str) -> Result<Secret, SecretError> {
+    use std::io::{BufRead, IsTerminal, Read};
+    let stdin = std::io::stdin();
+    let terminal = stdin.is_terminal();
+    if terminal {
+        eprint!("{prompt}");
+        let _ = std::process::Command::new("stty").arg("-echo").status();
+    }
+    let mut line = String::new();
+    let read = stdin
+        .lock()
+        .take(MAX_SECRET_FILE_BYTES)
+        .read_line(&mut line);
+    if terminal {
+        let _ = std::process::Command::new("stty").arg("echo").status();
+        eprintln!();
+    }
+    read.map_err(|source| SecretError::File {
+        path: PathBuf::from("<standard input>"),
+        source,
+    })?;
+    Ok(Secret(line.trim_end_matches(['\r', '\n']).to_string()))
 }
 
 /// The secret from `env` when given, else from `file` when given, else none.

@@ -222,7 +222,7 @@ pub struct RuleObservation {
     pub examples: Vec<String>,
 }
 
-fn is_zero(n: &u64) -> bool {
+pub(crate) fn is_zero(n: &u64) -> bool {
     *n == 0
 }
 
@@ -353,6 +353,11 @@ pub struct RequirementEntry {
     /// suggest up to level 3.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub criteria: BTreeMap<String, CriterionDecision>,
+    /// How many decisions have been made on the entry (its criteria
+    /// included); a front end that saw an older revision must not save over
+    /// a newer one.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub revision: u64,
 }
 
 impl RequirementEntry {
@@ -414,6 +419,9 @@ pub struct Assessment {
     /// new model, kept as they were, keyed by `VERSION:ID`.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub retired: BTreeMap<String, Retired>,
+    /// Every assessor decision, oldest first (appended, never rewritten).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub audit: Vec<crate::audit::AuditEntry>,
 }
 
 /// A decision on a requirement the model in use no longer has.
@@ -468,6 +476,7 @@ impl Assessment {
             extensions: BTreeMap::new(),
             prefill: None,
             retired: BTreeMap::new(),
+            audit: Vec::new(),
         }
     }
 

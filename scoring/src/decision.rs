@@ -7,6 +7,7 @@ use pkimm_model::{Level, Model};
 use pkimm_rules::criteria::{Catalog, CriterionType};
 
 use crate::assessment::{Assessment, Confidence, CriterionDecision, RequirementEntry, Status};
+use crate::audit::{describe_criterion, describe_entry, AuditEntry};
 
 /// What the assessor decided.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,6 +41,8 @@ pub struct Decision {
     pub assessor: Option<String>,
     /// When (RFC 3339).
     pub at: String,
+    /// The front end that applies it, for the audit trail (`pkimm confirm`).
+    pub via: String,
 }
 
 /// A decision that cannot be applied.
@@ -180,7 +183,17 @@ pub fn decide(
                 level: level.map_or(0, Level::number),
             });
         }
+        let previous = describe_entry(entry);
         apply(entry, status, level, decision);
+        let value = describe_entry(entry);
+        let justification = entry.reason.clone().or_else(|| entry.justification.clone());
+        assessment.audit.push(audit_entry(
+            decision,
+            &target,
+            previous,
+            value,
+            justification,
+        ));
         decided.changed.push(target);
     }
     if decided.changed.is_empty() {
@@ -226,6 +239,7 @@ fn outcome(entry: &RequirementEntry, choice: &Choice) -> Option<(Status, Option<
 }
 
 fn apply(entry: &mut RequirementEntry, status: Status, level: Option<Level>, decision: &Decision) {
+    entry.revision += 1;
     entry.status = Some(status);
     entry.level = level;
     entry.stale = None;
@@ -323,19 +337,48 @@ pub fn decide_criteria(
         .entry(requirement.id.clone())
         .or_default();
     let mut decided = Vec::with_capacity(chosen.len());
+    stored.revision += 1;
+    let mut trail = Vec::with_capacity(chosen.len());
     for criterion in chosen {
-        stored.criteria.insert(
-            criterion.to_string(),
-            CriterionDecision {
-                met,
-                justification: decision.justification.clone(),
-                assessor: decision.assessor.clone(),
-                at: Some(decision.at.clone()),
-            },
-        );
-        decided.push(format!("{}#{criterion}", requirement.id));
+        let target = format!("{}#{criterion}", requirement.id);
+        let previous = describe_criterion(stored.criteria.get(criterion));
+        let now = CriterionDecision {
+            met,
+            justification: decision.justification.clone(),
+            assessor: decision.assessor.clone(),
+            at: Some(decision.at.clone()),
+        };
+        let value = describe_criterion(Some(&now));
+        stored.criteria.insert(criterion.to_string(), now);
+        trail.push(audit_entry(
+            decision,
+            &target,
+            previous,
+            value,
+            decision.justification.clone(),
+        ));
+        decided.push(target);
     }
+    assessment.audit.extend(trail);
     Ok(decided)
+}
+
+fn audit_entry(
+    decision: &Decision,
+    target: &str,
+    previous: String,
+    value: String,
+    justification: Option<String>,
+) -> AuditEntry {
+    AuditEntry {
+        at: decision.at.clone(),
+        who: decision.assessor.clone(),
+        via: decision.via.clone(),
+        target: target.to_string(),
+        previous,
+        value,
+        justification,
+    }
 }
 
 #[cfg(test)]
@@ -349,6 +392,7 @@ mod tests {
             justification: None,
             assessor: Some("A. Assessor".into()),
             at: "2026-12-01T00:00:00Z".into(),
+            via: "test".into(),
         }
     }
 
@@ -382,5 +426,52 @@ mod tests {
         };
         let err = decide(&mut a, model, &id, &decision(high)).unwrap_err();
         assert!(err.to_string().contains("high-confidence"), "{err}");
+    }
+
+    #[test]
+    fn every_decision_is_audited_and_counted() {
+        let model = pkimm_model::embedded_model();
+        let id = "M.certificate-management.cert-lifecycle";
+        let mut a = Assessment::new(model, Mode::Full);
+        let two = Level::from_number(2).unwrap();
+        decide(&mut a, model, id, &decision(Choice::Level(two))).unwrap();
+        let na = Choice::NotApplicable {
+            reason: "no public certificates".into(),
+        };
+        decide(&mut a, model, id, &decision(na)).unwrap();
+        let mut met = decision(Choice::Pending);
+        met.justification = Some("policy v3, approved 2026-11".into());
+        decide_criteria(
+            &mut a,
+            model,
+            Catalog::builtin(),
+            &format!("{id}#c1"),
+            true,
+            &met,
+        )
+        .unwrap();
+        assert_eq!(a.requirements[id].revision, 3);
+        let trail: Vec<(&str, &str, &str)> = a
+            .audit
+            .iter()
+            .map(|e| (e.target.as_str(), e.previous.as_str(), e.value.as_str()))
+            .collect();
+        let c1 = format!("{id}#c1");
+        assert_eq!(
+            trail,
+            [
+                (id, "pending", "confirmed at level 2"),
+                (id, "confirmed at level 2", "not applicable"),
+                (c1.as_str(), "undecided", "met"),
+            ]
+        );
+        assert_eq!(
+            a.audit[1].justification.as_deref(),
+            Some("no public certificates")
+        );
+        assert!(a
+            .audit
+            .iter()
+            .all(|e| e.via == "test" && e.who.as_deref() == Some("A. Assessor")));
     }
 }

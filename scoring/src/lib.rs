@@ -11,6 +11,7 @@
 pub mod aggregate;
 pub mod arith;
 pub mod assessment;
+pub mod audit;
 pub mod benchmark;
 pub mod decision;
 pub mod extension;

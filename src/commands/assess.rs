@@ -55,22 +55,14 @@ pub fn run(global: &GlobalArgs, args: &AssessArgs) -> Result<ExitCode> {
         load_bundles(&args.bundles)?
     };
     if args.from_store {
-        let age = i64::try_from(args.since.as_secs()).unwrap_or(i64::MAX);
-        let since = UtcTime::from_unix(UtcTime::now().unix().saturating_sub(age))
-            .unwrap_or_else(UtcTime::now);
-        let found = Store::open_existing(&store_location(&args.store)?)?.latest_bundles(since)?;
-        eprintln!(
-            "merging the latest scans of {} jobs and agents from the history",
-            found.len()
-        );
-        if found.is_empty() && args.bundles.is_empty() {
+        let merged = Store::open_existing(&store_location(&args.store)?)?
+            .merge_latest_into(&mut bundle, args.since)?;
+        eprintln!("merging the latest scans of {merged} jobs and agents from the history");
+        if merged == 0 && args.bundles.is_empty() {
             bail!(
                 "no scan in the history finished within {}",
                 humantime(args.since)
             );
-        }
-        for b in found {
-            bundle.merge(b);
         }
     }
     let now = evaluation_time(args.inputs.now.as_deref())?;

@@ -49,6 +49,7 @@ pub fn run(global: &GlobalArgs, args: &ConfirmArgs) -> Result<ExitCode> {
         justification: args.justification.clone(),
         assessor: args.assessor.clone(),
         at: UtcTime::now().to_string(),
+        via: "pkimm confirm".to_string(),
     };
     let decided = decide(&mut assessment, &model, &args.id, &decision)?;
     save_assessment(&args.assessment, &assessment)?;
@@ -83,6 +84,7 @@ fn criteria(
         justification: args.justification.clone(),
         assessor: args.assessor.clone(),
         at: UtcTime::now().to_string(),
+        via: "pkimm confirm".to_string(),
     };
     let decided = decide_criteria(
         assessment,

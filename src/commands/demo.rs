@@ -141,4 +141,8 @@ fn print_summary(
         "Next: pkimm confirm {0}/assessment.json certificate-management.cert-lifecycle --accept-suggested --assessor NAME; pkimm report {0}/assessment.json --format html",
         out.display()
     );
+    println!(
+        "Review it in the browser: pkimm serve --users {0}/pkimm-users.yaml --add-user NAME --role assessor (asks for a password), then pkimm serve --assessment {0}/assessment.json --evidence {0}/evidence.json and open http://127.0.0.1:8443/",
+        out.display()
+    );
 }

@@ -21,4 +21,5 @@ pub mod rules_test;
 pub mod scan;
 pub mod schema;
 pub mod score;
+pub mod serve;
 pub mod validate;

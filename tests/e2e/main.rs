@@ -1,6 +1,7 @@
 //! End-to-end tests of the `pkimm` binary.
 
 mod browser;
+mod cdp;
 mod servers;
 mod support;
 
@@ -28,4 +29,5 @@ mod prefill_ceilings;
 mod scan;
 mod scan_config;
 mod score;
+mod serve;
 mod tls_depth;

@@ -141,9 +141,5 @@ pub fn bearer_matches(header: Option<&str>, token: &Secret) -> bool {
     let Some(given) = header.and_then(|h| h.strip_prefix("Bearer ")) else {
         return false;
     };
-    let (a, b) = (given.as_bytes(), token.expose().as_bytes());
-    if a.len() != b.len() {
-        return false;
-    }
-    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    pkimm_model::secret::constant_time_eq(given.as_bytes(), token.expose().as_bytes())
 }

@@ -95,4 +95,22 @@ impl Store {
     pub fn latest_bundles(&mut self, since: UtcTime) -> Result<Vec<EvidenceBundle>, HistoryError> {
         self.backend.latest_bundles(since)
     }
+
+    /// The latest scans of every job and agent that finished within `age`,
+    /// merged into `bundle`; returns how many were merged.
+    pub fn merge_latest_into(
+        &mut self,
+        bundle: &mut EvidenceBundle,
+        age: std::time::Duration,
+    ) -> Result<usize, HistoryError> {
+        let age = i64::try_from(age.as_secs()).unwrap_or(i64::MAX);
+        let since = UtcTime::from_unix(UtcTime::now().unix().saturating_sub(age))
+            .unwrap_or_else(UtcTime::now);
+        let found = self.latest_bundles(since)?;
+        let count = found.len();
+        for scan in found {
+            bundle.merge(scan);
+        }
+        Ok(count)
+    }
 }

@@ -11,6 +11,8 @@ mod kind;
 mod metrics;
 mod records;
 
+pub use records::record_json;
+
 use std::collections::BTreeMap;
 use std::sync::Arc;
 

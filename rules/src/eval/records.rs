@@ -27,6 +27,30 @@ pub(super) fn count(bundle: &EvidenceBundle, kind: EvidenceKind) -> usize {
     }
 }
 
+/// The record of `kind` whose finding id ([`RecordRef::id`]) is `id`, as
+/// JSON: what a front end shows when an assessor drills into a finding.
+pub fn record_json(
+    bundle: &EvidenceBundle,
+    kind: EvidenceKind,
+    id: &str,
+) -> Option<serde_json::Value> {
+    let i = (0..count(bundle, kind)).find(|&i| record_ref(kind, i, bundle).id == id)?;
+    let value = match kind {
+        EvidenceKind::Certificate => serde_json::to_value(&bundle.certificates[i]),
+        EvidenceKind::Crl => serde_json::to_value(&bundle.crls[i]),
+        EvidenceKind::TlsEndpoint => serde_json::to_value(&bundle.tls_endpoints[i]),
+        EvidenceKind::OcspCheck => serde_json::to_value(&bundle.ocsp_checks[i]),
+        EvidenceKind::InventoryRecord => serde_json::to_value(&bundle.inventory[i]),
+        EvidenceKind::DirectoryObject => serde_json::to_value(&bundle.directory_objects[i]),
+        EvidenceKind::Chain => serde_json::to_value(&bundle.chains[i]),
+        EvidenceKind::Token => serde_json::to_value(&bundle.tokens[i]),
+        EvidenceKind::Key => serde_json::to_value(&bundle.keys[i]),
+        EvidenceKind::EnrolmentEndpoint => serde_json::to_value(&bundle.enrolment_endpoints[i]),
+        EvidenceKind::Bundle => return None,
+    };
+    value.ok()
+}
+
 fn host_of(target: &str) -> String {
     let without_scheme = target.split("://").last().unwrap_or(target);
     let host_port = without_scheme.split('/').next().unwrap_or(without_scheme);
