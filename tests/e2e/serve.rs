@@ -297,6 +297,48 @@ fn assessors_decide_in_the_browser_and_nothing_is_lost() {
     assert_eq!(saved["status"], "not_applicable");
     assert_eq!(saved["reason"], "capacity is the hosting provider's");
 
+    // A documented criterion: met needs the document; with it, it is kept.
+    browser.goto(&ada, &format!("{url}/requirement/{SUGGESTED}"));
+    let criterion = |justification: &str| {
+        format!(
+            "const form = document.querySelector('input[name=criterion][value=c1]').form;
+             form.querySelector('input[name=justification]').value = {justification:?};
+             form.querySelector('button[value=met]').click();"
+        )
+    };
+    browser.eval_and_wait(&ada, &criterion(""));
+    assert!(browser
+        .text(&ada, "error")
+        .unwrap()
+        .contains("justification"));
+    browser.eval_and_wait(
+        &ada,
+        &criterion("Certificate policy v3, approved 2026-10-01"),
+    );
+    assert!(browser.text(&ada, "saved").is_some());
+    assert!(browser
+        .text(&ada, "criterion-c1")
+        .unwrap()
+        .contains("met (ada)"));
+    let saved = entry(&assessment, SUGGESTED);
+    assert_eq!(saved["criteria"]["c1"]["met"], true);
+    assert_eq!(
+        saved["level"], 3,
+        "a criterion decision leaves the level alone"
+    );
+
+    // Every field has a label; the form is reachable from the keyboard.
+    let unlabelled = browser.eval(
+        &ada,
+        "[...document.querySelectorAll('input:not([type=hidden]), select, textarea')].filter(e => e.labels.length === 0).map(e => e.outerHTML)",
+    );
+    assert_eq!(unlabelled, serde_json::json!([]), "fields without labels");
+    let focusable = browser.eval(
+        &ada,
+        "(() => { const b = document.getElementById('save'); b.focus(); return document.activeElement === b; })()",
+    );
+    assert_eq!(focusable, true);
+
     // The audit trail shows each step, in the file and on the page.
     let trail = audit(&assessment);
     let steps: Vec<(String, String)> = trail
@@ -314,6 +356,7 @@ fn assessors_decide_in_the_browser_and_nothing_is_lost() {
             (SUGGESTED.to_string(), "confirmed at level 1".to_string()),
             (SUGGESTED.to_string(), "overridden at level 3".to_string()),
             (NOT_APPLICABLE.to_string(), "not applicable".to_string()),
+            (format!("{SUGGESTED}#c1"), "met".to_string()),
         ]
     );
     assert!(trail
@@ -383,7 +426,7 @@ fn assessors_decide_in_the_browser_and_nothing_is_lost() {
     );
     assert!(browser.text(&ben, "saved").is_some());
     assert_eq!(entry(&assessment, CONTESTED)["level"], 4);
-    assert_eq!(audit(&assessment).len(), 5);
+    assert_eq!(audit(&assessment).len(), 6);
 
     // Refused: a viewer, a stranger, and a form without its CSRF token.
     let before = std::fs::read_to_string(&assessment).unwrap();
@@ -481,6 +524,30 @@ fn assessors_decide_in_the_browser_and_nothing_is_lost() {
     let last = audit(&assessment).last().cloned().unwrap();
     assert_eq!(last["via"], "pkimm confirm");
     assert_eq!(last["who"], "carla");
+
+    // A stale marker (written by pkimm assess when new evidence moves a
+    // suggestion) is shown with its reason; back to pending clears it.
+    let mut file: Value =
+        serde_json::from_str(&std::fs::read_to_string(&assessment).unwrap()).unwrap();
+    file["requirements"][OUTSIDE]["stale"] =
+        serde_json::json!("the suggestion moved from 2 to 1 on new evidence");
+    std::fs::write(&assessment, serde_json::to_string_pretty(&file).unwrap()).unwrap();
+    browser.goto(&ada, &format!("{url}/requirement/{OUTSIDE}"));
+    assert!(browser
+        .text(&ada, "stale")
+        .unwrap()
+        .contains("moved from 2 to 1"));
+    decide(&mut browser, &ada, "pending", None, "", "");
+    assert!(browser.text(&ada, "saved").is_some());
+    let saved = entry(&assessment, OUTSIDE);
+    assert!(
+        saved.get("stale").is_none() && saved.get("level").is_none(),
+        "{saved}"
+    );
+    assert!(browser
+        .text(&ada, "current-decision")
+        .unwrap()
+        .contains("pending"));
 
     // A download of every report format.
     for format in [

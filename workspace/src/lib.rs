@@ -128,6 +128,8 @@ pub struct Workspace {
     pub users_path: PathBuf,
     /// Live sessions.
     pub sessions: session::Sessions,
+    /// Failed sign-ins by name.
+    pub throttle: session::Throttle,
     /// Whether pages are served over TLS (cookies are then `Secure`).
     pub secure: bool,
 }
@@ -150,6 +152,7 @@ impl Workspace {
             users,
             users_path,
             sessions: session::Sessions::default(),
+            throttle: session::Throttle::default(),
             secure: false,
         }
     }

@@ -42,7 +42,22 @@ pub fn router(workspace: Shared) -> Router {
         .route("/download/{format}", get(download))
         .route("/static/{name}", get(static_file))
         .layer(axum::extract::DefaultBodyLimit::max(256 * 1024))
+        .layer(axum::middleware::from_fn(within_time_limit))
         .with_state(workspace)
+}
+
+/// Longest a request may take, body included: a slow client holds up only
+/// its own connection, and not for long.
+const REQUEST_TIME_LIMIT: std::time::Duration = std::time::Duration::from_secs(60);
+
+async fn within_time_limit(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    match tokio::time::timeout(REQUEST_TIME_LIMIT, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => (StatusCode::REQUEST_TIMEOUT, "the request took too long\n").into_response(),
+    }
 }
 
 /// An HTML page with the headers every page carries: no caching, no
@@ -781,6 +796,14 @@ async fn login(
         );
     }
     let name = form.user.trim().chars().take(64).collect::<String>();
+    if let Some(wait) = ws.throttle.locked(&name) {
+        tracing::warn!(user = %name, "sign-in refused: too many failures");
+        let text = format!(
+            "too many failed attempts for this name; try again in {} s",
+            wait.as_secs() + 1
+        );
+        return login_form(&ws, StatusCode::TOO_MANY_REQUESTS, Some(&text), Some(&name));
+    }
     let checked = {
         let ws = ws.clone();
         let name = name.clone();
@@ -789,6 +812,7 @@ async fn login(
     };
     let Ok(Some(role)) = checked else {
         tracing::warn!(user = %name, "failed sign-in");
+        ws.throttle.failed(&name);
         return login_form(
             &ws,
             StatusCode::UNAUTHORIZED,
@@ -796,6 +820,7 @@ async fn login(
             Some(&name),
         );
     };
+    ws.throttle.succeeded(&name);
     let Ok(token) = ws.sessions.start(&name, role) else {
         return (StatusCode::INTERNAL_SERVER_ERROR, "no randomness").into_response();
     };

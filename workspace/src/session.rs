@@ -83,6 +83,55 @@ impl Sessions {
     }
 }
 
+/// Failed sign-ins allowed per user name before it is locked for a while.
+const FAILURES_BEFORE_LOCK: u32 = 5;
+/// How long a name stays locked after too many failures.
+const LOCK_TIME: Duration = Duration::from_secs(60);
+/// Names whose failures are remembered at most.
+const MAX_THROTTLED: usize = 10_000;
+
+/// Failed sign-ins by user name: after five in a row the name is refused
+/// for a minute, so passwords cannot be guessed at the speed of hashing.
+#[derive(Debug, Default)]
+pub struct Throttle {
+    failures: Mutex<HashMap<String, (u32, Instant)>>,
+}
+
+impl Throttle {
+    /// How long `name` is still locked, if it is.
+    pub fn locked(&self, name: &str) -> Option<Duration> {
+        let failures = self.lock();
+        let (count, last) = failures.get(name)?;
+        let elapsed = last.elapsed();
+        (*count >= FAILURES_BEFORE_LOCK && elapsed < LOCK_TIME).then(|| LOCK_TIME - elapsed)
+    }
+
+    /// Counts a failed sign-in of `name`.
+    pub fn failed(&self, name: &str) {
+        let mut failures = self.lock();
+        if failures.len() >= MAX_THROTTLED {
+            failures.retain(|_, (_, last)| last.elapsed() < LOCK_TIME);
+        }
+        let entry = failures
+            .entry(name.to_string())
+            .or_insert((0, Instant::now()));
+        if entry.1.elapsed() >= LOCK_TIME {
+            entry.0 = 0;
+        }
+        entry.0 += 1;
+        entry.1 = Instant::now();
+    }
+
+    /// Forgets the failures of `name` after it signed in.
+    pub fn succeeded(&self, name: &str) {
+        self.lock().remove(name);
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, (u32, Instant)>> {
+        self.failures.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
 /// 32 random bytes from the operating system, as hex.
 pub fn random_token() -> Result<String, WorkspaceError> {
     let mut bytes = [0u8; 32];
@@ -138,5 +187,19 @@ mod tests {
             set.contains("HttpOnly") && set.contains("SameSite=Strict") && set.contains("Secure")
         );
         assert!(!set_cookie(SESSION_COOKIE, "abc", false, None).contains("Secure"));
+    }
+
+    #[test]
+    fn repeated_failures_lock_a_name() {
+        let throttle = Throttle::default();
+        for _ in 0..FAILURES_BEFORE_LOCK - 1 {
+            throttle.failed("ada");
+        }
+        assert!(throttle.locked("ada").is_none());
+        throttle.failed("ada");
+        assert!(throttle.locked("ada").is_some());
+        assert!(throttle.locked("ben").is_none());
+        throttle.succeeded("ada");
+        assert!(throttle.locked("ada").is_none());
     }
 }
