@@ -35,6 +35,7 @@ pub const BUILTIN_FILES: &[(&str, &str)] = &[
     ("directory.yaml", include_str!("../packs/directory.yaml")),
     ("hsm.yaml", include_str!("../packs/hsm.yaml")),
     ("enrolment.yaml", include_str!("../packs/enrolment.yaml")),
+    ("profiles.yaml", include_str!("../packs/profiles.yaml")),
 ];
 
 /// A set of compiled rules with unique ids.

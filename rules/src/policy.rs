@@ -52,6 +52,9 @@ pub struct Policy {
     /// Active Directory Certificate Services.
     #[serde(default)]
     pub adcs: AdcsPolicy,
+    /// Which certificates the CA/Browser Forum requirements judge.
+    #[serde(default)]
+    pub profiles: ProfilesPolicy,
     /// How far evidence may pre-fill levels: the declared scope and the
     /// thresholds of the ceilings.
     #[serde(default)]
@@ -126,6 +129,23 @@ impl Default for HistoryPolicy {
             window_days: 365,
         }
     }
+}
+
+/// Which certificates the CA/Browser Forum requirements judge. Every
+/// certificate is judged by RFC 5280 and this policy's own limits; the
+/// public-trust requirements apply to a certificate that asserts a CA/B
+/// Forum policy OID for them, or whose issuer is listed here, and to no
+/// other: a private root is not judged by public-trust rules unless listed.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct ProfilesPolicy {
+    /// Issuer DNs (as pkimm writes them) whose TLS server certificates the
+    /// TLS Baseline Requirements judge.
+    pub tls_br_issuers: Vec<String>,
+    /// Issuer DNs whose S/MIME certificates the S/MIME BRs judge.
+    pub smime_br_issuers: Vec<String>,
+    /// Issuer DNs whose code signing certificates the code signing BRs judge.
+    pub code_signing_br_issuers: Vec<String>,
 }
 
 /// Active Directory Certificate Services.

@@ -25,6 +25,7 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use pkimm_model::diag::{from_yaml_str, join_index, join_key, LineIndex};
+use pkimm_model::evidence::UtcTime;
 use pkimm_model::Model;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -215,12 +216,34 @@ pub struct RuleDef {
     pub message: Option<String>,
     /// Source: RFC, CA/B Forum BR section or NIST publication.
     pub citation: String,
+    /// Who sets the requirement checked: `rfc5280`, `cabf-tls-br`,
+    /// `cabf-smime-br`, `cabf-cs-br`, `nist`, `policy` (the organisation's
+    /// own limits) or `practice` (common good practice).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+    /// The date the requirement took effect (`YYYY-MM-DD`): certificates
+    /// issued before it (by notBefore) are not applicable, as zlint does.
+    /// Certificate rules only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub effective: Option<String>,
     /// How to fix a failure.
     pub remediation: String,
     /// Test cases.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tests: Vec<TestCase>,
 }
+
+/// The sources a rule may name.
+pub const RULE_SOURCES: &[&str] = &[
+    "rfc5280",
+    "rfc",
+    "cabf-tls-br",
+    "cabf-smime-br",
+    "cabf-cs-br",
+    "nist",
+    "policy",
+    "practice",
+];
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -446,8 +469,44 @@ pub fn parse_rule_file(origin: &str, text: &str, model: &Model) -> Result<Vec<Ru
             }
             Ok(expr)
         };
-        let when = def
-            .when
+        let effective_when = match &def.effective {
+            None => None,
+            Some(date) => {
+                if kind != EvidenceKind::Certificate {
+                    return Err(error(
+                        "effective",
+                        format!("effective dates apply to certificate rules (by notBefore), not to {kind} rules"),
+                        None,
+                    ));
+                }
+                let at = UtcTime::parse(&format!("{date}T00:00:00Z")).ok_or_else(|| {
+                    error(
+                        "effective",
+                        format!("{date:?} is not a date (YYYY-MM-DD)"),
+                        None,
+                    )
+                })?;
+                Some(format!("cert.not_before >= {}", at.unix()))
+            }
+        };
+        if let Some(source) = &def.source {
+            if !RULE_SOURCES.contains(&source.as_str()) {
+                return Err(error(
+                    "source",
+                    format!(
+                        "{source:?} is not a known source ({})",
+                        RULE_SOURCES.join(", ")
+                    ),
+                    None,
+                ));
+            }
+        }
+        let when_text = match (effective_when, def.when.as_deref()) {
+            (Some(date), Some(when)) => Some(format!("{date} && ({when})")),
+            (Some(date), None) => Some(date),
+            (None, when) => when.map(str::to_string),
+        };
+        let when = when_text
             .as_deref()
             .map(|w| compile("when", w))
             .transpose()?;
@@ -557,6 +616,33 @@ rules:
         assert_eq!(err.line, Some(10));
         assert!(err.column.is_some_and(|c| c > 10), "{err}");
         assert!(err.to_string().starts_with("r.yaml:10:"), "{err}");
+    }
+
+    #[test]
+    fn effective_dates_gate_by_not_before_and_sources_are_known() {
+        let with =
+            |extra: &str| GOOD.replace("    citation: NIST", &format!("{extra}    citation: NIST"));
+        // Issued before the date: not applicable whatever the check says.
+        let cases = "    tests:\n      - { name: old, record: { not_before: 1500000000, key: { algorithm: rsa, bits: 1024 } }, expect: not_applicable }\n      - { name: new, record: { not_before: 1700000000, key: { algorithm: rsa, bits: 1024 } }, expect: fail }\n";
+        let text = format!(
+            "{}{cases}",
+            with("    effective: \"2020-09-01\"\n    source: nist\n")
+        );
+        let mut pack = crate::RulePack::new();
+        pack.add(parse(&text).unwrap()).unwrap();
+        let results = crate::testcase::run_tests(&pack, &crate::testcase::NoFixtures);
+        assert_eq!(results.len(), 2);
+        assert!(results.iter().all(|r| r.ok()), "{results:?}");
+        let err = parse(&with("    effective: \"1 Sept 2020\"\n")).unwrap_err();
+        assert_eq!(err.field.as_deref(), Some("effective"), "{err}");
+        let err = parse(&with("    source: blog\n")).unwrap_err();
+        assert!(err.message.contains("not a known source"), "{err}");
+        let crl = with("    effective: \"2020-09-01\"\n")
+            .replace("applies_to: certificate", "applies_to: crl")
+            .replace("cert.key.algorithm == \"rsa\"", "true")
+            .replace("cert.key.bits >= policy.crypto.min_rsa_bits", "true");
+        let err = parse(&crl).unwrap_err();
+        assert!(err.message.contains("certificate rules"), "{err}");
     }
 
     #[test]

@@ -89,7 +89,8 @@ fn prefill_confirm_and_stale_marking() {
     assert!(
         rationale.contains("Evidences c5 (")
             && rationale.contains("Cannot evidence c1, c2, c3")
-            && rationale.contains("rsa1024-weak"),
+            && rationale.contains("Contradicting: ")
+            && rationale.contains(".example.test"),
         "{rationale}"
     );
     assert!(!a["requirements"][profiles]["suggested"]["evidence"]

@@ -52,6 +52,7 @@ const FIELDS: &[&str] = &[
     "is_tls_server",
     "purpose",
     "purpose_reason",
+    "cabf_profile",
     "self_issued",
     "self_signed",
     "policies",
@@ -179,6 +180,10 @@ pub const FIELD_DOCS: &[FieldDoc] = &[
         "what it is for: ca, tls_server, tls_client, smime, code_signing, ocsp_signing, timestamping or unknown (from basicConstraints, EKU, CA/B Forum policy OIDs, SAN types, then a host-name CN)",
     ),
     fd("purpose_reason", "why pkimm classified it so"),
+    fd(
+        "cabf_profile",
+        "the CA/B Forum requirements the certificate asserts by policy OID: tls_br (2.23.140.1.2.*), smime_br (2.23.140.1.5.*), code_signing_br (2.23.140.1.3, 2.23.140.1.4.1) or \"\" (policy.profiles lists further issuers)",
+    ),
     fd("self_issued", "subject and issuer are the same"),
     fd(
         "self_signed",
@@ -323,6 +328,24 @@ fn has_san_match(cert: &Certificate, name: &str) -> bool {
     cert.san.dns.iter().any(|d| d == name) || cert.san.ip.iter().any(|ip| ip == name)
 }
 
+/// The CA/B Forum requirements a certificate asserts by policy OID.
+fn cabf_profile(cert: &Certificate) -> &'static str {
+    let has = |prefix: &str| cert.policies.iter().any(|p| p.starts_with(prefix));
+    if has("2.23.140.1.2.") {
+        "tls_br"
+    } else if has("2.23.140.1.5.") {
+        "smime_br"
+    } else if cert
+        .policies
+        .iter()
+        .any(|p| p == "2.23.140.1.3" || p == "2.23.140.1.4.1")
+    {
+        "code_signing_br"
+    } else {
+        ""
+    }
+}
+
 impl CertificateView<'_> {
     fn is_tls_server(&self) -> bool {
         self.cert.purpose().0 == "tls_server"
@@ -373,6 +396,7 @@ impl<'r> Record<'r> for CertificateView<'r> {
             "is_tls_server" => Field::Bool(self.is_tls_server()),
             "purpose" => Field::Str(self.cert.purpose().0),
             "purpose_reason" => Field::String(self.cert.purpose().1),
+            "cabf_profile" => Field::Str(cabf_profile(c)),
             "self_issued" => Field::Bool(c.self_issued),
             "self_signed" => Field::Bool(c.self_signed),
             "policies" => Field::Strings(&c.policies),
