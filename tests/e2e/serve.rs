@@ -37,6 +37,16 @@ fn p(path: &Path) -> &str {
     path.to_str().unwrap()
 }
 
+/// A temporary directory with `pkimm demo`'s output in `demo/`, and the
+/// demo's standard output.
+fn demo() -> (tempfile::TempDir, PathBuf, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = dir.path().join("demo");
+    let run = pkimm(["demo", "-o", p(&demo)]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    (dir, demo, run.stdout)
+}
+
 fn add_user(users: &Path, name: &str, role: &str, password: &str) {
     let out = Command::new(env!("CARGO_BIN_EXE_pkimm"))
         .args([
@@ -170,14 +180,10 @@ fn assessors_decide_in_the_browser_and_nothing_is_lost() {
     let Some(mut browser) = Browser::launch() else {
         return;
     };
-    let dir = tempfile::tempdir().unwrap();
-    let demo = dir.path().join("demo");
-    let run = pkimm(["demo", "-o", p(&demo)]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    let (dir, demo, stdout) = demo();
     assert!(
-        run.stdout.contains("pkimm serve --assessment"),
-        "the demo names the serve command: {}",
-        run.stdout
+        stdout.contains("pkimm serve --assessment"),
+        "the demo names the serve command: {stdout}"
     );
     let assessment = demo.join("assessment.json");
     let (hostile, hostile_fp) = hostile_bundle(dir.path());
@@ -579,10 +585,7 @@ fn assessors_decide_in_the_browser_and_nothing_is_lost() {
 
 #[test]
 fn serve_refuses_a_network_listen_without_tls_and_a_missing_users_file() {
-    let dir = tempfile::tempdir().unwrap();
-    let demo = dir.path().join("demo");
-    let run = pkimm(["demo", "-o", p(&demo)]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    let (dir, demo, _) = demo();
     let assessment = demo.join("assessment.json");
     let run = pkimm(["serve", "--assessment", p(&assessment)]);
     assert_eq!(run.code, 2);
@@ -621,10 +624,7 @@ fn under_tls_the_session_cookie_is_secure() {
     let Some(mut browser) = Browser::launch_with(&["--ignore-certificate-errors"]) else {
         return;
     };
-    let dir = tempfile::tempdir().unwrap();
-    let demo = dir.path().join("demo");
-    let run = pkimm(["demo", "-o", p(&demo)]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    let (dir, demo, _) = demo();
     let users = dir.path().join("users.yaml");
     add_user(&users, "ada", "assessor", "ada's long password");
     let pki = crate::servers::TestPki::new();

@@ -292,16 +292,31 @@ fn requirement_page(
             );
             page(ws, "requirement.html", status, base, body)
         }
-        None => message(
-            ws,
-            Some(session),
-            StatusCode::NOT_FOUND,
-            "No such requirement",
-            &format!(
-                "PKIMM {} has no requirement {id:?}.",
-                ws.file.model().version
-            ),
+        None => no_such_requirement(ws, session, id),
+    }
+}
+
+fn no_such_requirement(ws: &Workspace, session: &Session, id: &str) -> Response {
+    message(
+        ws,
+        Some(session),
+        StatusCode::NOT_FOUND,
+        "No such requirement",
+        &format!(
+            "PKIMM {} has no requirement {id:?}.",
+            ws.file.model().version
         ),
+    )
+}
+
+/// A decision by the signed-in assessor, now, through the workspace.
+fn decision_by(session: &Session, choice: Choice, justification: Option<String>) -> Decision {
+    Decision {
+        choice,
+        justification,
+        assessor: Some(session.user.clone()),
+        at: UtcTime::now().to_string(),
+        via: "pkimm serve".to_string(),
     }
 }
 
@@ -371,16 +386,7 @@ async fn decide_requirement(
         Err(r) => return r,
     };
     let Ok((requirement, _)) = ws.file.model().resolve_requirement(&id) else {
-        return message(
-            &ws,
-            Some(&session),
-            StatusCode::NOT_FOUND,
-            "No such requirement",
-            &format!(
-                "PKIMM {} has no requirement {id:?}.",
-                ws.file.model().version
-            ),
-        );
+        return no_such_requirement(&ws, &session, &id);
     };
     let requirement_id = requirement.id.clone();
     let refused = |status: StatusCode, notes: PageNotes| {
@@ -399,13 +405,7 @@ async fn decide_requirement(
             )
         }
     };
-    let decision = Decision {
-        choice,
-        justification: justification.clone(),
-        assessor: Some(session.user.clone()),
-        at: UtcTime::now().to_string(),
-        via: "pkimm serve".to_string(),
-    };
+    let decision = decision_by(&session, choice, justification.clone());
     let result = save(
         &ws,
         &requirement.id,
@@ -449,16 +449,7 @@ async fn decide_criterion(
         Err(r) => return r,
     };
     let Ok((requirement, _)) = ws.file.model().resolve_requirement(&id) else {
-        return message(
-            &ws,
-            Some(&session),
-            StatusCode::NOT_FOUND,
-            "No such requirement",
-            &format!(
-                "PKIMM {} has no requirement {id:?}.",
-                ws.file.model().version
-            ),
-        );
+        return no_such_requirement(&ws, &session, &id);
     };
     let requirement_id = requirement.id.clone();
     let met = match form.met.as_str() {
@@ -498,13 +489,7 @@ async fn decide_criterion(
         .filter(|c| c.is_ascii_alphanumeric())
         .collect::<String>();
     let described = format!("{criterion} {}", if met { "met" } else { "not met" });
-    let decision = Decision {
-        choice: Choice::Pending,
-        justification: justification.clone(),
-        assessor: Some(session.user.clone()),
-        at: UtcTime::now().to_string(),
-        via: "pkimm serve".to_string(),
-    };
+    let decision = decision_by(&session, Choice::Pending, justification.clone());
     let target = format!("{requirement_id}#{criterion}");
     let result = save(
         &ws,
