@@ -11,6 +11,7 @@ use pkimm_model::evidence::{
     Certificate, PublicKeyInfo, SignatureInfo, SubjectAltNames, TRUST_ANCHOR_METHOD,
 };
 
+use super::names;
 use super::{fd, FieldDoc};
 use crate::context::CertificateFacts;
 use crate::expr::{self, list, map, string, Field, Record, Value};
@@ -53,6 +54,12 @@ const FIELDS: &[&str] = &[
     "purpose",
     "purpose_reason",
     "cabf_profile",
+    "dns_bad_syntax",
+    "dns_too_long",
+    "dns_misplaced_wildcard",
+    "dns_internal",
+    "ip_reserved",
+    "duplicate_extensions",
     "self_issued",
     "self_signed",
     "policies",
@@ -180,6 +187,30 @@ pub const FIELD_DOCS: &[FieldDoc] = &[
         "what it is for: ca, tls_server, tls_client, smime, code_signing, ocsp_signing, timestamping or unknown (from basicConstraints, EKU, CA/B Forum policy OIDs, SAN types, then a host-name CN)",
     ),
     fd("purpose_reason", "why pkimm classified it so"),
+    fd(
+        "dns_bad_syntax",
+        "SAN DNS names not in the preferred name syntax (RFC 1034 §3.5: letters, digits, hyphens; no empty label, underscore or trailing dot; a leading `*.` allowed)",
+    ),
+    fd(
+        "dns_too_long",
+        "SAN DNS names over 253 octets or with a label over 63",
+    ),
+    fd(
+        "dns_misplaced_wildcard",
+        "SAN DNS names with a `*` that is not the whole leftmost label",
+    ),
+    fd(
+        "dns_internal",
+        "SAN DNS names that are internal: one label, or under a reserved or undelegated TLD (.local, .internal, .test, .example, .invalid, .localhost, home.arpa, …)",
+    ),
+    fd(
+        "ip_reserved",
+        "SAN IP addresses in IANA special-purpose ranges (private, loopback, link-local, shared, documentation, multicast, unique local)",
+    ),
+    fd(
+        "duplicate_extensions",
+        "names of extensions that appear more than once",
+    ),
     fd(
         "cabf_profile",
         "the CA/B Forum requirements the certificate asserts by policy OID: tls_br (2.23.140.1.2.*), smime_br (2.23.140.1.5.*), code_signing_br (2.23.140.1.3, 2.23.140.1.4.1) or \"\" (policy.profiles lists further issuers)",
@@ -328,6 +359,18 @@ fn has_san_match(cert: &Certificate, name: &str) -> bool {
     cert.san.dns.iter().any(|d| d == name) || cert.san.ip.iter().any(|ip| ip == name)
 }
 
+/// The SAN DNS names for which `test` holds.
+fn dns_where<'r>(cert: &'r Certificate, test: impl Fn(&str) -> bool) -> Field<'r> {
+    Field::Strs(
+        cert.san
+            .dns
+            .iter()
+            .map(String::as_str)
+            .filter(|n| test(n))
+            .collect(),
+    )
+}
+
 /// The CA/B Forum requirements a certificate asserts by policy OID.
 fn cabf_profile(cert: &Certificate) -> &'static str {
     let has = |prefix: &str| cert.policies.iter().any(|p| p.starts_with(prefix));
@@ -397,6 +440,29 @@ impl<'r> Record<'r> for CertificateView<'r> {
             "purpose" => Field::Str(self.cert.purpose().0),
             "purpose_reason" => Field::String(self.cert.purpose().1),
             "cabf_profile" => Field::Str(cabf_profile(c)),
+            "dns_bad_syntax" => dns_where(c, |n| !names::preferred_syntax(n)),
+            "dns_too_long" => dns_where(c, names::too_long),
+            "dns_misplaced_wildcard" => dns_where(c, names::misplaced_wildcard),
+            "dns_internal" => dns_where(c, names::internal),
+            "ip_reserved" => Field::Strs(
+                c.san
+                    .ip
+                    .iter()
+                    .filter(|ip| names::reserved_ip(ip))
+                    .map(String::as_str)
+                    .collect(),
+            ),
+            "duplicate_extensions" => {
+                let mut repeated: Vec<&str> = c
+                    .extensions
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, e)| c.extensions[..*i].iter().any(|f| f.oid == e.oid))
+                    .map(|(_, e)| e.name.as_ref())
+                    .collect();
+                repeated.dedup();
+                Field::Strs(repeated)
+            }
             "self_issued" => Field::Bool(c.self_issued),
             "self_signed" => Field::Bool(c.self_signed),
             "policies" => Field::Strings(&c.policies),

@@ -21,6 +21,7 @@ mod directory;
 pub mod docs;
 mod enrolment;
 mod inventory;
+mod names;
 mod ocsp;
 mod pkcs11;
 mod sample;

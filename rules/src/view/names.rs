@@ -1,0 +1,165 @@
+//! DNS name and IP address checks behind the certificate view's name
+//! fields (`dns_bad_syntax`, `dns_too_long`, `dns_misplaced_wildcard`,
+//! `dns_internal`, `ip_reserved`): computed once per certificate in Rust,
+//! since a regular expression compiled on every evaluation costs hundreds of
+//! microseconds per record.
+
+use std::net::IpAddr;
+
+/// Whether `name` is in the preferred name syntax of RFC 1034 §3.5 (as RFC
+/// 5280 §4.2.1.6 requires), a leading `*.` label allowed: letters, digits and
+/// hyphens, no empty label, no hyphen at either end of a label, no
+/// underscore, no trailing dot.
+pub fn preferred_syntax(name: &str) -> bool {
+    let rest = name.strip_prefix("*.").unwrap_or(name);
+    !rest.is_empty()
+        && rest.split('.').all(|label| {
+            !label.is_empty()
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+                && label
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        })
+}
+
+/// Whether `name` exceeds the DNS limits: 253 octets, or a label over 63.
+pub fn too_long(name: &str) -> bool {
+    name.len() > 253 || name.split('.').any(|label| label.len() > 63)
+}
+
+/// Whether a `*` in `name` is anything but the whole leftmost label.
+pub fn misplaced_wildcard(name: &str) -> bool {
+    match name.strip_prefix("*.") {
+        Some(rest) => rest.contains('*') || rest.is_empty(),
+        None => name.contains('*'),
+    }
+}
+
+/// Top-level domains that are not delegated in the public DNS or are
+/// reserved (RFC 2606, RFC 6761, RFC 6762, RFC 8375, ICANN's .internal), and
+/// common private ones.
+const INTERNAL_TLDS: &[&str] = &[
+    "local",
+    "localhost",
+    "internal",
+    "lan",
+    "corp",
+    "intranet",
+    "private",
+    "home",
+    "test",
+    "example",
+    "invalid",
+    "localdomain",
+];
+
+/// Whether `name` is an internal name: a single label, or under a TLD that
+/// is reserved or not delegated (`home.arpa` included).
+pub fn internal(name: &str) -> bool {
+    let name = name.trim_end_matches('.').to_ascii_lowercase();
+    let Some((_, tld)) = name.rsplit_once('.') else {
+        return true;
+    };
+    INTERNAL_TLDS.contains(&tld) || name == "home.arpa" || name.ends_with(".home.arpa")
+}
+
+/// Whether `text` is an IP address in a range the IANA special-purpose
+/// registries reserve (private, loopback, link-local, shared, documentation,
+/// multicast, unique local, unspecified).
+pub fn reserved_ip(text: &str) -> bool {
+    let Ok(ip) = text.parse::<IpAddr>() else {
+        return false;
+    };
+    match ip {
+        IpAddr::V4(v4) => {
+            let [a, b, c, _] = v4.octets();
+            v4.is_private()
+                || v4.is_loopback()
+                || v4.is_link_local()
+                || v4.is_unspecified()
+                || v4.is_broadcast()
+                || v4.is_documentation()
+                || a == 0
+                || a >= 224
+                || (a == 100 && (64..128).contains(&b))
+                || (a == 192 && b == 0 && c == 0)
+                || (a == 198 && (b == 18 || b == 19))
+        }
+        IpAddr::V6(v6) => {
+            let segments = v6.segments();
+            v6.is_loopback()
+                || v6.is_unspecified()
+                || v6.is_multicast()
+                || (segments[0] & 0xfe00) == 0xfc00
+                || (segments[0] & 0xffc0) == 0xfe80
+                || (segments[0] == 0x2001 && segments[1] == 0x0db8)
+                || v6
+                    .to_ipv4_mapped()
+                    .is_some_and(|v4| reserved_ip(&v4.to_string()))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dns_names() {
+        for good in [
+            "example.com",
+            "*.example.com",
+            "xn--bcher-kva.example",
+            "a-b.c",
+        ] {
+            assert!(preferred_syntax(good), "{good}");
+        }
+        for bad in [
+            "www..example.com",
+            "-a.com",
+            "a-.com",
+            "a_b.com",
+            "a b.com",
+            "a.com.",
+            "bücher.example",
+            "*.",
+        ] {
+            assert!(!preferred_syntax(bad), "{bad}");
+        }
+        assert!(too_long(&format!("{}.com", "a".repeat(64))));
+        assert!(!too_long(&format!("{}.com", "a".repeat(63))));
+        assert!(misplaced_wildcard("a*.example.com"));
+        assert!(misplaced_wildcard("*.*.example.com"));
+        assert!(misplaced_wildcard("www.*.example.com"));
+        assert!(!misplaced_wildcard("*.example.com"));
+        assert!(
+            internal("intranet") && internal("printer.office.local") && internal("x.home.arpa")
+        );
+        assert!(internal("www.example.test") && !internal("www.example.com"));
+    }
+
+    #[test]
+    fn reserved_addresses() {
+        for reserved in [
+            "10.1.2.3",
+            "172.16.0.1",
+            "192.168.1.1",
+            "127.0.0.1",
+            "169.254.1.1",
+            "100.64.0.1",
+            "192.0.2.1",
+            "224.0.0.1",
+            "fd00::1",
+            "fe80::1",
+            "::1",
+            "2001:db8::1",
+            "::ffff:10.0.0.1",
+        ] {
+            assert!(reserved_ip(reserved), "{reserved}");
+        }
+        for public in ["8.8.8.8", "2606:4700::1111", "172.32.0.1"] {
+            assert!(!reserved_ip(public), "{public}");
+        }
+    }
+}
