@@ -241,3 +241,52 @@ fn inventory_column_mapping_and_missing_columns() {
         run.stderr
     );
 }
+
+/// A certificate with one non-conforming field (a GeneralizedTime notAfter
+/// with a time-zone offset) is kept with a warning, its time read as OpenSSL
+/// reads it, its fingerprint that of the original bytes.
+#[test]
+fn a_certificate_with_a_non_conforming_time_is_kept_with_a_warning() {
+    let pem = fixture("nonconforming/generalizedNotZulu.pem");
+    let run = pkimm(["collect", "files", pem.to_str().unwrap()]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let bundle: Value = serde_json::from_str(&run.stdout).unwrap();
+    let certificates = bundle["certificates"].as_array().unwrap();
+    assert_eq!(certificates.len(), 1, "{}", run.stderr);
+    let c = &certificates[0];
+    let dates = Command::new("openssl")
+        .args(["x509", "-noout", "-enddate", "-in", pem.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&dates.stdout).trim(),
+        "notAfter=Aug 11 18:20:01 2056 GMT"
+    );
+    assert_eq!(c["not_after"], "2056-08-11T18:20:01Z");
+    let der = Command::new("openssl")
+        .args(["x509", "-outform", "DER", "-in", pem.to_str().unwrap()])
+        .output()
+        .unwrap()
+        .stdout;
+    use sha2::Digest as _;
+    assert_eq!(
+        c["fingerprint_sha256"],
+        hex::encode(sha2::Sha256::digest(&der))
+    );
+    let warnings = c["parse_warnings"].to_string();
+    assert!(warnings.contains("time-zone offset"), "{warnings}");
+    // The warning is a finding, so inventories see the defect.
+    let (_dir, bundle_path) = temp_file("bundle.json", &run.stdout);
+    let run = pkimm([
+        "evaluate",
+        bundle_path.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    let evaluation: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert!(evaluation["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|f| f["rule"] == "cert.parse-warnings" && f["outcome"] == "fail"));
+}

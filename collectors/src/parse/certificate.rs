@@ -71,14 +71,48 @@ pub fn certificate_from_der(
     der: &[u8],
     provenance: Provenance,
 ) -> Result<Certificate, CertificateError> {
-    let (rest, x509) = parse_x509(der)?;
-    if !rest.is_empty() {
+    let (record, trailing) = certificate_leniently(der, provenance)?;
+    if trailing > 0 {
         return Err(CertificateError(format!(
-            "{} unexpected bytes after the certificate",
-            rest.len()
+            "{trailing} unexpected bytes after the certificate"
         )));
     }
-    Ok(normalise(&x509, der, provenance))
+    Ok(record)
+}
+
+/// Parses the certificate at the start of `der` into evidence, with the
+/// number of bytes after it. A certificate x509-parser refuses only for a
+/// non-conforming validity time is read from a repaired copy (see
+/// [`super::repair`]) and kept, with the repair in `parse_warnings`; its
+/// fingerprint and DER stay those of the original bytes.
+pub fn certificate_leniently(
+    der: &[u8],
+    provenance: Provenance,
+) -> Result<(Certificate, usize), CertificateError> {
+    let refused = match parse_x509(der) {
+        Ok((rest, x509)) => {
+            let used = &der[..der.len() - rest.len()];
+            return Ok((normalise(&x509, used, provenance), rest.len()));
+        }
+        Err(err) => err,
+    };
+    let Some(repaired) = super::repair::repair_validity(der) else {
+        return Err(refused);
+    };
+    let Ok((_, x509)) = parse_x509(&repaired.der) else {
+        return Err(refused);
+    };
+    let original = &der[..repaired.original_len];
+    let mut record = normalise(&x509, original, provenance);
+    record.parse_warnings.extend(repaired.warnings);
+    if record.self_issued {
+        // The signature covers the original bytes, not the repaired copy.
+        record.parse_warnings.push(
+            "self_signed is not known: the signature covers the original encoding, not the repaired copy"
+                .to_string(),
+        );
+    }
+    Ok((record, der.len() - repaired.original_len))
 }
 
 /// Builds evidence from a parsed certificate and its DER (exactly the

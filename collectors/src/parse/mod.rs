@@ -18,6 +18,7 @@ mod extensions;
 pub mod names;
 pub mod ocsp;
 pub mod oids;
+mod repair;
 
 use pkimm_model::evidence::{Certificate, Failure, FailureKind, Provenance};
 
@@ -126,14 +127,12 @@ impl BlobEvidence {
 }
 
 fn certificate_record(der: &[u8], provenance: Provenance) -> Result<Certificate, String> {
-    let (rest, x509) = certificate::parse_x509(der).map_err(|e| e.to_string())?;
-    let used = &der[..der.len() - rest.len()];
-    let mut record = certificate::normalise(&x509, used, provenance);
-    if !rest.is_empty() {
-        record.parse_warnings.push(format!(
-            "{} unexpected bytes after the certificate",
-            rest.len()
-        ));
+    let (mut record, trailing) =
+        certificate::certificate_leniently(der, provenance).map_err(|e| e.to_string())?;
+    if trailing > 0 {
+        record
+            .parse_warnings
+            .push(format!("{trailing} unexpected bytes after the certificate"));
     }
     Ok(record)
 }

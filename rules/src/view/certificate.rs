@@ -60,6 +60,7 @@ const FIELDS: &[&str] = &[
     "dns_internal",
     "ip_reserved",
     "duplicate_extensions",
+    "critical_extensions",
     "self_issued",
     "self_signed",
     "policies",
@@ -210,6 +211,10 @@ pub const FIELD_DOCS: &[FieldDoc] = &[
     fd(
         "duplicate_extensions",
         "names of extensions that appear more than once",
+    ),
+    fd(
+        "critical_extensions",
+        "names of the extensions marked critical (the OID when pkimm does not know it)",
     ),
     fd(
         "cabf_profile",
@@ -450,6 +455,13 @@ impl<'r> Record<'r> for CertificateView<'r> {
                     .iter()
                     .filter(|ip| names::reserved_ip(ip))
                     .map(String::as_str)
+                    .collect(),
+            ),
+            "critical_extensions" => Field::Strs(
+                c.extensions
+                    .iter()
+                    .filter(|e| e.critical)
+                    .map(|e| e.name.as_ref())
                     .collect(),
             ),
             "duplicate_extensions" => {
