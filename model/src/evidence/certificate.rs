@@ -283,10 +283,12 @@ impl Certificate {
     /// basicConstraints, the EKU, the CA/B Forum policy OIDs, the SAN types
     /// and, last, a subject CN that is a host name. Purposes: `ca`,
     /// `tls_server`, `tls_client`, `smime`, `code_signing`, `ocsp_signing`,
-    /// `timestamping`, `unknown`.
-    pub fn purpose(&self) -> (&'static str, String) {
+    /// `timestamping`, `unknown`. The reason is written only when displayed,
+    /// so asking for the purpose alone costs no allocation.
+    pub fn purpose(&self) -> (&'static str, PurposeReason<'_>) {
+        let reason = |prefix, why| PurposeReason { prefix, why };
         if self.is_ca() {
-            return ("ca", "basicConstraints cA".to_string());
+            return ("ca", reason("", Why::Ca));
         }
         let mut prefix = "";
         if let Some(ekus) = &self.extended_key_usage {
@@ -300,41 +302,29 @@ impl Certificate {
                 ("clientAuth", "tls_client"),
             ] {
                 if has(eku) {
-                    return (purpose, format!("{eku} EKU"));
+                    return (purpose, reason("", Why::Eku(eku)));
                 }
             }
             if !has("anyExtendedKeyUsage") {
-                return (
-                    "unknown",
-                    format!("EKU {} names no purpose pkimm classifies", ekus.join(", ")),
-                );
+                return ("unknown", reason("", Why::OtherEku(ekus)));
             }
             prefix = "anyExtendedKeyUsage; ";
         }
         let policy = |prefix_oid: &str| self.policies.iter().any(|p| p.starts_with(prefix_oid));
         if policy("2.23.140.1.2.") {
-            return ("tls_server", format!("{prefix}CA/B Forum TLS policy OID"));
+            return ("tls_server", reason(prefix, Why::Policy("TLS")));
         }
         if policy("2.23.140.1.5.") {
-            return ("smime", format!("{prefix}CA/B Forum S/MIME policy OID"));
+            return ("smime", reason(prefix, Why::Policy("S/MIME")));
         }
         if policy("2.23.140.1.3") || policy("2.23.140.1.4.1") {
-            return (
-                "code_signing",
-                format!("{prefix}CA/B Forum code signing policy OID"),
-            );
+            return ("code_signing", reason(prefix, Why::Policy("code signing")));
         }
         if !self.san.dns.is_empty() || !self.san.ip.is_empty() {
-            return (
-                "tls_server",
-                format!("{prefix}no EKU limits it; DNS or IP names in the SAN"),
-            );
+            return ("tls_server", reason(prefix, Why::HostNames));
         }
         if !self.san.email.is_empty() {
-            return (
-                "smime",
-                format!("{prefix}no EKU limits it; e-mail addresses in the SAN"),
-            );
+            return ("smime", reason(prefix, Why::Emails));
         }
         let host_like = |cn: &String| {
             cn.contains('.')
@@ -343,15 +333,9 @@ impl Certificate {
                     .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'*' | b':'))
         };
         if self.subject_cn.iter().any(host_like) {
-            return (
-                "tls_server",
-                format!("{prefix}no EKU or SAN; the subject CN is a host name or address"),
-            );
+            return ("tls_server", reason(prefix, Why::HostCn));
         }
-        (
-            "unknown",
-            format!("{prefix}no EKU, SAN or policy says what it is for"),
-        )
+        ("unknown", reason(prefix, Why::Nothing))
     }
 
     /// Adds observations, skipping exact duplicates.
@@ -360,6 +344,48 @@ impl Certificate {
             if !self.observations.contains(&observation) {
                 self.observations.push(observation);
             }
+        }
+    }
+}
+
+/// Why a certificate has the purpose [`Certificate::purpose`] gives, written
+/// when displayed.
+#[derive(Debug, Clone, Copy)]
+pub struct PurposeReason<'a> {
+    prefix: &'static str,
+    why: Why<'a>,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Why<'a> {
+    Ca,
+    Eku(&'static str),
+    OtherEku(&'a [String]),
+    Policy(&'static str),
+    HostNames,
+    Emails,
+    HostCn,
+    Nothing,
+}
+
+impl std::fmt::Display for PurposeReason<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.prefix)?;
+        match self.why {
+            Why::Ca => f.write_str("basicConstraints cA"),
+            Why::Eku(eku) => write!(f, "{eku} EKU"),
+            Why::OtherEku(ekus) => {
+                write!(
+                    f,
+                    "EKU {} names no purpose pkimm classifies",
+                    ekus.join(", ")
+                )
+            }
+            Why::Policy(what) => write!(f, "CA/B Forum {what} policy OID"),
+            Why::HostNames => f.write_str("no EKU limits it; DNS or IP names in the SAN"),
+            Why::Emails => f.write_str("no EKU limits it; e-mail addresses in the SAN"),
+            Why::HostCn => f.write_str("no EKU or SAN; the subject CN is a host name or address"),
+            Why::Nothing => f.write_str("no EKU, SAN or policy says what it is for"),
         }
     }
 }

@@ -27,7 +27,7 @@ use serde::{Deserialize, Serialize};
 
 pub use certificate::{
     BasicConstraints, Certificate, ExtensionInfo, KeyAlgorithm, NameConstraints, PublicKeyInfo,
-    SignatureInfo, SubjectAltNames,
+    PurposeReason, SignatureInfo, SubjectAltNames,
 };
 pub use crl::{Crl, CrlEntry, HttpFetch};
 pub use der::Der;

@@ -61,6 +61,7 @@ const FIELDS: &[&str] = &[
     "ip_reserved",
     "duplicate_extensions",
     "critical_extensions",
+    "san_entries",
     "self_issued",
     "self_signed",
     "policies",
@@ -212,6 +213,7 @@ pub const FIELD_DOCS: &[FieldDoc] = &[
         "duplicate_extensions",
         "names of extensions that appear more than once",
     ),
+    fd("san_entries", "subjectAltName entries of every type"),
     fd(
         "critical_extensions",
         "names of the extensions marked critical (the OID when pkimm does not know it)",
@@ -443,7 +445,7 @@ impl<'r> Record<'r> for CertificateView<'r> {
             "is_root" => Field::Bool(c.is_ca() && c.self_signed),
             "is_tls_server" => Field::Bool(self.is_tls_server()),
             "purpose" => Field::Str(self.cert.purpose().0),
-            "purpose_reason" => Field::String(self.cert.purpose().1),
+            "purpose_reason" => Field::String(self.cert.purpose().1.to_string()),
             "cabf_profile" => Field::Str(cabf_profile(c)),
             "dns_bad_syntax" => dns_where(c, |n| !names::preferred_syntax(n)),
             "dns_too_long" => dns_where(c, names::too_long),
@@ -457,6 +459,11 @@ impl<'r> Record<'r> for CertificateView<'r> {
                     .map(String::as_str)
                     .collect(),
             ),
+            "san_entries" => int(c.san.dns.len()
+                + c.san.ip.len()
+                + c.san.email.len()
+                + c.san.uri.len()
+                + c.san.other.len()),
             "critical_extensions" => Field::Strs(
                 c.extensions
                     .iter()
@@ -653,7 +660,8 @@ mod purpose_tests {
         let purpose = |edit: &dyn Fn(&mut pkimm_model::evidence::Certificate)| {
             let mut c = base.clone();
             edit(&mut c);
-            c.purpose()
+            let (kind, reason) = c.purpose();
+            (kind, reason.to_string())
         };
         let no_eku = |c: &mut pkimm_model::evidence::Certificate| {
             c.extended_key_usage = None;

@@ -57,11 +57,13 @@ const INTERNAL_TLDS: &[&str] = &[
 /// Whether `name` is an internal name: a single label, or under a TLD that
 /// is reserved or not delegated (`home.arpa` included).
 pub fn internal(name: &str) -> bool {
-    let name = name.trim_end_matches('.').to_ascii_lowercase();
-    let Some((_, tld)) = name.rsplit_once('.') else {
+    let name = name.trim_end_matches('.');
+    let Some((rest, tld)) = name.rsplit_once('.') else {
         return true;
     };
-    INTERNAL_TLDS.contains(&tld) || name == "home.arpa" || name.ends_with(".home.arpa")
+    let second = rest.rsplit('.').next().unwrap_or(rest);
+    INTERNAL_TLDS.iter().any(|t| t.eq_ignore_ascii_case(tld))
+        || (tld.eq_ignore_ascii_case("arpa") && second.eq_ignore_ascii_case("home"))
 }
 
 /// Whether `text` is an IP address in a range the IANA special-purpose
