@@ -307,6 +307,24 @@ pub struct ScanArgs {
     pub shard: Option<pkimm_collectors::shard::Shard>,
 }
 
+/// The certificate and key a server (`agent`, `serve`) answers HTTPS with.
+#[derive(Debug, Args)]
+pub struct TlsArgs {
+    /// Serve HTTPS with this certificate chain (PEM).
+    #[arg(long, value_name = "PEM", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// The private key (PEM) of --tls-cert.
+    #[arg(long, value_name = "PEM", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+}
+
+impl TlsArgs {
+    /// Both files, when given.
+    pub fn pair(&self) -> Option<(PathBuf, PathBuf)> {
+        self.tls_cert.clone().zip(self.tls_key.clone())
+    }
+}
+
 /// Arguments of `pkimm agent`.
 #[derive(Debug, Args)]
 pub struct AgentArgs {
@@ -317,12 +335,9 @@ pub struct AgentArgs {
     /// not loopback needs --tls-cert, --tls-key and a bearer token.
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:9464")]
     pub listen: String,
-    /// Serve HTTPS with this certificate chain (PEM).
-    #[arg(long, value_name = "PEM", requires = "tls_key")]
-    pub tls_cert: Option<PathBuf>,
-    /// The private key (PEM) of --tls-cert.
-    #[arg(long, value_name = "PEM", requires = "tls_cert")]
-    pub tls_key: Option<PathBuf>,
+    /// HTTPS certificate and key.
+    #[command(flatten)]
+    pub tls: TlsArgs,
     /// Require `Authorization: Bearer TOKEN` on /metrics and /api/latest,
     /// the token read from this file (first line); PKIMM_AGENT_TOKEN works
     /// too.
@@ -426,12 +441,9 @@ pub struct ServeArgs {
     /// Address to listen on; anything but loopback needs --tls-cert and --tls-key.
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8443")]
     pub listen: String,
-    /// Certificate chain (PEM) for HTTPS.
-    #[arg(long, value_name = "FILE", requires = "tls_key")]
-    pub tls_cert: Option<PathBuf>,
-    /// Private key (PEM) for HTTPS.
-    #[arg(long, value_name = "FILE", requires = "tls_cert")]
-    pub tls_key: Option<PathBuf>,
+    /// HTTPS certificate and key.
+    #[command(flatten)]
+    pub tls: TlsArgs,
     /// The accounts file (default: pkimm-users.yaml beside the assessment).
     #[arg(long, value_name = "FILE")]
     pub users: Option<PathBuf>,

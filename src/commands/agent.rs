@@ -28,7 +28,7 @@ pub fn run(global: &GlobalArgs, args: &AgentArgs) -> Result<ExitCode> {
     };
     let serving = ServeOptions {
         listen: args.listen.clone(),
-        tls: args.tls_cert.clone().zip(args.tls_key.clone()),
+        tls: args.tls.pair(),
         token,
         metrics_detail: match args.metrics_detail {
             MetricsDetailArg::Full => MetricsDetail::Full,

@@ -53,7 +53,7 @@ pub fn run(global: &GlobalArgs, args: &ServeArgs) -> Result<ExitCode> {
     let workspace = Workspace::new(file, profile, extensions, evidence, (users, users_path));
     let options = ServeOptions {
         listen: args.listen.clone(),
-        tls: args.tls_cert.clone().zip(args.tls_key.clone()),
+        tls: args.tls.pair(),
     };
     let shown = path.display().to_string();
     pkimm_workspace::serve(workspace, &options, |bound, https| {

@@ -296,6 +296,22 @@ fn requirement_page(
     }
 }
 
+/// The assessor allowed to decide with this form, and the canonical id of
+/// the requirement `id` names; or the refusal.
+#[allow(clippy::result_large_err)]
+fn deciding(
+    ws: &Workspace,
+    headers: &HeaderMap,
+    csrf: &str,
+    id: &str,
+) -> Result<(Session, String), Response> {
+    let session = may_change(ws, headers, csrf)?;
+    match ws.file.model().resolve_requirement(id) {
+        Ok((requirement, _)) => Ok((session, requirement.id.clone())),
+        Err(_) => Err(no_such_requirement(ws, &session, id)),
+    }
+}
+
 fn no_such_requirement(ws: &Workspace, session: &Session, id: &str) -> Response {
     message(
         ws,
@@ -381,14 +397,10 @@ async fn decide_requirement(
     headers: HeaderMap,
     Form(form): Form<DecisionForm>,
 ) -> Response {
-    let session = match may_change(&ws, &headers, &form.csrf) {
-        Ok(s) => s,
-        Err(r) => return r,
+    let (session, requirement_id) = match deciding(&ws, &headers, &form.csrf, &id) {
+        Ok(found) => found,
+        Err(response) => return response,
     };
-    let Ok((requirement, _)) = ws.file.model().resolve_requirement(&id) else {
-        return no_such_requirement(&ws, &session, &id);
-    };
-    let requirement_id = requirement.id.clone();
     let refused = |status: StatusCode, notes: PageNotes| {
         requirement_page(&ws, &session, &requirement_id, status, &notes)
     };
@@ -406,17 +418,18 @@ async fn decide_requirement(
         }
     };
     let decision = decision_by(&session, choice, justification.clone());
+    let target = requirement_id.clone();
     let result = save(
         &ws,
-        &requirement.id,
+        &requirement_id,
         &form.version,
-        move |assessment, model| decide(assessment, model, &requirement_id, &decision).map(|_| ()),
+        move |assessment, model| decide(assessment, model, &target, &decision).map(|_| ()),
     )
     .await;
     after_save(
         &ws,
         &session,
-        &requirement.id,
+        &requirement_id,
         result,
         described,
         justification,
@@ -444,14 +457,10 @@ async fn decide_criterion(
     headers: HeaderMap,
     Form(form): Form<CriterionForm>,
 ) -> Response {
-    let session = match may_change(&ws, &headers, &form.csrf) {
-        Ok(s) => s,
-        Err(r) => return r,
+    let (session, requirement_id) = match deciding(&ws, &headers, &form.csrf, &id) {
+        Ok(found) => found,
+        Err(response) => return response,
     };
-    let Ok((requirement, _)) = ws.file.model().resolve_requirement(&id) else {
-        return no_such_requirement(&ws, &session, &id);
-    };
-    let requirement_id = requirement.id.clone();
     let met = match form.met.as_str() {
         "met" => true,
         "not_met" => false,
@@ -493,7 +502,7 @@ async fn decide_criterion(
     let target = format!("{requirement_id}#{criterion}");
     let result = save(
         &ws,
-        &requirement.id,
+        &requirement_id,
         &form.version,
         move |assessment, model| {
             decide_criteria(
@@ -511,7 +520,7 @@ async fn decide_criterion(
     after_save(
         &ws,
         &session,
-        &requirement.id,
+        &requirement_id,
         result,
         described,
         justification,
