@@ -36,6 +36,9 @@ pub const BUILTIN_FILES: &[(&str, &str)] = &[
     ("hsm.yaml", include_str!("../packs/hsm.yaml")),
     ("enrolment.yaml", include_str!("../packs/enrolment.yaml")),
     ("profiles.yaml", include_str!("../packs/profiles.yaml")),
+    ("encoding.yaml", include_str!("../packs/encoding.yaml")),
+    ("keys.yaml", include_str!("../packs/keys.yaml")),
+    ("cabf.yaml", include_str!("../packs/cabf.yaml")),
 ];
 
 /// A set of compiled rules with unique ids.

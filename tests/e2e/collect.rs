@@ -290,3 +290,110 @@ fn a_certificate_with_a_non_conforming_time_is_kept_with_a_warning() {
         .iter()
         .any(|f| f["rule"] == "cert.parse-warnings" && f["outcome"] == "fail"));
 }
+
+/// Each certificate and CRL of `fixtures/defects/` (zlint test files with
+/// one defect each) fails the rule for its defect, read end to end:
+/// `pkimm collect files`, then `pkimm evaluate`.
+#[test]
+fn every_defect_fixture_fails_its_rule() {
+    let folder = fixture("defects");
+    let run = pkimm(["collect", "files", folder.to_str().unwrap()]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let bundle: Value = serde_json::from_str(&run.stdout).unwrap();
+    let source_of = |record: &Value| {
+        record["observations"][0]["source"]
+            .as_str()
+            .unwrap()
+            .rsplit('/')
+            .next()
+            .unwrap()
+            .split('#')
+            .next()
+            .unwrap()
+            .to_string()
+    };
+    let certificate = |file: &str| {
+        bundle["certificates"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| source_of(c) == file)
+            .unwrap_or_else(|| panic!("{file} was not kept"))
+            .clone()
+    };
+    // x509-parser's key size drops the first octet; pkimm counts the bits.
+    assert_eq!(certificate("mpModulus4095.pem")["key"]["bits"], 4095);
+    // x509-parser stops reading a name at an empty RDN; the defect is found
+    // from the bytes.
+    let defects = certificate("SubjectDNSerialNumberTooLong.pem")["defects"].to_string();
+    assert!(defects.contains("subject_empty_rdn"), "{defects}");
+    assert!(
+        defects.contains("subject_serial_number_too_long"),
+        "{defects}"
+    );
+
+    let (_dir, bundle_path) = temp_file("bundle.json", &run.stdout);
+    let run = pkimm([
+        "evaluate",
+        bundle_path.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    let evaluation: Value = serde_json::from_str(&run.stdout).unwrap();
+    let fails = |file: &str, rule: &str| {
+        evaluation["findings"].as_array().unwrap().iter().any(|f| {
+            f["rule"] == rule
+                && f["outcome"] == "fail"
+                && f["record"]["sources"]
+                    .as_array()
+                    .is_some_and(|s| s.iter().any(|s| s.as_str().unwrap().contains(file)))
+        })
+    };
+    for (file, rule) in [
+        (
+            "rsaFermatFactorizationSusceptible.pem",
+            "key.rsa-not-fermat-factorable",
+        ),
+        ("evenRsaMod.pem", "key.rsa-modulus-odd"),
+        ("oddRsaMod.pem", "key.rsa-no-small-factors"),
+        ("utcNoSeconds.pem", "cert.validity-time-conforming"),
+        ("generalizedPrior2050.pem", "cert.validity-time-type"),
+        (
+            "SubjectDNSerialNumberTooLong.pem",
+            "name.subject-no-empty-rdns",
+        ),
+        (
+            "SubjectDNSerialNumberTooLong.pem",
+            "name.serial-number-length",
+        ),
+        ("ncMinPres.pem", "nc.minimum-zero"),
+        (
+            "IssuerDNCountryNotPrintableString.pem",
+            "name.country-printable",
+        ),
+        (
+            "subjectCommonNamePrintableStringBadAlpha.pem",
+            "name.printable-string-characters",
+        ),
+        ("SANDNSNull.pem", "name.san-no-control-characters"),
+        ("issuerUID.pem", "cert.no-unique-identifiers"),
+        ("empty_seq_of_eku.pem", "extension.value-not-empty"),
+        (
+            "mismatchingSigAlgsBadOID.pem",
+            "crypto.signature-algorithm-consistent",
+        ),
+        ("crlWithReasonCode7.pem", "crl.reason-codes-valid"),
+        ("crlWithReasonCode0.pem", "crl.reason-unspecified-absent"),
+        ("crl_ecc_sha384_nulx_effx.pem", "crl.signature-parameters"),
+    ] {
+        assert!(fails(file, rule), "{file} does not fail {rule}");
+    }
+    // None of the key-quality rules fires on a clean certificate.
+    for rule in [
+        "key.rsa-not-fermat-factorable",
+        "key.rsa-modulus-odd",
+        "key.rsa-no-small-factors",
+    ] {
+        assert!(!fails("utcNoSeconds.pem", rule), "{rule} on a sound key");
+    }
+}

@@ -6,8 +6,8 @@
 //! becomes a parse warning on the record.
 
 use pkimm_model::evidence::{
-    Certificate, Der, KeyAlgorithm, Provenance, PublicKeyInfo, SignatureInfo, SubjectAltNames,
-    UtcTime,
+    Certificate, Defect, Defects, Der, KeyAlgorithm, Provenance, PublicKeyInfo, SignatureInfo,
+    SubjectAltNames, UtcTime,
 };
 use sha2::{Digest, Sha256};
 use x509_parser::certificate::{X509Certificate, X509CertificateParser};
@@ -21,7 +21,7 @@ use x509_parser::public_key::{PublicKey, RSAPublicKey};
 use x509_parser::signature_algorithm::SignatureAlgorithm;
 use x509_parser::x509::{AlgorithmIdentifier, SubjectPublicKeyInfo};
 
-use super::{extensions, names, oids};
+use super::{defects, extensions, names, oids};
 
 /// Why DER could not be read as a certificate.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -105,6 +105,7 @@ pub fn certificate_leniently(
     let original = &der[..repaired.original_len];
     let mut record = normalise(&x509, original, provenance);
     record.parse_warnings.extend(repaired.warnings);
+    record.defects.insert(Defect::ValidityTimeNotConforming);
     if record.self_issued {
         // The signature covers the original bytes, not the repaired copy.
         record.parse_warnings.push(
@@ -163,6 +164,7 @@ pub fn normalise(x509: &X509Certificate<'_>, der: &[u8], provenance: Provenance)
         self_signed: false,
         extensions: Vec::with_capacity(x509.extensions().len()),
         parse_warnings: warnings,
+        defects: Defects::default(),
         der: Der::from(der),
         observations: vec![provenance],
     };
@@ -172,6 +174,7 @@ pub fn normalise(x509: &X509Certificate<'_>, der: &[u8], provenance: Provenance)
     }
 
     record.self_signed = record.self_issued && is_self_signed(x509, &record);
+    record.defects = defects::find(x509, der, &record.key);
     record
 }
 
@@ -250,7 +253,9 @@ fn public_key_info(spki: &SubjectPublicKeyInfo<'_>, warnings: &mut Vec<String>) 
         };
         match parsed {
             Ok(PublicKey::RSA(rsa)) => {
-                info.bits = u32::try_from(rsa.key_size()).unwrap_or(0);
+                // x509-parser's key_size drops the first octet whatever it
+                // is, so a 4095-bit modulus would read as 4088 bits.
+                info.bits = super::key_quality::bit_length(rsa.modulus);
                 let exponent = rsa.exponent;
                 let trimmed = &exponent[exponent.iter().take_while(|b| **b == 0).count()..];
                 if trimmed.len() <= 8 {

@@ -10,7 +10,7 @@
 
 use std::collections::BTreeMap;
 
-use pkimm_model::evidence::{Crl, CrlEntry, Der, Provenance, UtcTime};
+use pkimm_model::evidence::{Crl, CrlEntry, Defect, Defects, Der, Provenance, UtcTime};
 use x509_parser::der_parser::asn1_rs::{Any, Class, Tag};
 use x509_parser::extensions::{DistributionPointName, ParsedExtension};
 use x509_parser::prelude::FromDer;
@@ -199,12 +199,21 @@ pub fn crl_from_der(
         idp_matches_url: None,
         previous_crl_number: None,
         parse_warnings: Vec::new(),
+        defects: Defects::default(),
         der: (der.len() <= options.max_embedded_der).then(|| Der::from(der)),
         observations: vec![provenance],
     };
 
+    super::defects::signature_pair(
+        &header.tbs_cert_list.signature,
+        &header.signature_algorithm,
+        &mut crl.defects,
+    );
     for extension in header.extensions() {
         let oid = extension.oid.to_id_string();
+        if extension.critical && !KNOWN_CRL_EXTENSIONS.contains(&oid.as_str()) {
+            crl.defects.insert(Defect::CrlUnknownCriticalExtension);
+        }
         match (oid.as_str(), extension.parsed_extension()) {
             (_, ParsedExtension::CRLNumber(number)) => crl.crl_number = Some(number.to_string()),
             ("2.5.29.27", _) => {
@@ -262,11 +271,16 @@ fn read_entries(list_tlv: &[u8], crl: &mut Crl, options: CrlOptions, warnings: &
         warnings.push("revokedCertificates is malformed".to_string());
         return;
     };
+    if list.data.is_empty() {
+        crl.defects.insert(Defect::CrlRevokedListEmpty);
+    }
+    let this_update = crl.this_update.unix();
     let mut remaining = list.data;
     while !remaining.is_empty() {
         match RevokedCertificate::from_der(remaining) {
             Ok((rest, entry)) => {
                 crl.entry_count += 1;
+                entry_defects(&entry, this_update, &mut crl.defects);
                 let reason = entry
                     .reason_code()
                     .map(|(_, code)| oids::reason_code(code.0));
@@ -296,13 +310,57 @@ fn read_entries(list_tlv: &[u8], crl: &mut Crl, options: CrlOptions, warnings: &
     }
 }
 
+/// CRL extensions RFC 5280 §5.2 defines (and AIA, §5.2.7; expiredCertsOnCRL,
+/// X.509 §9.6.2): a critical one outside this list makes the CRL unusable.
+const KNOWN_CRL_EXTENSIONS: &[&str] = &[
+    "2.5.29.35",
+    "2.5.29.18",
+    "2.5.29.20",
+    "2.5.29.27",
+    "2.5.29.28",
+    "2.5.29.46",
+    "1.3.6.1.5.5.7.1.1",
+    "2.5.29.60",
+];
+
+/// CRL entry extensions RFC 5280 §5.3 defines: reasonCode, invalidityDate,
+/// certificateIssuer, holdInstructionCode (OID content bytes).
+const KNOWN_ENTRY_EXTENSIONS: &[&[u8]] = &[
+    &[0x55, 0x1d, 0x15],
+    &[0x55, 0x1d, 0x18],
+    &[0x55, 0x1d, 0x1d],
+    &[0x55, 0x1d, 0x17],
+];
+
+/// The defects one revoked entry shows.
+fn entry_defects(entry: &RevokedCertificate<'_>, this_update: i64, found: &mut Defects) {
+    if let Some((critical, code)) = entry.reason_code() {
+        if critical {
+            found.insert(Defect::CrlReasonCodeCritical);
+        }
+        if code.0 == 0 {
+            found.insert(Defect::CrlReasonUnspecified);
+        }
+    }
+    let unknown_critical = entry
+        .extensions()
+        .iter()
+        .any(|e| e.critical && !KNOWN_ENTRY_EXTENSIONS.contains(&e.oid.as_bytes()));
+    if unknown_critical {
+        found.insert(Defect::CrlUnknownCriticalExtension);
+    }
+    if entry.revocation_date.timestamp() > this_update {
+        found.insert(Defect::CrlEntryRevokedAfterThisUpdate);
+    }
+}
+
 /// The base CRL number of a deltaCRLIndicator (an INTEGER), as decimal.
 fn delta_base(value: &[u8]) -> Option<String> {
     let (_, any) = Any::from_der(value).ok()?;
     if any.tag() != Tag::Integer || any.data.is_empty() || any.data.len() > 20 {
         return None;
     }
-    let number = x509_parser::der_parser::num_bigint::BigUint::from_bytes_be(any.data);
+    let number = num_bigint::BigUint::from_bytes_be(any.data);
     Some(number.to_string())
 }
 

@@ -13,12 +13,15 @@
 pub mod certificate;
 pub mod container;
 pub mod crl;
+mod defects;
 pub mod der_write;
 mod extensions;
+mod key_quality;
 pub mod names;
 pub mod ocsp;
 pub mod oids;
 mod repair;
+mod tlv;
 
 use pkimm_model::evidence::{Certificate, Failure, FailureKind, Provenance};
 

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::str::FromStr;
 use std::sync::LazyLock;
 
-use pkimm_model::evidence::KeyAlgorithm;
+use pkimm_model::evidence::{pq_parameter_set, KeyAlgorithm};
 use x509_parser::der_parser::asn1_rs::Oid;
 
 /// (OID, name, digest, key family) for signature algorithms.
@@ -74,13 +74,8 @@ pub fn signature_algorithm(oid: &str) -> (String, &'static str, &'static str) {
     if let Some((_, name, hash, key)) = SIGNATURE_ALGORITHMS.iter().find(|(o, ..)| *o == oid) {
         return ((*name).to_string(), hash, key);
     }
-    if let Some(n) = oid
-        .strip_prefix("2.16.840.1.101.3.4.3.")
-        .and_then(|n| n.parse::<u32>().ok())
-    {
-        if (20..=31).contains(&n) {
-            return (format!("slh-dsa-{n}"), "", "slh-dsa");
-        }
+    if let Some((name, _)) = pq_parameter_set(oid).filter(|(name, _)| name.starts_with("SLH-DSA")) {
+        return (name.to_ascii_lowercase(), "", "slh-dsa");
     }
     (oid.to_string(), "", "unknown")
 }

@@ -5,7 +5,7 @@ use std::borrow::Cow;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::{Der, Provenance, UtcTime};
+use super::{Defects, Der, Provenance, UtcTime};
 
 /// A parsed X.509 certificate. Its identity is the SHA-256 of its DER.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -100,6 +100,10 @@ pub struct Certificate {
     /// Problems found while reading extensions; the certificate is kept.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub parse_warnings: Vec<String>,
+    /// Encoding and key-quality defects found while reading it (empty in
+    /// bundles from before pkimm looked for them).
+    #[serde(default, skip_serializing_if = "Defects::is_empty")]
+    pub defects: Defects,
     /// The DER; written as `der_base64` (standard alphabet, padded).
     #[serde(rename = "der_base64")]
     pub der: Der,
@@ -179,6 +183,39 @@ impl KeyAlgorithm {
             Self::MlDsa | Self::SlhDsa | Self::MlKem | Self::Unknown
         )
     }
+}
+
+/// The post-quantum parameter sets pkimm knows: OID, name and public-key
+/// length in octets (FIPS 203, 204 and 205; RFC 9881, RFC 9909, RFC 9935).
+const PQ_PARAMETER_SETS: &[(&str, &str, usize)] = &[
+    ("2.16.840.1.101.3.4.3.17", "ML-DSA-44", 1312),
+    ("2.16.840.1.101.3.4.3.18", "ML-DSA-65", 1952),
+    ("2.16.840.1.101.3.4.3.19", "ML-DSA-87", 2592),
+    ("2.16.840.1.101.3.4.3.20", "SLH-DSA-SHA2-128s", 32),
+    ("2.16.840.1.101.3.4.3.21", "SLH-DSA-SHA2-128f", 32),
+    ("2.16.840.1.101.3.4.3.22", "SLH-DSA-SHA2-192s", 48),
+    ("2.16.840.1.101.3.4.3.23", "SLH-DSA-SHA2-192f", 48),
+    ("2.16.840.1.101.3.4.3.24", "SLH-DSA-SHA2-256s", 64),
+    ("2.16.840.1.101.3.4.3.25", "SLH-DSA-SHA2-256f", 64),
+    ("2.16.840.1.101.3.4.3.26", "SLH-DSA-SHAKE-128s", 32),
+    ("2.16.840.1.101.3.4.3.27", "SLH-DSA-SHAKE-128f", 32),
+    ("2.16.840.1.101.3.4.3.28", "SLH-DSA-SHAKE-192s", 48),
+    ("2.16.840.1.101.3.4.3.29", "SLH-DSA-SHAKE-192f", 48),
+    ("2.16.840.1.101.3.4.3.30", "SLH-DSA-SHAKE-256s", 64),
+    ("2.16.840.1.101.3.4.3.31", "SLH-DSA-SHAKE-256f", 64),
+    ("2.16.840.1.101.3.4.4.1", "ML-KEM-512", 800),
+    ("2.16.840.1.101.3.4.4.2", "ML-KEM-768", 1184),
+    ("2.16.840.1.101.3.4.4.3", "ML-KEM-1024", 1568),
+];
+
+/// The post-quantum parameter set of a key or signature algorithm OID: its
+/// name (`ML-DSA-65`, `SLH-DSA-SHA2-128s`, `ML-KEM-768`) and its public-key
+/// length in octets.
+pub fn pq_parameter_set(oid: &str) -> Option<(&'static str, usize)> {
+    PQ_PARAMETER_SETS
+        .iter()
+        .find(|(o, ..)| *o == oid)
+        .map(|(_, name, len)| (*name, *len))
 }
 
 /// The subject public key.

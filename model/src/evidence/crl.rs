@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::{Der, Provenance, SignatureInfo, UtcTime};
+use super::{Defects, Der, Provenance, SignatureInfo, UtcTime};
 
 /// A parsed CRL, base or delta. Its identity is the SHA-256 of its DER.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -76,6 +76,11 @@ pub struct Crl {
     /// Problems found while reading extensions or entries; the CRL is kept.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub parse_warnings: Vec<String>,
+    /// Encoding defects found while reading it: the `crl_*` defects and
+    /// `signature_parameters_wrong`, `signature_algorithm_mismatch` (empty in
+    /// bundles from before pkimm looked for them).
+    #[serde(default, skip_serializing_if = "Defects::is_empty")]
+    pub defects: Defects,
     /// The DER, base64; omitted for CRLs above the embedding cap.
     #[serde(
         default,

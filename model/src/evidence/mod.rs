@@ -8,6 +8,7 @@
 
 mod certificate;
 mod crl;
+mod defects;
 mod der;
 mod directory;
 mod enrolment;
@@ -26,10 +27,11 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 pub use certificate::{
-    BasicConstraints, Certificate, ExtensionInfo, KeyAlgorithm, NameConstraints, PublicKeyInfo,
-    PurposeReason, SignatureInfo, SubjectAltNames,
+    pq_parameter_set, BasicConstraints, Certificate, ExtensionInfo, KeyAlgorithm, NameConstraints,
+    PublicKeyInfo, PurposeReason, SignatureInfo, SubjectAltNames,
 };
 pub use crl::{Crl, CrlEntry, HttpFetch};
+pub use defects::{Defect, Defects};
 pub use der::Der;
 pub use directory::{CertificateTemplate, DirectoryObject, ObjectAcl, Principal};
 pub use enrolment::{

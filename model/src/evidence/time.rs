@@ -53,6 +53,64 @@ impl UtcTime {
     pub fn days_until(self, later: Self) -> f64 {
         (later.unix() - self.unix()) as f64 / 86_400.0
     }
+
+    /// `self` plus `months` calendar months, a day past the end of the
+    /// target month rolling over into the next (31 January + 1 month is 3
+    /// March, or 2 in a leap year), as Go's `AddDate` and so zlint count.
+    pub fn add_months(self, months: u32) -> Self {
+        let date = self.0.date();
+        let total =
+            i64::from(date.year()) * 12 + i64::from(u8::from(date.month())) - 1 + i64::from(months);
+        let (year, month) = (total.div_euclid(12), total.rem_euclid(12) + 1);
+        let (Ok(year), Ok(month)) = (i32::try_from(year), time::Month::try_from(month as u8))
+        else {
+            return self;
+        };
+        let Ok(first) = time::Date::from_calendar_date(year, month, 1) else {
+            return self;
+        };
+        let shifted = first + time::Duration::days(i64::from(date.day()) - 1);
+        Self(self.0.replace_date(shifted))
+    }
+
+    /// Calendar months from `self` to `later`: whole months, plus the part of
+    /// the next month reached (0 when `later` is not after `self`).
+    pub fn months_until(self, later: Self) -> f64 {
+        if later.unix() <= self.unix() {
+            return 0.0;
+        }
+        let estimate = u32::try_from((later.unix() - self.unix()) / (31 * 86_400)).unwrap_or(0);
+        let mut whole = estimate;
+        while whole < 12_000 && self.add_months(whole + 1).unix() <= later.unix() {
+            whole += 1;
+        }
+        let start = self.add_months(whole).unix();
+        let next = self.add_months(whole + 1).unix();
+        f64::from(whole) + (later.unix() - start) as f64 / (next - start).max(1) as f64
+    }
+}
+
+#[cfg(test)]
+mod month_tests {
+    use super::UtcTime;
+
+    #[test]
+    fn months_are_counted_as_go_adds_them() {
+        let at = |text: &str| UtcTime::parse(text).unwrap();
+        let nb = at("2026-02-04T17:43:01Z");
+        assert_eq!(nb.add_months(39), at("2029-05-04T17:43:01Z"));
+        assert!(nb.months_until(at("2029-05-05T16:43:01Z")) > 39.0);
+        assert_eq!(nb.months_until(at("2029-05-04T17:43:01Z")), 39.0);
+        assert_eq!(
+            at("2023-01-31T00:00:00Z").add_months(1),
+            at("2023-03-03T00:00:00Z")
+        );
+        assert_eq!(
+            at("2024-01-31T00:00:00Z").add_months(1),
+            at("2024-03-02T00:00:00Z")
+        );
+        assert_eq!(nb.months_until(nb), 0.0);
+    }
 }
 
 impl fmt::Display for UtcTime {

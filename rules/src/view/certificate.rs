@@ -5,10 +5,11 @@
 //! and nothing else, borrowing strings from the evidence. [`certificate`]
 //! gives the same view as a complete map, for test cases and documentation.
 
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 
 use pkimm_model::evidence::{
-    Certificate, PublicKeyInfo, SignatureInfo, SubjectAltNames, TRUST_ANCHOR_METHOD,
+    pq_parameter_set, Certificate, Defect, Defects, NameConstraints, PublicKeyInfo, SignatureInfo,
+    SubjectAltNames, TRUST_ANCHOR_METHOD,
 };
 
 use super::names;
@@ -34,6 +35,7 @@ const FIELDS: &[&str] = &[
     "not_before",
     "not_after",
     "validity_days",
+    "validity_months",
     "days_until_expiry",
     "age_days",
     "expired",
@@ -72,6 +74,14 @@ const FIELDS: &[&str] = &[
     "has_cdp",
     "sct_count",
     "has_name_constraints",
+    "name_constraints",
+    "urls_malformed",
+    "urls_duplicated",
+    "urls_internal_host",
+    "ocsp_urls_not_http",
+    "ca_issuer_urls_not_http",
+    "crl_urls_not_http",
+    "defects",
     "subject_key_id",
     "authority_key_id",
     "extensions",
@@ -99,8 +109,21 @@ const FIELDS: &[&str] = &[
     "issuer_enrolment",
 ];
 
-/// What each field of `cert` holds.
-pub const FIELD_DOCS: &[FieldDoc] = &[
+/// What each field of `cert` holds: the fields below, then one
+/// `defects.<name>` per [`Defect`].
+pub static FIELD_DOCS: LazyLock<Vec<FieldDoc>> = LazyLock::new(|| {
+    let defects = Defect::ALL.iter().map(|d| FieldDoc {
+        name: Box::leak(format!("defects.{}", d.name()).into_boxed_str()),
+        doc: d.doc(),
+    });
+    BASE_FIELD_DOCS.iter().copied().chain(defects).collect()
+});
+
+/// The names of `cert.defects`' fields.
+static DEFECT_NAMES: LazyLock<Vec<&'static str>> =
+    LazyLock::new(|| Defect::ALL.iter().map(|d| d.name()).collect());
+
+const BASE_FIELD_DOCS: &[FieldDoc] = &[
     fd(
         "fingerprint",
         "SHA-256 of the DER, hex: the certificate's identity",
@@ -125,6 +148,10 @@ pub const FIELD_DOCS: &[FieldDoc] = &[
     fd("not_after", "notAfter, Unix seconds"),
     fd("validity_days", "days from notBefore through notAfter inclusive (398 days apart is 398 days and one second)"),
     fd(
+        "validity_months",
+        "calendar months from notBefore to notAfter, as Go's AddDate counts them (39.0 is exactly 39 months; more is longer)",
+    ),
+    fd(
         "days_until_expiry",
         "days from now to notAfter (negative once expired)",
     ),
@@ -140,6 +167,10 @@ pub const FIELD_DOCS: &[FieldDoc] = &[
     fd("key.bits", "key size in bits (RSA modulus, curve size)"),
     fd("key.curve", "named curve such as P-256 (\"\" when none)"),
     fd("key.rsa_exponent", "RSA public exponent (0 when not RSA)"),
+    fd(
+        "key.parameter_set",
+        "post-quantum parameter set: ML-DSA-44/65/87, SLH-DSA-SHA2-128s … SLH-DSA-SHAKE-256f, ML-KEM-512/768/1024 (\"\" when none)",
+    ),
     fd(
         "key.quantum_vulnerable",
         "broken by a cryptographically relevant quantum computer (RSA, DSA, EC)",
@@ -258,6 +289,36 @@ pub const FIELD_DOCS: &[FieldDoc] = &[
     fd(
         "unknown_extensions",
         "names of extensions pkimm does not know",
+    ),
+    fd("name_constraints", "the nameConstraints extension"),
+    fd("name_constraints.present", "the extension is present"),
+    fd("name_constraints.critical", "the extension is critical"),
+    fd(
+        "name_constraints.permitted",
+        "permitted subtrees as `dns:example.com`, `ip:10.0.0.0/8`, `email:…`, `uri:…`, `dn:…`",
+    ),
+    fd("name_constraints.excluded", "excluded subtrees, in the same form"),
+    fd(
+        "urls_malformed",
+        "AIA and CDP URLs that are not absolute URLs with a host (`ldap:///…` allowed)",
+    ),
+    fd(
+        "urls_duplicated",
+        "AIA and CDP URLs listed more than once in the same list",
+    ),
+    fd(
+        "urls_internal_host",
+        "AIA and CDP URLs whose host relying parties outside cannot reach: none, an internal name or a reserved address",
+    ),
+    fd("ocsp_urls_not_http", "AIA OCSP URLs whose scheme is not http"),
+    fd(
+        "ca_issuer_urls_not_http",
+        "AIA caIssuers URLs whose scheme is not http",
+    ),
+    fd("crl_urls_not_http", "CRL distribution point URLs whose scheme is not http"),
+    fd(
+        "defects",
+        "encoding and key-quality defects found when the certificate was read, one bool each (all false in bundles from before pkimm looked for them)",
     ),
     fd("wildcard", "a DNS name or CN starts with `*.`"),
     fd(
@@ -378,6 +439,42 @@ fn dns_where<'r>(cert: &'r Certificate, test: impl Fn(&str) -> bool) -> Field<'r
     )
 }
 
+/// The AIA and CDP URLs for which `test` holds.
+fn urls_where<'r>(cert: &'r Certificate, test: impl Fn(&str) -> bool) -> Field<'r> {
+    Field::Strs(
+        cert.ocsp_urls
+            .iter()
+            .chain(&cert.ca_issuer_urls)
+            .chain(&cert.crl_urls)
+            .map(String::as_str)
+            .filter(|u| test(u))
+            .collect(),
+    )
+}
+
+/// The URLs of `list` for which `test` holds.
+fn list_where<'r>(list: &'r [String], test: impl Fn(&str) -> bool) -> Field<'r> {
+    Field::Strs(
+        list.iter()
+            .map(String::as_str)
+            .filter(|u| test(u))
+            .collect(),
+    )
+}
+
+/// URLs listed twice in the same AIA or CDP list.
+fn duplicated_urls(cert: &Certificate) -> Field<'_> {
+    let mut repeated = Vec::new();
+    for list in [&cert.ocsp_urls, &cert.ca_issuer_urls, &cert.crl_urls] {
+        for (i, url) in list.iter().enumerate() {
+            if list[..i].contains(url) && !repeated.contains(&url.as_str()) {
+                repeated.push(url.as_str());
+            }
+        }
+    }
+    Field::Strs(repeated)
+}
+
 /// The CA/B Forum requirements a certificate asserts by policy OID.
 fn cabf_profile(cert: &Certificate) -> &'static str {
     let has = |prefix: &str| cert.policies.iter().any(|p| p.starts_with(prefix));
@@ -427,6 +524,7 @@ impl<'r> Record<'r> for CertificateView<'r> {
             "not_before" => int(not_before),
             "not_after" => int(not_after),
             "validity_days" => Field::Float(c.validity_days),
+            "validity_months" => Field::Float(c.not_before.months_until(c.not_after)),
             "days_until_expiry" => Field::Float(days_between(self.now, not_after)),
             "age_days" => Field::Float(days_between(not_before, self.now)),
             "expired" => Field::Bool(not_after < self.now),
@@ -492,6 +590,16 @@ impl<'r> Record<'r> for CertificateView<'r> {
             "has_cdp" => Field::Bool(c.has_cdp),
             "sct_count" => int(c.sct_count),
             "has_name_constraints" => Field::Bool(c.name_constraints.is_some()),
+            "name_constraints" => {
+                Field::Record(Arc::new(NameConstraintsView(c.name_constraints.as_ref())))
+            }
+            "urls_malformed" => urls_where(c, |u| !names::url_well_formed(u)),
+            "urls_duplicated" => duplicated_urls(c),
+            "urls_internal_host" => urls_where(c, names::url_host_internal),
+            "ocsp_urls_not_http" => list_where(&c.ocsp_urls, |u| !names::url_is_http(u)),
+            "ca_issuer_urls_not_http" => list_where(&c.ca_issuer_urls, |u| !names::url_is_http(u)),
+            "crl_urls_not_http" => list_where(&c.crl_urls, |u| !names::url_is_http(u)),
+            "defects" => Field::Record(Arc::new(DefectsView(c.defects))),
             "subject_key_id" => Field::Str(c.subject_key_id.as_deref().unwrap_or("")),
             "authority_key_id" => Field::Str(c.authority_key_id.as_deref().unwrap_or("")),
             "extensions" => Field::Value(list(
@@ -570,6 +678,7 @@ impl<'r> Record<'r> for KeyView<'r> {
             "curve",
             "rsa_exponent",
             "quantum_vulnerable",
+            "parameter_set",
         ]
     }
 
@@ -582,6 +691,7 @@ impl<'r> Record<'r> for KeyView<'r> {
             "curve" => Field::Str(key.curve.as_deref().unwrap_or("")),
             "rsa_exponent" => int(key.rsa_exponent.unwrap_or(0)),
             "quantum_vulnerable" => Field::Bool(key.quantum_vulnerable),
+            "parameter_set" => Field::Str(pq_parameter_set(&key.oid).map_or("", |(name, _)| name)),
             _ => return None,
         })
     }
@@ -645,6 +755,39 @@ impl<'r> Record<'r> for BasicConstraintsView<'r> {
             "critical" => Field::Bool(bc.is_some_and(|b| b.critical)),
             _ => return None,
         })
+    }
+}
+
+/// `cert.name_constraints`.
+struct NameConstraintsView<'r>(Option<&'r NameConstraints>);
+
+impl<'r> Record<'r> for NameConstraintsView<'r> {
+    fn names(&self) -> &'static [&'static str] {
+        &["present", "critical", "permitted", "excluded"]
+    }
+
+    fn field(&self, name: &str) -> Option<Field<'r>> {
+        let nc = self.0;
+        Some(match name {
+            "present" => Field::Bool(nc.is_some()),
+            "critical" => Field::Bool(nc.is_some_and(|n| n.critical)),
+            "permitted" => Field::Strings(nc.map_or(&[], |n| &n.permitted)),
+            "excluded" => Field::Strings(nc.map_or(&[], |n| &n.excluded)),
+            _ => return None,
+        })
+    }
+}
+
+/// `cert.defects`: one bool per [`Defect`].
+struct DefectsView(Defects);
+
+impl<'r> Record<'r> for DefectsView {
+    fn names(&self) -> &'static [&'static str] {
+        &DEFECT_NAMES
+    }
+
+    fn field(&self, name: &str) -> Option<Field<'r>> {
+        Defect::from_name(name).map(|d| Field::Bool(self.0.contains(d)))
     }
 }
 

@@ -1,13 +1,39 @@
 //! The CRL view: what rules see as `crl`.
 
-use pkimm_model::evidence::{Crl, UtcTime};
+use std::sync::LazyLock;
+
+use pkimm_model::evidence::{Crl, Defect, UtcTime};
 
 use super::{counts, days_between, fd, int, FieldDoc};
 use crate::context::BundleIndex;
 use crate::expr::{map, string, strings, Value};
 
-/// What each field of `crl` holds.
-pub const FIELD_DOCS: &[FieldDoc] = &[
+/// The defects a CRL can show, as `crl.defects.<name>`.
+const CRL_DEFECTS: &[Defect] = &[
+    Defect::CrlRevokedListEmpty,
+    Defect::CrlReasonUnspecified,
+    Defect::CrlReasonCodeCritical,
+    Defect::CrlUnknownCriticalExtension,
+    Defect::CrlEntryRevokedAfterThisUpdate,
+    Defect::SignatureParametersWrong,
+    Defect::SignatureAlgorithmMismatch,
+];
+
+/// What each field of `crl` holds: the fields below, then one
+/// `defects.<name>` per CRL defect.
+pub static FIELD_DOCS: LazyLock<Vec<FieldDoc>> = LazyLock::new(|| {
+    let defects = CRL_DEFECTS.iter().map(|d| FieldDoc {
+        name: Box::leak(format!("defects.{}", d.name()).into_boxed_str()),
+        doc: d.doc(),
+    });
+    BASE_FIELD_DOCS.iter().copied().chain(defects).collect()
+});
+
+const BASE_FIELD_DOCS: &[FieldDoc] = &[
+    fd(
+        "defects",
+        "encoding defects found when the CRL was read, one bool each (all false in bundles from before pkimm looked for them)",
+    ),
     fd("fingerprint", "SHA-256 of the DER, hex"),
     fd("issuer", "issuer DN"),
     fd("version", "CRL version (2 for v2)"),
@@ -196,6 +222,13 @@ pub fn crl(c: &Crl, index: &BundleIndex, now: i64) -> Value {
             Value::Bool(index.is_root_subject(&c.issuer)),
         ),
         ("parse_warnings", strings(&c.parse_warnings)),
+        (
+            "defects",
+            map(CRL_DEFECTS
+                .iter()
+                .map(|d| (d.name(), Value::Bool(c.defects.contains(*d))))
+                .collect()),
+        ),
         (
             "sources",
             strings(

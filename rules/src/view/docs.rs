@@ -15,8 +15,8 @@ const NOW: i64 = 1_800_000_000;
 /// The documentation table of `kind`'s view.
 pub fn field_docs(kind: EvidenceKind) -> &'static [FieldDoc] {
     match kind {
-        EvidenceKind::Certificate => super::certificate::FIELD_DOCS,
-        EvidenceKind::Crl => super::crl::FIELD_DOCS,
+        EvidenceKind::Certificate => super::certificate::FIELD_DOCS.as_slice(),
+        EvidenceKind::Crl => super::crl::FIELD_DOCS.as_slice(),
         EvidenceKind::TlsEndpoint => super::tls::ENDPOINT_FIELD_DOCS,
         EvidenceKind::OcspCheck => super::ocsp::FIELD_DOCS,
         EvidenceKind::InventoryRecord => super::inventory::FIELD_DOCS,

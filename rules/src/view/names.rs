@@ -103,9 +103,77 @@ pub fn reserved_ip(text: &str) -> bool {
     }
 }
 
+/// The scheme and host of an absolute URL (`scheme://[userinfo@]host[:port]/…`),
+/// or `None` when it is not one: no `scheme://`, a scheme that is not
+/// letters, digits, `+`, `-` and `.`, whitespace or control characters.
+/// The host is empty for `ldap:///CN=…` and `file:///…`.
+pub fn url_scheme_and_host(url: &str) -> Option<(&str, &str)> {
+    let (scheme, rest) = url.split_once("://")?;
+    let scheme_ok = scheme.starts_with(|c: char| c.is_ascii_alphabetic())
+        && scheme
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"+-.".contains(&b));
+    if !scheme_ok || url.bytes().any(|b| b <= b' ' || b == 0x7f) {
+        return None;
+    }
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let host = match host_port.strip_prefix('[') {
+        Some(bracketed) => bracketed.split_once(']')?.0,
+        None => host_port.split(':').next().unwrap_or(""),
+    };
+    Some((scheme, host))
+}
+
+/// Whether a URL is well formed with a host, or an LDAP URL with the host
+/// left to the client (`ldap:///CN=…`, as Active Directory writes them).
+pub fn url_well_formed(url: &str) -> bool {
+    url_scheme_and_host(url)
+        .is_some_and(|(scheme, host)| !host.is_empty() || scheme.eq_ignore_ascii_case("ldap"))
+}
+
+/// Whether a URL's scheme is `http` (any case).
+pub fn url_is_http(url: &str) -> bool {
+    url_scheme_and_host(url).is_some_and(|(scheme, _)| scheme.eq_ignore_ascii_case("http"))
+}
+
+/// Whether relying parties outside the organisation cannot reach a URL's
+/// host: none given, `localhost`, an internal name, or a reserved address.
+pub fn url_host_internal(url: &str) -> bool {
+    url_scheme_and_host(url).is_some_and(|(_, host)| {
+        host.is_empty()
+            || host
+                .parse::<IpAddr>()
+                .map_or_else(|_| internal(host), |_| reserved_ip(host))
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn urls() {
+        assert_eq!(
+            url_scheme_and_host("http://user@crl.example.com:8080/a.crl"),
+            Some(("http", "crl.example.com"))
+        );
+        assert_eq!(
+            url_scheme_and_host("http://[2001:db8::1]/ocsp"),
+            Some(("http", "2001:db8::1"))
+        );
+        assert!(url_well_formed(
+            "ldap:///CN=CA,DC=corp?certificateRevocationList"
+        ));
+        assert!(!url_well_formed("http:///a.crl"));
+        assert!(!url_well_formed("crl.example.com/a.crl"));
+        assert!(!url_well_formed("http://a b/x"));
+        assert!(url_is_http("HTTP://crl.example.com/") && !url_is_http("https://x.example/"));
+        assert!(url_host_internal("http://10.0.0.1/a.crl"));
+        assert!(url_host_internal("http://pki.corp/a.crl"));
+        assert!(url_host_internal("ldap:///CN=CA"));
+        assert!(!url_host_internal("http://crl.example.com/a.crl"));
+    }
 
     #[test]
     fn dns_names() {

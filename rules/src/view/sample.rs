@@ -89,6 +89,7 @@ pub(crate) fn sample_certificate(now: i64) -> Certificate {
         self_signed: false,
         extensions: Vec::new(),
         parse_warnings: Vec::new(),
+        defects: Default::default(),
         der: Default::default(),
         observations: vec![provenance],
     }
@@ -148,6 +149,7 @@ pub fn sample(kind: EvidenceKind, now: i64) -> Value {
                 idp_matches_url: Some(true),
                 previous_crl_number: None,
                 parse_warnings: Vec::new(),
+                defects: Default::default(),
                 der: None,
                 observations: Vec::new(),
             };
