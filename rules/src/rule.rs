@@ -25,7 +25,7 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use pkimm_model::diag::{from_yaml_str, join_index, join_key, LineIndex};
-use pkimm_model::evidence::UtcTime;
+use pkimm_model::evidence::{Defect, UtcTime};
 use pkimm_model::Model;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -268,6 +268,23 @@ pub struct Rule {
     pub shared_id: Arc<str>,
     /// The PKIMM ids, shared by every finding of the rule.
     pub shared_pkimm: Arc<[String]>,
+    /// When `check` is exactly `!cert.defects.NAME` (or `!crl.defects.NAME`):
+    /// that defect, so the engine tests its bit instead of interpreting the
+    /// expression (the same result, a hundredth of the time).
+    pub absent_defect: Option<Defect>,
+}
+
+/// The defect a check of the form `!<variable>.defects.<name>` tests for.
+fn absent_defect(kind: EvidenceKind, check: &str) -> Option<Defect> {
+    if !matches!(kind, EvidenceKind::Certificate | EvidenceKind::Crl) {
+        return None;
+    }
+    let name = check
+        .trim()
+        .strip_prefix('!')?
+        .strip_prefix(kind.variable())?
+        .strip_prefix(".defects.")?;
+    Defect::from_name(name)
 }
 
 /// A problem in a rule file.
@@ -532,6 +549,7 @@ pub fn parse_rule_file(origin: &str, text: &str, model: &Model) -> Result<Vec<Ru
             }
         }
         rules.push(Rule {
+            absent_defect: absent_defect(kind, &def.check),
             shared_id: Arc::from(def.id.as_str()),
             shared_pkimm: Arc::from(def.pkimm.as_slice()),
             def,
@@ -550,6 +568,26 @@ impl Rule {
     pub fn evaluate(&self, record: &Bound<'_, '_>) -> (Outcome, Option<String>) {
         let when = self.when.as_ref().map(|when| record.eval_bool(when));
         self.evaluate_given(record, when)
+    }
+
+    /// Like [`Rule::evaluate_given`] for a rule with
+    /// [`Rule::absent_defect`], given whether the record has that defect.
+    pub fn evaluate_defect(
+        &self,
+        record: &Bound<'_, '_>,
+        when: Option<Result<bool, EvalError>>,
+        has_defect: bool,
+    ) -> (Outcome, Option<String>) {
+        match when {
+            None | Some(Ok(true)) => {}
+            Some(Ok(false)) => return (Outcome::NotApplicable, None),
+            Some(Err(err)) => return (Outcome::Error, Some(format!("when: {err}"))),
+        }
+        if !has_defect {
+            return (Outcome::Pass, None);
+        }
+        let message = self.message.as_ref().and_then(|m| record.eval_text(m).ok());
+        (Outcome::Fail, message)
     }
 
     /// Like [`Rule::evaluate`], with the `when` result already known (rules

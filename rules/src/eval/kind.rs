@@ -168,6 +168,7 @@ impl KindRun<'_> {
     ) {
         // Built on the first finding: most records have few.
         let mut record: Option<Arc<RecordRef>> = None;
+        let defects = records::defects(rules.kind, i, self.bundle);
         for (r, rule) in rules.rules.iter().enumerate() {
             let started = self.measure_cost.then(Instant::now);
             let when = match (rules.when_slots[r], &rule.when) {
@@ -178,7 +179,12 @@ impl KindRun<'_> {
                 ),
                 _ => None,
             };
-            let (outcome, message) = rule.evaluate_given(bound, when);
+            let (outcome, message) = match (rule.absent_defect, defects) {
+                (Some(defect), Some(defects)) => {
+                    rule.evaluate_defect(bound, when, defects.contains(defect))
+                }
+                _ => rule.evaluate_given(bound, when),
+            };
             if let Some(started) = started {
                 *tally.counts[r].cost_ns.get_or_insert(0) += started.elapsed().as_nanos() as u64;
             }

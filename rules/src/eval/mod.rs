@@ -244,3 +244,72 @@ pub fn evaluate(
             .collect(),
     }
 }
+
+#[cfg(test)]
+mod absent_defect_tests {
+    use std::sync::Arc;
+
+    use pkimm_model::embedded_model;
+    use pkimm_model::evidence::EvidenceBundle;
+
+    use super::*;
+    use crate::expr::Scope;
+    use crate::view::sample::sample_certificate;
+    use crate::{Outcome, Rule};
+
+    /// The engine's bit test for `!cert.defects.NAME` rules gives what the
+    /// interpreter gives, with and without the defect.
+    #[test]
+    fn the_defect_fast_path_agrees_with_the_interpreter() {
+        let model = embedded_model();
+        let pack = RulePack::builtin(model).unwrap();
+        let now = 1_800_000_000;
+        let options = EvalOptions {
+            policy: Policy::default(),
+            now,
+            waivers: Vec::new(),
+            measure_cost: false,
+        };
+        let fast: Vec<&Rule> = pack
+            .rules()
+            .iter()
+            .filter(|r| r.absent_defect.is_some() && r.def.applies_to == EvidenceKind::Certificate)
+            .collect();
+        assert!(fast.len() > 30, "{} rules on the fast path", fast.len());
+        for rule in fast {
+            let defect = rule.absent_defect.unwrap();
+            for present in [false, true] {
+                let mut cert = sample_certificate(now);
+                if present {
+                    cert.defects.insert(defect);
+                }
+                let mut bundle = EvidenceBundle::new("test");
+                bundle.certificates.push(cert);
+                let evaluation = evaluate(&pack, &bundle, model, &options);
+                let result = evaluation
+                    .rules
+                    .iter()
+                    .find(|r| r.id == rule.def.id)
+                    .unwrap();
+                let engine = if result.failed > 0 {
+                    Outcome::Fail
+                } else if result.passed > 0 {
+                    Outcome::Pass
+                } else {
+                    Outcome::NotApplicable
+                };
+                let index = BundleIndex::new(&bundle);
+                let c = &bundle.certificates[0];
+                let record = crate::view::certificate_record(c, index.certificate(0, c), now);
+                let scope = Scope::new(&options.policy.to_value(), now);
+                let bound = scope.bind_record("cert", Arc::new(record));
+                let (interpreted, _) = rule.evaluate(&bound);
+                assert_eq!(
+                    engine, interpreted,
+                    "{} with {defect} {present}",
+                    rule.def.id
+                );
+            }
+        }
+    }
+}

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use pkimm_model::evidence::EvidenceBundle;
+use pkimm_model::evidence::{Defects, EvidenceBundle};
 
 use super::RecordRef;
 use crate::context::BundleIndex;
@@ -81,6 +81,16 @@ impl<'r> View<'r> {
 }
 
 /// How record `i` of `kind` is shown to expressions.
+/// The defects found in record `i` when it was read, for kinds that have
+/// them (certificates and CRLs).
+pub(super) fn defects(kind: EvidenceKind, i: usize, bundle: &EvidenceBundle) -> Option<Defects> {
+    match kind {
+        EvidenceKind::Certificate => Some(bundle.certificates[i].defects),
+        EvidenceKind::Crl => Some(bundle.crls[i].defects),
+        _ => None,
+    }
+}
+
 pub(super) fn view<'r>(
     kind: EvidenceKind,
     i: usize,

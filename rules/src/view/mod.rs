@@ -24,7 +24,7 @@ mod inventory;
 mod names;
 mod ocsp;
 mod pkcs11;
-mod sample;
+pub(crate) mod sample;
 mod tls;
 
 pub use bundle::bundle;
