@@ -276,19 +276,24 @@ fn a_certificate_with_a_non_conforming_time_is_kept_with_a_warning() {
     let warnings = c["parse_warnings"].to_string();
     assert!(warnings.contains("time-zone offset"), "{warnings}");
     // The warning is a finding, so inventories see the defect.
-    let (_dir, bundle_path) = temp_file("bundle.json", &run.stdout);
+    let evaluation = evaluation_of(&run.stdout);
+    assert!(evaluation["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|f| f["rule"] == "cert.parse-warnings" && f["outcome"] == "fail"));
+}
+
+/// `pkimm evaluate --format json` over a bundle given as JSON text.
+fn evaluation_of(bundle_json: &str) -> Value {
+    let (_dir, bundle_path) = temp_file("bundle.json", bundle_json);
     let run = pkimm([
         "evaluate",
         bundle_path.to_str().unwrap(),
         "--format",
         "json",
     ]);
-    let evaluation: Value = serde_json::from_str(&run.stdout).unwrap();
-    assert!(evaluation["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .any(|f| f["rule"] == "cert.parse-warnings" && f["outcome"] == "fail"));
+    serde_json::from_str(&run.stdout).unwrap()
 }
 
 /// Each certificate and CRL of `fixtures/defects/` (zlint test files with
@@ -332,14 +337,7 @@ fn every_defect_fixture_fails_its_rule() {
         "{defects}"
     );
 
-    let (_dir, bundle_path) = temp_file("bundle.json", &run.stdout);
-    let run = pkimm([
-        "evaluate",
-        bundle_path.to_str().unwrap(),
-        "--format",
-        "json",
-    ]);
-    let evaluation: Value = serde_json::from_str(&run.stdout).unwrap();
+    let evaluation = evaluation_of(&run.stdout);
     let fails = |file: &str, rule: &str| {
         evaluation["findings"].as_array().unwrap().iter().any(|f| {
             f["rule"] == rule
