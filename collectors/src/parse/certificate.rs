@@ -6,7 +6,7 @@
 //! becomes a parse warning on the record.
 
 use pkimm_model::evidence::{
-    Certificate, Defect, Defects, Der, KeyAlgorithm, Provenance, PublicKeyInfo, SignatureInfo,
+    Certificate, Defects, Der, KeyAlgorithm, Provenance, PublicKeyInfo, SignatureInfo,
     SubjectAltNames, UtcTime,
 };
 use sha2::{Digest, Sha256};
@@ -104,8 +104,9 @@ pub fn certificate_leniently(
     };
     let original = &der[..repaired.original_len];
     let mut record = normalise(&x509, original, provenance);
+    // The defect search reads the original bytes, so it records the
+    // non-conforming time itself (validity_time_not_conforming).
     record.parse_warnings.extend(repaired.warnings);
-    record.defects.insert(Defect::ValidityTimeNotConforming);
     if record.self_issued {
         // The signature covers the original bytes, not the repaired copy.
         record.parse_warnings.push(

@@ -34,12 +34,14 @@ const UTF8_STRING: u32 = 12;
 pub(crate) fn find(x509: &X509Certificate<'_>, der: &[u8], key: &PublicKeyInfo) -> Defects {
     let mut found = Defects::default();
     strict_der(x509, der, &mut found);
-    structure(der, &mut found);
+    let fields = tbs_fields(der);
+    structure(&fields, &mut found);
     public_key(x509, key, &mut found);
     signature_algorithms(x509, &mut found);
-    if let Some(names) = tbs_names(der) {
-        issuer(names.0, &mut found);
-        subject(names.1, &mut found);
+    let name = |i: usize| fields.get(i).filter(|f| f.tag == 0x30).map(|f| f.content);
+    if let (Some(issuer_name), Some(subject_name)) = (name(ISSUER), name(SUBJECT)) {
+        issuer(issuer_name, &mut found);
+        subject(subject_name, &mut found);
     }
     for extension in x509.extensions() {
         extension_value(extension.oid.as_bytes(), extension.value, &mut found);
@@ -74,29 +76,30 @@ fn strict_der(x509: &X509Certificate<'_>, der: &[u8], found: &mut Defects) {
     }
 }
 
-/// The TBS fields of a certificate's DER, in order.
+/// Positions in [`tbs_fields`]: after them come the optional unique
+/// identifiers and extensions.
+const ISSUER: usize = 2;
+const VALIDITY: usize = 3;
+const SUBJECT: usize = 4;
+const FIRST_OPTIONAL: usize = 6;
+
+/// The TBS fields of a certificate's DER, in order, from the serial number
+/// on (the version, when present, is left out).
 fn tbs_fields(der: &[u8]) -> Vec<Tlv<'_>> {
     let tbs = tlv::read(der).and_then(|(certificate, _)| tlv::children(certificate.content).next());
-    tbs.map(|t| tlv::children(t.content).collect())
-        .unwrap_or_default()
-}
-
-/// The issuer and subject Name contents.
-fn tbs_names(der: &[u8]) -> Option<(&[u8], &[u8])> {
-    let fields = tbs_fields(der);
-    let skip_version = usize::from(fields.first().is_some_and(|f| f.tag == 0xa0));
-    let issuer = fields.get(skip_version + 2).filter(|f| f.tag == 0x30)?;
-    let subject = fields.get(skip_version + 4).filter(|f| f.tag == 0x30)?;
-    Some((issuer.content, subject.content))
+    let Some(tbs) = tbs else {
+        return Vec::new();
+    };
+    let mut fields = tlv::children(tbs.content).peekable();
+    fields.next_if(|f| f.tag == 0xa0);
+    fields.collect()
 }
 
 /// The TBS fields x509-parser reads without saying how they were encoded:
 /// the validity time types, unique identifiers, and extensions that spell
 /// out `critical FALSE`.
-fn structure(der: &[u8], found: &mut Defects) {
-    let fields = tbs_fields(der);
-    let skip_version = usize::from(fields.first().is_some_and(|f| f.tag == 0xa0));
-    if let Some(validity) = fields.get(skip_version + 3) {
+fn structure(fields: &[Tlv<'_>], found: &mut Defects) {
+    if let Some(validity) = fields.get(VALIDITY) {
         for time in tlv::children(validity.content) {
             if time.tag == 0x18 && generalized_year(time.content).is_some_and(|y| y < 2050) {
                 found.insert(Defect::ValidityTimeWrongType);
@@ -106,7 +109,7 @@ fn structure(der: &[u8], found: &mut Defects) {
             }
         }
     }
-    for field in &fields[(skip_version + 6).min(fields.len())..] {
+    for field in fields.get(FIRST_OPTIONAL..).unwrap_or_default() {
         match field.tag {
             0x81 | 0xa1 | 0x82 | 0xa2 => found.insert(Defect::UniqueIdentifierPresent),
             0xa3 => {
@@ -381,11 +384,10 @@ fn issuer(raw: &[u8], found: &mut Defects) {
         found.insert(Defect::IssuerEmpty);
     }
     for rdn in rdns(raw) {
-        let attributes: Vec<Tlv<'_>> = tlv::children(rdn.content).collect();
-        if attributes.len() > 1 {
+        if tlv::children(rdn.content).nth(1).is_some() {
             found.insert(Defect::IssuerMultiValuedRdn);
         }
-        for (oid, value) in attributes.iter().filter_map(attribute) {
+        for (oid, value) in tlv::children(rdn.content).filter_map(|a| attribute(&a)) {
             if x520(oid) == Some(6) && u32::from(value.tag) != PRINTABLE_STRING {
                 found.insert(Defect::CountryNotPrintable);
             }
