@@ -276,7 +276,10 @@ fn a_certificate_with_a_non_conforming_time_is_kept_with_a_warning() {
     let warnings = c["parse_warnings"].to_string();
     assert!(warnings.contains("time-zone offset"), "{warnings}");
     let defects = c["defects"].to_string();
-    assert!(defects.contains("validity_time_not_conforming"), "{defects}");
+    assert!(
+        defects.contains("validity_time_not_conforming"),
+        "{defects}"
+    );
     // The warning is a finding, so inventories see the defect.
     let evaluation = evaluation_of(&run.stdout);
     assert!(evaluation["findings"]
