@@ -313,3 +313,122 @@ mod absent_defect_tests {
         }
     }
 }
+
+#[cfg(test)]
+mod native_tests {
+    //! The direct evaluator must decide exactly what the interpreter decides.
+
+    use std::path::PathBuf;
+
+    use pkimm_collectors::files::{collect_files, FilesOptions};
+    use pkimm_model::embedded_model;
+
+    use super::records;
+    use crate::context::BundleIndex;
+    use crate::expr::{self, Bound, Expr, Scope};
+    use crate::kind::EvidenceKind;
+    use crate::pack::RulePack;
+    use crate::policy::Policy;
+    use crate::rule::Rule;
+    use crate::testcase::TEST_NOW;
+    use crate::view;
+
+    /// Compares both evaluations of every expression of `rule` on `bound`;
+    /// returns how many the direct evaluator decided.
+    fn compare(rule: &Rule, bound: &Bound<'_, '_>, place: &str) -> usize {
+        let mut decided = 0;
+        for expr in rule.when.iter().chain([&rule.check]) {
+            let interpreted = bound.interpret_bool(expr);
+            let either = bound.eval_bool(expr);
+            if expr.is_native() && either.is_ok() {
+                decided += 1;
+            }
+            if let (Ok(a), Ok(b)) = (&either, &interpreted) {
+                assert_eq!(a, b, "{} `{}` on {place}", rule.def.id, expr.source());
+            } else {
+                assert_eq!(
+                    either.is_ok(),
+                    interpreted.is_ok(),
+                    "{} `{}` on {place}: {either:?} vs {interpreted:?}",
+                    rule.def.id,
+                    expr.source()
+                );
+            }
+        }
+        decided
+    }
+
+    #[test]
+    fn direct_evaluation_agrees_with_the_interpreter() {
+        let pack = RulePack::builtin(embedded_model()).unwrap();
+        let policy = Policy::default().to_value();
+
+        // Every rule's test cases, with their policies.
+        let mut decided = 0;
+        for rule in pack.rules() {
+            for case in &rule.def.tests {
+                let Some(json) = &case.record else { continue };
+                let sample = view::sample(rule.def.applies_to, TEST_NOW);
+                let record = expr::merge(&sample, &expr::from_serde(json).unwrap());
+                let policy = case.policy.as_ref().map_or(policy.clone(), |p| {
+                    expr::merge(&policy, &expr::from_serde(p).unwrap())
+                });
+                let scope = Scope::new(&policy, TEST_NOW);
+                let bound = scope.bind(rule.def.applies_to.variable(), &record);
+                decided += compare(rule, &bound, &case.name);
+            }
+        }
+        assert!(
+            decided > 400,
+            "{decided} test-case expressions decided directly"
+        );
+
+        // Every record of the fixture estate, as the engine binds it.
+        let fixtures = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../fixtures");
+        let (bundle, _) = collect_files(&[fixtures], &FilesOptions::default()).unwrap();
+        let index = BundleIndex::new(&bundle);
+        let scope = Scope::new(&policy, TEST_NOW);
+        let mut decided = 0;
+        for kind in EvidenceKind::ALL {
+            let rules: Vec<&Rule> = pack
+                .rules()
+                .iter()
+                .filter(|r| r.def.applies_to == kind)
+                .collect();
+            for i in 0..records::count(&bundle, kind) {
+                let bound =
+                    records::view(kind, i, &bundle, &index, TEST_NOW).bind(&scope, kind.variable());
+                for rule in &rules {
+                    decided += compare(rule, &bound, &format!("{kind:?} {i}"));
+                }
+            }
+        }
+        assert!(
+            decided > 5000,
+            "{decided} fixture expressions decided directly"
+        );
+    }
+
+    /// Nearly every built-in expression is in a shape the direct evaluator
+    /// knows; a new rule that is not still works, only slower.
+    #[test]
+    fn most_builtin_expressions_evaluate_directly() {
+        let pack = RulePack::builtin(embedded_model()).unwrap();
+        let expressions: Vec<&Expr> = pack
+            .rules()
+            .iter()
+            .flat_map(|r| r.when.iter().chain([&r.check]))
+            .collect();
+        let direct = expressions.iter().filter(|e| e.is_native()).count();
+        let others: Vec<&str> = expressions
+            .iter()
+            .filter(|e| !e.is_native())
+            .map(|e| e.source())
+            .collect();
+        assert!(
+            direct * 100 >= expressions.len() * 90,
+            "{direct} of {} direct; interpreted: {others:#?}",
+            expressions.len()
+        );
+    }
+}

@@ -72,7 +72,7 @@ pub(super) enum View<'r> {
 }
 
 impl<'r> View<'r> {
-    pub(super) fn bind<'s>(self, scope: &'s Scope<'r>, name: &str) -> Bound<'s, 'r> {
+    pub(super) fn bind<'s>(self, scope: &'s Scope<'r>, name: &'s str) -> Bound<'s, 'r> {
         match self {
             Self::Map(value) => scope.bind(name, &value),
             Self::Record(record) => scope.bind_record(name, record),

@@ -7,6 +7,7 @@
 //! and [`Value`] builders only.
 
 mod budget;
+mod native;
 mod record;
 
 use std::collections::HashMap;
@@ -15,6 +16,7 @@ use std::sync::{Arc, OnceLock};
 pub use budget::{
     set_allocation_probe, AllocationProbe, MAX_ALLOCATED_BYTES, MAX_DURATION, MAX_STEPS,
 };
+use native::{Native, Subject};
 use record::RecordVal;
 pub use record::{to_value, Field, Record};
 
@@ -68,6 +70,9 @@ pub struct Expr {
     program: cel::Program,
     /// The program with every comprehension charging the evaluation budget.
     budgeted: cel::IdedExpr,
+    /// The same program for direct evaluation, when it is in the shapes
+    /// [`native`] knows.
+    native: Option<Native>,
 }
 
 impl std::fmt::Debug for Expr {
@@ -206,11 +211,18 @@ impl Expr {
             }
         })?;
         let budgeted = budget::instrument(program.expression());
+        let native = Native::compile(program.expression());
         Ok(Self {
             source: source.to_string(),
             program,
             budgeted,
+            native,
         })
+    }
+
+    /// Whether the direct evaluator knows every construct in it.
+    pub fn is_native(&self) -> bool {
+        self.native.is_some()
     }
 
     /// The expression text.
@@ -288,6 +300,8 @@ impl std::fmt::Display for EvalError {
 /// how long the evidence of records bound with [`Scope::bind_record`] lives.
 pub struct Scope<'r> {
     context: cel::Context<'r, 'r>,
+    policy: Value,
+    now: i64,
 }
 
 impl<'r> Scope<'r> {
@@ -296,24 +310,42 @@ impl<'r> Scope<'r> {
         let mut context = cel::Context::with_env(env());
         context.add_variable_from_value("policy", policy.clone());
         context.add_variable_from_value("now", now);
-        Self { context }
+        Self {
+            context,
+            policy: policy.clone(),
+            now,
+        }
     }
 
     /// Binds the record variable `name` to `value`. Binding converts the value
     /// into the interpreter's representation, so bind each record once and run
     /// every rule against the result.
-    pub fn bind(&self, name: &str, value: &Value) -> Bound<'_, 'r> {
+    pub fn bind<'s>(&'s self, name: &'s str, value: &Value) -> Bound<'s, 'r> {
         let mut context = self.context.new_inner_scope();
         context.add_variable_from_value(name, value.clone());
-        Bound { context }
+        Bound {
+            context,
+            scope: self,
+            name,
+            subject: Subject::Value(value.clone()),
+        }
     }
 
     /// Binds the record variable `name` to a [`Record`] whose fields are
     /// computed as expressions read them: nothing is converted up front.
-    pub fn bind_record(&self, name: &str, record: Arc<dyn Record<'r> + 'r>) -> Bound<'_, 'r> {
+    pub fn bind_record<'s>(
+        &'s self,
+        name: &'s str,
+        record: Arc<dyn Record<'r> + 'r>,
+    ) -> Bound<'s, 'r> {
         let mut context = self.context.new_inner_scope();
-        context.add_variable_as_val(name, Box::new(RecordVal(record)));
-        Bound { context }
+        context.add_variable_as_val(name, Box::new(RecordVal(Arc::clone(&record))));
+        Bound {
+            context,
+            scope: self,
+            name,
+            subject: Subject::Record(record),
+        }
     }
 
     /// Evaluates `expr` with `name` bound to `value` (binds for one use).
@@ -326,6 +358,9 @@ impl<'r> Scope<'r> {
 /// evidence lives.
 pub struct Bound<'s, 'r> {
     context: cel::Context<'s, 'r>,
+    scope: &'s Scope<'r>,
+    name: &'s str,
+    subject: Subject<'r>,
 }
 
 impl Bound<'_, '_> {
@@ -341,8 +376,25 @@ impl Bound<'_, '_> {
         })
     }
 
-    /// Evaluates `expr` to a boolean.
+    /// Evaluates `expr` to a boolean: directly when [`native`] can decide
+    /// it, by the interpreter otherwise.
     pub fn eval_bool(&self, expr: &Expr) -> Result<bool, EvalError> {
+        if let Some(native) = &expr.native {
+            let env = native::Env {
+                name: self.name,
+                subject: &self.subject,
+                policy: &self.scope.policy,
+                now: self.scope.now,
+            };
+            if let Some(b) = native.eval_bool(&env) {
+                return Ok(b);
+            }
+        }
+        self.interpret_bool(expr)
+    }
+
+    /// Evaluates `expr` to a boolean with the interpreter alone.
+    pub(crate) fn interpret_bool(&self, expr: &Expr) -> Result<bool, EvalError> {
         match self.execute(expr)? {
             cel::Value::Bool(b) => Ok(b),
             other => Err(EvalError::NotBoolean(format!("{other:?}"))),
