@@ -2,6 +2,8 @@
 //! serials, inventory matches, revocation status, chains. Computed once per
 //! evaluation, so rules stay simple per-record expressions.
 
+mod name_constraints;
+
 use std::collections::BTreeSet;
 
 use foldhash::{HashMap, HashSet};
@@ -41,6 +43,10 @@ pub struct BundleIndex {
     delta_issuers: HashSet<String>,
     self_signed_subjects: HashSet<String>,
     chain_to_root: Vec<bool>,
+    /// By position: how many CAs above the certificate carry name
+    /// constraints, and the certificate's names they do not allow; empty
+    /// when no certificate in the bundle has name constraints.
+    name_constraints: Vec<(usize, Vec<String>)>,
     /// `dn_key` of each certificate's issuer, by position.
     issuer_keys: Vec<String>,
 }
@@ -77,6 +83,11 @@ pub struct CertificateFacts {
     /// The enrolment protocols an endpoint in the bundle offers for this
     /// certificate's issuer (`acme`, `cmp`, `est`, `scep`), sorted.
     pub issuer_enrolment: Vec<&'static str>,
+    /// CAs above the certificate in the bundle that carry name constraints.
+    pub name_constraining_cas: usize,
+    /// The certificate's names that those constraints do not allow, each
+    /// with the reason.
+    pub name_constraint_violations: Vec<String>,
 }
 
 /// Per-key facts from the bundle.
@@ -265,13 +276,71 @@ impl BundleIndex {
             delta_issuers,
             self_signed_subjects,
             chain_to_root: Vec::new(),
+            name_constraints: Vec::new(),
             issuer_keys,
         };
         index.chain_to_root = (0..certificates.len())
             .into_par_iter()
             .map(|i| index.reaches_root(certificates, i))
             .collect();
+        if certificates.iter().any(|c| c.name_constraints.is_some()) {
+            index.name_constraints = (0..certificates.len())
+                .into_par_iter()
+                .map(|i| index.name_constraints_above(certificates, i))
+                .collect();
+        }
         index
+    }
+
+    /// The issuer of the certificate at `position`, found by name and, when
+    /// both carry them, by key identifier.
+    fn issuer_position(&self, certificates: &[Certificate], position: usize) -> Option<usize> {
+        let current = &certificates[position];
+        let candidates = self.subjects.get(&self.issuer_keys[position])?;
+        candidates.iter().copied().find(|i| {
+            let issuer = &certificates[*i];
+            issuer.fingerprint_sha256 != current.fingerprint_sha256
+                && match (&current.authority_key_id, &issuer.subject_key_id) {
+                    (Some(aki), Some(ski)) => aki == ski,
+                    _ => true,
+                }
+        })
+    }
+
+    /// The name-constrained CAs above the certificate at `start` (at most 16
+    /// steps up) and the certificate's names they do not allow. Self-issued
+    /// certificates are not checked (RFC 5280 §4.2.1.10 exempts them inside a
+    /// path, and a root ends it).
+    fn name_constraints_above(
+        &self,
+        certificates: &[Certificate],
+        start: usize,
+    ) -> (usize, Vec<String>) {
+        let certificate = &certificates[start];
+        if certificate.self_issued {
+            return (0, Vec::new());
+        }
+        let (mut cas, mut violations) = (0, Vec::new());
+        let mut position = start;
+        for _ in 0..16 {
+            if certificates[position].self_signed {
+                break;
+            }
+            let Some(issuer) = self.issuer_position(certificates, position) else {
+                break;
+            };
+            let ca = &certificates[issuer];
+            if let Some(constraints) = &ca.name_constraints {
+                cas += 1;
+                violations.extend(name_constraints::violations(
+                    certificate,
+                    constraints,
+                    &ca.subject,
+                ));
+            }
+            position = issuer;
+        }
+        (cas, violations)
     }
 
     /// Follows issuers by name, at most 16 steps, from the certificate at
@@ -283,18 +352,7 @@ impl BundleIndex {
             if current.self_signed {
                 return true;
             }
-            let Some(candidates) = self.subjects.get(&self.issuer_keys[position]) else {
-                return false;
-            };
-            let next = candidates.iter().copied().find(|i| {
-                let issuer = &certificates[*i];
-                issuer.fingerprint_sha256 != current.fingerprint_sha256
-                    && match (&current.authority_key_id, &issuer.subject_key_id) {
-                        (Some(aki), Some(ski)) => aki == ski,
-                        _ => true,
-                    }
-            });
-            match next {
+            match self.issuer_position(certificates, position) {
                 Some(issuer) => position = issuer,
                 None => return false,
             }
@@ -338,6 +396,11 @@ impl BundleIndex {
                 .unwrap_or(false),
             enrolment_inventory: self.has_enrolment,
             issuer_enrolment: self.issuer_enrolment(c, &issuer),
+            name_constraining_cas: self.name_constraints.get(position).map_or(0, |n| n.0),
+            name_constraint_violations: self
+                .name_constraints
+                .get(position)
+                .map_or_else(Vec::new, |n| n.1.clone()),
             revocation_reason: self.revoked.get(&(issuer, c.serial.clone())).cloned(),
         }
     }

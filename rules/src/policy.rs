@@ -180,6 +180,18 @@ pub struct CryptoPolicy {
 pub struct PqcPolicy {
     /// Date (YYYY-MM-DD) after which quantum-vulnerable keys must not be valid.
     pub quantum_vulnerable_sunset: String,
+    /// Post-quantum parameter sets the organisation accepts in certificates
+    /// (`ML-DSA-87`, `SLH-DSA-SHA2-256s`, `ML-KEM-1024`, …); every standard
+    /// set when absent. CNSA 2.0, for one, accepts only ML-DSA-87 and
+    /// ML-KEM-1024.
+    #[serde(default = "all_pq_parameter_sets")]
+    pub approved_parameter_sets: Vec<String>,
+}
+
+fn all_pq_parameter_sets() -> Vec<String> {
+    pkimm_model::evidence::pq_parameter_set_names()
+        .map(str::to_string)
+        .collect()
 }
 
 /// Certificate profile and lifecycle.
@@ -323,6 +335,18 @@ pub fn parse_policy(origin: &str, text: &str) -> Result<Policy, DocumentError> {
             "pqc.quantum_vulnerable_sunset",
             "must be a date like 2035-01-01",
         ));
+    }
+    for (i, name) in policy.pqc.approved_parameter_sets.iter().enumerate() {
+        if !pkimm_model::evidence::pq_parameter_set_names().any(|known| known == name) {
+            let known: Vec<&str> = pkimm_model::evidence::pq_parameter_set_names().collect();
+            return Err(located.error(
+                &format!("pqc.approved_parameter_sets[{i}]"),
+                format!(
+                    "`{name}` is not a post-quantum parameter set pkimm knows ({})",
+                    known.join(", ")
+                ),
+            ));
+        }
     }
     for (i, version) in policy.tls.allowed_versions.iter().enumerate() {
         if !matches!(

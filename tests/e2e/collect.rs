@@ -400,3 +400,78 @@ fn every_defect_fixture_fails_its_rule() {
         assert!(!fails("utcNoSeconds.pem", rule), "{rule} on a sound key");
     }
 }
+
+/// Leaves of a name-constrained CA (`fixtures/name-constraints/`): pkimm
+/// fails exactly the ones `openssl verify` rejects for a subtree violation,
+/// and says which name and subtree.
+#[test]
+fn names_outside_an_issuers_constraints_fail_as_openssl_verify_says() {
+    let folder = fixture("name-constraints");
+    let run = pkimm(["collect", "files", folder.to_str().unwrap()]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let evaluation = evaluation_of(&run.stdout);
+    let rule = "interop.names-within-issuer-constraints";
+    let failed: Vec<(String, String)> = evaluation["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == rule && f["outcome"] == "fail")
+        .map(|f| {
+            (
+                f["record"]["label"].as_str().unwrap().to_string(),
+                f["message"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let leaves = [
+        "inside",
+        "outside-dns",
+        "excluded-dns",
+        "outside-ip",
+        "outside-email",
+    ];
+    let mut agreed = 0;
+    for leaf in leaves {
+        let verify = Command::new("openssl")
+            .arg("verify")
+            .arg("-CAfile")
+            .arg(folder.join("root.pem"))
+            .arg("-untrusted")
+            .arg(folder.join("sub.pem"))
+            .arg(folder.join(format!("{leaf}.pem")))
+            .output()
+            .expect("openssl");
+        let text = String::from_utf8_lossy(&verify.stdout).to_string()
+            + &String::from_utf8_lossy(&verify.stderr);
+        let openssl_rejects = text.contains("subtree violation");
+        assert!(openssl_rejects || verify.status.success(), "{leaf}: {text}");
+        let pkimm_fails = failed.iter().any(|(label, _)| label == leaf);
+        assert_eq!(pkimm_fails, openssl_rejects, "{leaf}: {text}\n{failed:?}");
+        agreed += 1;
+    }
+    assert_eq!(agreed, leaves.len());
+    let message = |leaf: &str| {
+        failed
+            .iter()
+            .find(|(label, _)| label == leaf)
+            .map(|(_, m)| m.clone())
+            .unwrap_or_default()
+    };
+    assert_eq!(
+        message("excluded-dns"),
+        "dns:x.bad.good.test is in the excluded subtree dns:bad.good.test of CN=pkimm constrained sub CA"
+    );
+    assert_eq!(
+        message("outside-ip"),
+        "ip:192.0.2.1 is outside the permitted subtrees of CN=pkimm constrained sub CA"
+    );
+    let result = evaluation["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == rule)
+        .unwrap();
+    // The two CAs have no constrained CA above them.
+    assert_eq!(result["not_applicable"], 2);
+    assert_eq!(result["passed"], 1);
+}

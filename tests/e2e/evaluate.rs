@@ -528,3 +528,92 @@ fn certificates_without_eku_or_san_are_classified_by_their_cn() {
         "{missing_san:?}"
     );
 }
+
+/// The RFC 9881 example certificates (`fixtures/pq/`, ML-DSA-44, -65 and
+/// -87) are read as post-quantum and pass under the default policy; a policy
+/// that accepts only ML-DSA-87 among the ML-DSA sets fails the other two,
+/// and an unknown parameter set in the policy is refused naming the field.
+#[test]
+fn post_quantum_parameter_sets_follow_the_policy() {
+    let dir = tempfile::tempdir().unwrap();
+    let bundle = dir.path().join("pq.json").display().to_string();
+    let run = pkimm([
+        "collect",
+        "files",
+        fixture("pq").to_str().unwrap(),
+        "-o",
+        &bundle,
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let collected: Value =
+        serde_json::from_str(&std::fs::read_to_string(&bundle).unwrap()).unwrap();
+    for c in collected["certificates"].as_array().unwrap() {
+        assert_eq!(c["key"]["algorithm"], "ml-dsa");
+        assert_eq!(c["key"]["quantum_vulnerable"], false);
+        assert!(c.get("defects").is_none(), "{c}");
+    }
+    let rule = "pqc.approved-parameter-set";
+    let counts = |evaluation: &Value| {
+        let r = evaluation["rules"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["id"] == rule)
+            .unwrap()
+            .clone();
+        (r["passed"].as_u64().unwrap(), r["failed"].as_u64().unwrap())
+    };
+    let default = evaluate_json(&[&bundle]);
+    assert_eq!(counts(&default), (3, 0));
+    for other in [
+        "pqc.key-length",
+        "crypto.quantum-vulnerable-key",
+        "crypto.quantum-vulnerable-beyond-sunset",
+    ] {
+        assert!(
+            !default["findings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|f| f["rule"] == other),
+            "{other}"
+        );
+    }
+
+    let init = pkimm(["policy", "init"]);
+    let narrowed = init
+        .stdout
+        .replace("    - ML-DSA-44\n", "")
+        .replace("    - ML-DSA-65\n", "");
+    assert_ne!(narrowed, init.stdout);
+    let (_p, policy) = temp_file("policy.yaml", &narrowed);
+    let strict = evaluate_json(&[&bundle, "--policy", policy.to_str().unwrap()]);
+    assert_eq!(counts(&strict), (1, 2));
+    let messages: Vec<&str> = strict["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == rule)
+        .map(|f| f["message"].as_str().unwrap())
+        .collect();
+    assert!(
+        messages
+            .iter()
+            .any(|m| m.starts_with("key ML-DSA-44, signature ML-DSA-44;")),
+        "{messages:?}"
+    );
+
+    let (_b, bad) = temp_file(
+        "policy.yaml",
+        &init
+            .stdout
+            .replace("    - ML-DSA-44\n", "    - ML-DSA-42\n"),
+    );
+    let run = pkimm(["policy", "check", bad.to_str().unwrap()]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("pqc.approved_parameter_sets[0]") && run.stderr.contains("ML-DSA-42"),
+        "{}",
+        run.stderr
+    );
+}

@@ -218,6 +218,12 @@ pub fn pq_parameter_set(oid: &str) -> Option<(&'static str, usize)> {
         .map(|(_, name, len)| (*name, *len))
 }
 
+/// The names of every post-quantum parameter set pkimm knows, in FIPS
+/// order (ML-DSA, SLH-DSA, ML-KEM).
+pub fn pq_parameter_set_names() -> impl Iterator<Item = &'static str> {
+    PQ_PARAMETER_SETS.iter().map(|(_, name, _)| *name)
+}
+
 /// The subject public key.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct PublicKeyInfo {

@@ -107,6 +107,8 @@ const FIELDS: &[&str] = &[
     "key_in_hardware",
     "enrolment_inventory",
     "issuer_enrolment",
+    "name_constraining_cas",
+    "name_constraint_violations",
 ];
 
 /// What each field of `cert` holds: the fields below, then one
@@ -185,6 +187,10 @@ const BASE_FIELD_DOCS: &[FieldDoc] = &[
     fd(
         "signature.key_algorithm",
         "signing key type: rsa, ec, ed25519, …",
+    ),
+    fd(
+        "signature.parameter_set",
+        "post-quantum parameter set of the issuer's signature: ML-DSA-44/65/87, SLH-DSA-… (\"\" when none)",
     ),
     fd("san", "subjectAltName entries by type"),
     fd("san.dns", "DNS names"),
@@ -387,6 +393,14 @@ const BASE_FIELD_DOCS: &[FieldDoc] = &[
     fd(
         "revocation_reason",
         "bundle: the CRL's reason (\"\" when not revoked)",
+    ),
+    fd(
+        "name_constraining_cas",
+        "bundle: CAs above the certificate (followed by name and key identifier) that carry name constraints",
+    ),
+    fd(
+        "name_constraint_violations",
+        "bundle: the SAN dNSName, iPAddress, rfc822Name and URI entries those constraints do not allow, each with the CA and subtree (directoryName subtrees are not checked)",
     ),
 ];
 
@@ -658,6 +672,10 @@ impl<'r> Record<'r> for CertificateView<'r> {
             "key_in_hardware" => Field::Bool(facts.key_in_hardware),
             "enrolment_inventory" => Field::Bool(facts.enrolment_inventory),
             "issuer_enrolment" => Field::Strs(facts.issuer_enrolment.clone()),
+            "name_constraining_cas" => int(facts.name_constraining_cas),
+            "name_constraint_violations" => {
+                Field::Value(expr::strings(&facts.name_constraint_violations))
+            }
             "revocation_reason" => {
                 Field::String(facts.revocation_reason.clone().unwrap_or_default())
             }
@@ -702,7 +720,7 @@ struct SignatureView<'r>(&'r SignatureInfo);
 
 impl<'r> Record<'r> for SignatureView<'r> {
     fn names(&self) -> &'static [&'static str] {
-        &["name", "oid", "hash", "key_algorithm"]
+        &["name", "oid", "hash", "key_algorithm", "parameter_set"]
     }
 
     fn field(&self, name: &str) -> Option<Field<'r>> {
@@ -712,6 +730,9 @@ impl<'r> Record<'r> for SignatureView<'r> {
             "oid" => Field::Str(&signature.oid),
             "hash" => Field::Str(&signature.hash),
             "key_algorithm" => Field::Str(&signature.key_algorithm),
+            "parameter_set" => {
+                Field::Str(pq_parameter_set(&signature.oid).map_or("", |(name, _)| name))
+            }
             _ => return None,
         })
     }
