@@ -135,6 +135,12 @@ MAPPING = {
     "e_cs_key_usage_required": ("cs.key-usage", "cs.key-usage-digital-signature-only"),
     "e_cs_aia_ocsp_not_http": "cs.revocation-urls-http",
     "e_cs_crl_distribution_points": "cs.revocation-urls-http",
+    "e_ocsp_id_pkix_ocsp_nocheck_ext_not_included_server_auth": "cabf.ocsp-responder-nocheck",
+    "e_ocsp_cert_cdp_forbidden": "cabf.ocsp-responder-no-cdp",
+    "e_ocsp_cert_cp_forbidden": "cabf.ocsp-responder-no-policies",
+    "e_ocsp_cert_invalid_ku": "cabf.ocsp-responder-key-usage",
+    "e_international_dns_name_not_unicode": "name.idn-punycode-valid",
+    "e_international_dns_name_not_nfc": "name.idn-nfc",
 }
 
 # Disagreements that are pkimm's policy, not defects: rule -> why.
@@ -191,7 +197,7 @@ def expectations(repo):
         # A block (a test function, or one row of a test table) pairs one
         # certificate with one status; its lint is the one the block calls,
         # or the file's only lint for table rows.
-        for block in re.split(r"\n\s*(?:func |\},?\s*\n\s*\{)", text):
+        for block in re.split(r"\n\s*(?:func |\},?\s*\{)", text):
             paths = PATH.findall(block)
             statuses = STATUS.findall(block)
             called = set(LINT.findall(block))

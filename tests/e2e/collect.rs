@@ -370,6 +370,9 @@ fn every_defect_fixture_fails_its_rule() {
             "name.serial-number-length",
         ),
         ("ncMinPres.pem", "nc.minimum-zero"),
+        ("idnMalformedUnicode.pem", "name.idn-punycode-valid"),
+        ("dnsNamesNotNFC.pem", "name.idn-nfc"),
+        ("o1s1ep1a0nc0.pem", "cabf.ocsp-responder-nocheck"),
         (
             "IssuerDNCountryNotPrintableString.pem",
             "name.country-printable",

@@ -60,6 +60,8 @@ const FIELDS: &[&str] = &[
     "dns_too_long",
     "dns_misplaced_wildcard",
     "dns_internal",
+    "dns_bad_punycode",
+    "dns_not_nfc",
     "ip_reserved",
     "duplicate_extensions",
     "critical_extensions",
@@ -241,6 +243,14 @@ const BASE_FIELD_DOCS: &[FieldDoc] = &[
     fd(
         "dns_internal",
         "SAN DNS names that are internal: one label, or under a reserved or undelegated TLD (.local, .internal, .test, .example, .invalid, .localhost, home.arpa, …)",
+    ),
+    fd(
+        "dns_bad_punycode",
+        "SAN DNS names with an `xn--` label that is not a valid A-label (its Punycode does not decode, or decodes to ASCII only)",
+    ),
+    fd(
+        "dns_not_nfc",
+        "SAN DNS names with an `xn--` label whose Unicode form is not in Normalization Form C",
     ),
     fd(
         "ip_reserved",
@@ -563,6 +573,8 @@ impl<'r> Record<'r> for CertificateView<'r> {
             "dns_too_long" => dns_where(c, names::too_long),
             "dns_misplaced_wildcard" => dns_where(c, names::misplaced_wildcard),
             "dns_internal" => dns_where(c, names::internal),
+            "dns_bad_punycode" => dns_where(c, names::bad_punycode),
+            "dns_not_nfc" => dns_where(c, names::not_nfc),
             "ip_reserved" => Field::Strs(
                 c.san
                     .ip

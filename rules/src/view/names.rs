@@ -23,6 +23,30 @@ pub fn preferred_syntax(name: &str) -> bool {
         })
 }
 
+/// The Unicode form of each A-label (`xn--…`, the prefix in any case) of
+/// `name`: `Some(text)` when it decodes, `None` when it does not.
+fn a_labels(name: &str) -> impl Iterator<Item = Option<String>> + '_ {
+    name.split('.')
+        .filter(|label| label.len() >= 4 && label[..4].eq_ignore_ascii_case("xn--"))
+        .map(|label| idna::punycode::decode_to_string(&label[4..]))
+}
+
+/// Whether an `xn--` label of `name` is not a valid A-label: its Punycode
+/// (RFC 3492) does not decode, or decodes to nothing but ASCII (RFC 5890
+/// §2.3.2.1: an A-label stands for a U-label, which has a non-ASCII
+/// character).
+pub fn bad_punycode(name: &str) -> bool {
+    a_labels(name).any(|label| label.is_none_or(|text| text.is_ascii()))
+}
+
+/// Whether an `xn--` label of `name` decodes to text that is not in Unicode
+/// Normalization Form C (RFC 5891 §5.2 requires U-labels in NFC).
+pub fn not_nfc(name: &str) -> bool {
+    a_labels(name)
+        .flatten()
+        .any(|text| !unicode_normalization::is_nfc(&text))
+}
+
 /// Whether `name` exceeds the DNS limits: 253 octets, or a label over 63.
 pub fn too_long(name: &str) -> bool {
     name.len() > 253 || name.split('.').any(|label| label.len() > 63)
@@ -231,5 +255,27 @@ mod tests {
         for public in ["8.8.8.8", "2606:4700::1111", "172.32.0.1"] {
             assert!(!reserved_ip(public), "{public}");
         }
+    }
+}
+
+#[cfg(test)]
+mod idn_tests {
+    use super::{bad_punycode, not_nfc};
+
+    #[test]
+    fn a_labels_are_decoded_and_checked() {
+        // bücher.example and its uppercase-prefix form.
+        assert!(!bad_punycode("xn--bcher-kva.example"));
+        assert!(!bad_punycode("XN--bcher-kva.example"));
+        assert!(!bad_punycode("www.example.com"));
+        // Not Punycode at all, and Punycode of pure ASCII.
+        assert!(bad_punycode("xn--bcher-kva!.example"));
+        assert!(bad_punycode("xn--abc-.example"));
+        // "e" followed by a combining acute accent (U+0065 U+0301): decodes,
+        // but is not NFC (NFC is U+00E9).
+        let decomposed = format!("xn--{}", idna::punycode::encode_str("e\u{301}x").unwrap());
+        assert!(!bad_punycode(&decomposed));
+        assert!(not_nfc(&decomposed));
+        assert!(!not_nfc("xn--bcher-kva.example"));
     }
 }
