@@ -133,6 +133,7 @@ fn ocsp_statuses_aia_and_crl_from_the_certificates() {
     assert_eq!(good["response_status"], "successful");
     assert_eq!(good["cert_status"], "good");
     assert_eq!(good["responder_authorisation"], "delegated");
+    assert_eq!(good["responder_nocheck"], true);
     assert_eq!(good["signature_valid"], true);
     assert_eq!(good["nonce_sent"], true);
     assert_eq!(good["nonce_echoed"], true);
@@ -214,6 +215,38 @@ fn responder_authorisation_ca_and_unauthorised() {
     ]);
     let check = check_for(&bundle, "1000");
     assert_eq!(check["responder_authorisation"], "unauthorised", "{check}");
+    assert!(check.get("responder_nocheck").is_none(), "{check}");
+
+    // A delegated responder whose certificate lacks id-pkix-ocsp-nocheck.
+    let plain = OcspResponder::start(
+        dir,
+        "index.txt",
+        "responder-plain.pem",
+        "responder-plain.key",
+    );
+    let bundle = collect(&[
+        "--from",
+        with_ca.to_str().unwrap(),
+        "--ocsp-url",
+        &plain.url(),
+        "--no-crl",
+        "--no-aia",
+    ]);
+    let check = check_for(&bundle, "1000");
+    assert_eq!(check["responder_authorisation"], "delegated", "{check}");
+    assert_eq!(check["responder_nocheck"], false, "{check}");
+    let (_b, path) = crate::support::temp_file("bundle.json", &bundle.to_string());
+    let run = pkimm(["evaluate", path.to_str().unwrap(), "--format", "json"]);
+    let evaluation: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert!(
+        evaluation["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["rule"] == "ocsp.delegated-responder-nocheck" && f["outcome"] == "fail"),
+        "{}",
+        run.stdout
+    );
 }
 
 #[test]

@@ -137,6 +137,7 @@ pub async fn check(
         this_update: None,
         next_update: None,
         responder_authorisation: None,
+        responder_nocheck: None,
         signature_valid: None,
         nonce_sent: options.nonce,
         nonce_echoed: None,
@@ -207,25 +208,52 @@ pub async fn check(
     if let Some(sent) = &nonce {
         check.nonce_echoed = Some(basic.nonce.as_deref() == Some(sent.as_slice()));
     }
-    let (valid, authorisation) = verify(&basic, &parsed_issuer);
-    check.signature_valid = Some(valid);
-    check.responder_authorisation = Some(authorisation.to_string());
+    let signer = verify(&basic, &parsed_issuer);
+    check.signature_valid = Some(signer.valid);
+    check.responder_authorisation = Some(signer.authorisation.to_string());
+    check.responder_nocheck = signer.nocheck;
     check
 }
+
+/// Who signed an OCSP response.
+struct Signer {
+    /// The signature verifies.
+    valid: bool,
+    /// `ca`, `delegated` or `unauthorised`.
+    authorisation: &'static str,
+    /// For a delegated responder, whether its certificate carries
+    /// id-pkix-ocsp-nocheck.
+    nocheck: Option<bool>,
+}
+
+impl Signer {
+    const UNVERIFIED: Self = Self {
+        valid: false,
+        authorisation: "unauthorised",
+        nocheck: None,
+    };
+}
+
+/// id-pkix-ocsp-nocheck (RFC 6960 §4.2.2.2.1).
+const OCSP_NOCHECK: &str = "1.3.6.1.5.5.7.48.1.5";
 
 /// Verifies the response signature and who made it: `ca` when the issuer
 /// signed, `delegated` for an id-kp-OCSPSigning certificate the issuer signed,
 /// `unauthorised` otherwise.
-fn verify(basic: &BasicFacts, issuer: &X509Certificate<'_>) -> (bool, &'static str) {
+fn verify(basic: &BasicFacts, issuer: &X509Certificate<'_>) -> Signer {
     let Ok((_, algorithm)) = AlgorithmIdentifier::from_der(&basic.signature_algorithm_der) else {
-        return (false, "unauthorised");
+        return Signer::UNVERIFIED;
     };
     let signature = x509_parser::der_parser::asn1_rs::BitString::new(0, &basic.signature);
     let signed_by = |spki: &SubjectPublicKeyInfo<'_>| {
         x509_parser::verify::verify_signature(spki, &algorithm, &signature, &basic.tbs_der).is_ok()
     };
     if signed_by(issuer.public_key()) {
-        return (true, "ca");
+        return Signer {
+            valid: true,
+            authorisation: "ca",
+            nocheck: None,
+        };
     }
     for der in &basic.certificates {
         let Ok((_, responder)) = X509Certificate::from_der(der) else {
@@ -251,14 +279,20 @@ fn verify(basic: &BasicFacts, issuer: &X509Certificate<'_>) -> (bool, &'static s
                         .any(|o| o.to_id_string() == OCSP_SIGNING)
             });
         let authorised = issued_by_ca && ocsp_signing;
-        return (
-            true,
-            if authorised {
+        return Signer {
+            valid: true,
+            authorisation: if authorised {
                 "delegated"
             } else {
                 "unauthorised"
             },
-        );
+            nocheck: authorised.then(|| {
+                responder
+                    .extensions()
+                    .iter()
+                    .any(|e| e.oid.to_id_string() == OCSP_NOCHECK)
+            }),
+        };
     }
-    (false, "unauthorised")
+    Signer::UNVERIFIED
 }

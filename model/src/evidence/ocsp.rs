@@ -36,6 +36,10 @@ pub struct OcspCheck {
     /// (id-kp-OCSPSigning issued by the CA), or `unauthorised`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub responder_authorisation: Option<String>,
+    /// For a delegated responder: whether its certificate carries
+    /// id-pkix-ocsp-nocheck (RFC 6960 §4.2.2.2.1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub responder_nocheck: Option<bool>,
     /// Whether the response signature verifies.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub signature_valid: Option<bool>,

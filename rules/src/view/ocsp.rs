@@ -21,6 +21,7 @@ pub const FIELD_DOCS: &[FieldDoc] = &[
     fd("stale", "nextUpdate is in the past"),
     fd("age_hours", "hours since producedAt"),
     fd("responder_authorisation", "ca, delegated (id-kp-OCSPSigning issued by the CA) or unauthorised"),
+    fd("responder_nocheck", "a delegated responder's certificate carries id-pkix-ocsp-nocheck (false when not delegated)"),
     fd("signature_checked", "the response signature was checked"),
     fd("signature_valid", "the response signature verified"),
     fd("nonce_sent", "the request carried a nonce"),
@@ -70,6 +71,10 @@ pub fn ocsp_check(o: &OcspCheck, index: &BundleIndex, bundle: &EvidenceBundle, n
         (
             "responder_authorisation",
             string(o.responder_authorisation.as_deref().unwrap_or("")),
+        ),
+        (
+            "responder_nocheck",
+            Value::Bool(o.responder_nocheck == Some(true)),
         ),
         (
             "signature_checked",

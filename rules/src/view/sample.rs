@@ -217,6 +217,7 @@ pub fn sample(kind: EvidenceKind, now: i64) -> Value {
                 this_update: Some(t(now - 600)),
                 next_update: Some(t(now + 86_400)),
                 responder_authorisation: Some("delegated".into()),
+                responder_nocheck: Some(true),
                 signature_valid: Some(true),
                 nonce_sent: true,
                 nonce_echoed: Some(true),

@@ -3,7 +3,8 @@
 #   revocation-pki.sh DIR HTTP_PORT OCSP_PORT
 # ca.pem/ca.key (root), good.pem, revoked.pem (revoked: keyCompromise),
 # unknown.pem (issued, not in the responder's index), responder.pem (delegated,
-# id-kp-OCSPSigning), rogue.pem (OCSPSigning, self-signed: not authorised),
+# id-kp-OCSPSigning, id-pkix-ocsp-nocheck), responder-plain.pem (delegated,
+# without nocheck), rogue.pem (OCSPSigning, self-signed: not authorised),
 # index.txt, and CRLs: fresh.crl, stale.crl, wrongsig.crl (same issuer name,
 # other key). Leaves point their AIA and CDP at 127.0.0.1.
 set -euo pipefail
@@ -53,6 +54,13 @@ keyUsage = critical, digitalSignature
 extendedKeyUsage = OCSPSigning
 subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid:always
+noCheck = ignored
+[ v3_responder_plain ]
+basicConstraints = critical, CA:FALSE
+keyUsage = critical, digitalSignature
+extendedKeyUsage = OCSPSigning
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid:always
 [ crl_ext ]
 authorityKeyIdentifier = keyid:always
 CNF
@@ -73,6 +81,7 @@ issue revoked v3_leaf
 issue responder v3_responder
 cp db/index.txt index.txt
 issue unknown v3_leaf
+issue responder-plain v3_responder_plain
 # The responder's index does not know "unknown"; the CA database does.
 openssl ca -config ca.cnf -cert ca.pem -keyfile ca.key -revoke revoked.pem -crl_reason keyCompromise 2>/dev/null
 openssl ca -config ca.cnf -cert ca.pem -keyfile ca.key -revoke revoked.pem -crl_reason keyCompromise 2>/dev/null || true
