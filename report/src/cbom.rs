@@ -146,6 +146,25 @@ fn key_algorithm(c: &Certificate) -> (String, Algorithm) {
                 ),
             )
         }
+        KeyAlgorithm::CompositeMlDsa => {
+            let (name, set) =
+                pkimm_model::evidence::composite_ml_dsa(&c.key.oid).unwrap_or(("composite", ""));
+            let level = match set {
+                "ML-DSA-44" => 2,
+                "ML-DSA-65" => 3,
+                _ => 5,
+            };
+            (
+                name.to_string(),
+                plain(
+                    "signature",
+                    &["sign", "verify"][..],
+                    set.strip_prefix("ML-DSA-").map(str::to_string),
+                    None,
+                    level,
+                ),
+            )
+        }
         KeyAlgorithm::SlhDsa => (
             "SLH-DSA".into(),
             plain("signature", &["sign", "verify"][..], None, None, 1),

@@ -530,9 +530,11 @@ fn certificates_without_eku_or_san_are_classified_by_their_cn() {
 }
 
 /// The RFC 9881 example certificates (`fixtures/pq/`, ML-DSA-44, -65 and
-/// -87) are read as post-quantum and pass under the default policy; a policy
-/// that accepts only ML-DSA-87 among the ML-DSA sets fails the other two,
-/// and an unknown parameter set in the policy is refused naming the field.
+/// -87) and the composite ML-DSA test-vector certificates
+/// (`fixtures/pq/composite/`, all eighteen) are read as post-quantum and
+/// pass under the default policy; a policy that accepts only ML-DSA-87 among
+/// the ML-DSA sets fails the others (a composite by its ML-DSA set), and an
+/// unknown parameter set in the policy is refused naming the field.
 #[test]
 fn post_quantum_parameter_sets_follow_the_policy() {
     let dir = tempfile::tempdir().unwrap();
@@ -547,10 +549,31 @@ fn post_quantum_parameter_sets_follow_the_policy() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     let collected: Value =
         serde_json::from_str(&std::fs::read_to_string(&bundle).unwrap()).unwrap();
-    for c in collected["certificates"].as_array().unwrap() {
-        assert_eq!(c["key"]["algorithm"], "ml-dsa");
-        assert_eq!(c["key"]["quantum_vulnerable"], false);
-        assert!(c.get("defects").is_none(), "{c}");
+    let certificates = collected["certificates"].as_array().unwrap();
+    assert_eq!(certificates.len(), 21, "3 ML-DSA and 18 composite");
+    for c in certificates {
+        let source = c["observations"][0]["source"].as_str().unwrap();
+        assert_eq!(c["key"]["quantum_vulnerable"], false, "{source}");
+        assert!(c.get("defects").is_none(), "{source}: {c}");
+        if source.contains("/composite/") {
+            // Each file is named after its algorithm.
+            let file = source
+                .rsplit('/')
+                .next()
+                .unwrap()
+                .split(".pem")
+                .next()
+                .unwrap();
+            assert_eq!(c["key"]["algorithm"], "composite-ml-dsa", "{source}");
+            assert_eq!(
+                c["signature"]["name"],
+                file.to_ascii_lowercase(),
+                "{source}"
+            );
+            assert_eq!(c["signature"]["key_algorithm"], "composite-ml-dsa");
+        } else {
+            assert_eq!(c["key"]["algorithm"], "ml-dsa", "{source}");
+        }
     }
     let rule = "pqc.approved-parameter-set";
     let counts = |evaluation: &Value| {
@@ -564,9 +587,11 @@ fn post_quantum_parameter_sets_follow_the_policy() {
         (r["passed"].as_u64().unwrap(), r["failed"].as_u64().unwrap())
     };
     let default = evaluate_json(&[&bundle]);
-    assert_eq!(counts(&default), (3, 0));
+    assert_eq!(counts(&default), (21, 0));
     for other in [
         "pqc.key-length",
+        "pqc.composite-key-usage",
+        "crypto.signature-parameters",
         "crypto.quantum-vulnerable-key",
         "crypto.quantum-vulnerable-beyond-sunset",
     ] {
@@ -588,7 +613,8 @@ fn post_quantum_parameter_sets_follow_the_policy() {
     assert_ne!(narrowed, init.stdout);
     let (_p, policy) = temp_file("policy.yaml", &narrowed);
     let strict = evaluate_json(&[&bundle, "--policy", policy.to_str().unwrap()]);
-    assert_eq!(counts(&strict), (1, 2));
+    // ML-DSA-87 and the six composites built on it pass.
+    assert_eq!(counts(&strict), (7, 14));
     let messages: Vec<&str> = strict["findings"]
         .as_array()
         .unwrap()

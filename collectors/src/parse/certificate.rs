@@ -276,6 +276,7 @@ fn public_key_info(spki: &SubjectPublicKeyInfo<'_>, warnings: &mut Vec<String>) 
                 KeyAlgorithm::MlDsa
                     | KeyAlgorithm::SlhDsa
                     | KeyAlgorithm::MlKem
+                    | KeyAlgorithm::CompositeMlDsa
                     | KeyAlgorithm::Unknown
             )
         {

@@ -186,7 +186,8 @@ fn public_key(x509: &X509Certificate<'_>, key: &PublicKeyInfo, found: &mut Defec
         | KeyAlgorithm::X448
         | KeyAlgorithm::MlDsa
         | KeyAlgorithm::SlhDsa
-        | KeyAlgorithm::MlKem => {
+        | KeyAlgorithm::MlKem
+        | KeyAlgorithm::CompositeMlDsa => {
             if parameters.is_some() {
                 found.insert(Defect::KeyParametersPresent);
             }
@@ -204,7 +205,8 @@ fn is_null(any: &x509_parser::der_parser::asn1_rs::Any<'_>) -> bool {
 
 /// Signature algorithms whose parameters must be NULL (PKCS #1 v1.5, RFC 4055
 /// §5) or absent (ECDSA, RFC 5758 §3.2; DSA, RFC 3279; EdDSA, RFC 8410;
-/// ML-DSA and SLH-DSA, RFC 9881 and RFC 9909), by OID content bytes.
+/// ML-DSA and SLH-DSA, RFC 9881 and RFC 9909; composite ML-DSA,
+/// draft-ietf-lamps-pq-composite-sigs §7), by OID content bytes.
 enum Parameters {
     Null,
     Absent,
@@ -216,6 +218,7 @@ fn expected_parameters(oid: &[u8]) -> Parameters {
     const ECDSA: &[u8] = &[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04];
     const DSA_SHA1: &[u8] = &[0x2a, 0x86, 0x48, 0xce, 0x38, 0x04, 0x03];
     const NIST_SIG: &[u8] = &[0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x03];
+    const PKIX_ALGORITHMS: &[u8] = &[0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x06];
     match oid {
         [prefix @ .., n] if prefix == PKCS1 && matches!(n, 2..=5 | 11..=16) => Parameters::Null,
         [prefix @ .., _] if prefix == ECDSA => Parameters::Absent,
@@ -225,6 +228,7 @@ fn expected_parameters(oid: &[u8]) -> Parameters {
             Parameters::Absent
         }
         [0x2b, 0x65, 0x70 | 0x71] => Parameters::Absent,
+        [prefix @ .., 37..=54] if prefix == PKIX_ALGORITHMS => Parameters::Absent,
         _ => Parameters::Other,
     }
 }

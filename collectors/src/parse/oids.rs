@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::str::FromStr;
 use std::sync::LazyLock;
 
-use pkimm_model::evidence::{pq_parameter_set, KeyAlgorithm};
+use pkimm_model::evidence::{composite_ml_dsa, pq_parameter_set, KeyAlgorithm};
 use x509_parser::der_parser::asn1_rs::Oid;
 
 /// (OID, name, digest, key family) for signature algorithms.
@@ -77,6 +77,10 @@ pub fn signature_algorithm(oid: &str) -> (String, &'static str, &'static str) {
     if let Some((name, _)) = pq_parameter_set(oid).filter(|(name, _)| name.starts_with("SLH-DSA")) {
         return (name.to_ascii_lowercase(), "", "slh-dsa");
     }
+    if let Some((name, _)) = composite_ml_dsa(oid) {
+        // The pre-hash is internal to the composite construction.
+        return (name.to_ascii_lowercase(), "", "composite-ml-dsa");
+    }
     (oid.to_string(), "", "unknown")
 }
 
@@ -108,6 +112,9 @@ const KEY_ALGORITHMS: &[(&str, KeyAlgorithm)] = &[
 pub fn key_algorithm(oid: &str) -> KeyAlgorithm {
     if let Some((_, algorithm)) = KEY_ALGORITHMS.iter().find(|(o, _)| *o == oid) {
         return *algorithm;
+    }
+    if composite_ml_dsa(oid).is_some() {
+        return KeyAlgorithm::CompositeMlDsa;
     }
     match oid
         .strip_prefix("2.16.840.1.101.3.4.3.")

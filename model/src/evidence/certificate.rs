@@ -137,13 +137,16 @@ pub enum KeyAlgorithm {
     SlhDsa,
     /// ML-KEM (FIPS 203).
     MlKem,
+    /// Composite ML-DSA: ML-DSA with a traditional signature algorithm in
+    /// one key (draft-ietf-lamps-pq-composite-sigs, OIDs assigned by IANA).
+    CompositeMlDsa,
     /// Anything else; see `oid`.
     Unknown,
 }
 
 impl KeyAlgorithm {
     /// Every family, for tables and tests.
-    pub const ALL: [Self; 12] = [
+    pub const ALL: [Self; 13] = [
         Self::Rsa,
         Self::RsaPss,
         Self::Dsa,
@@ -155,6 +158,7 @@ impl KeyAlgorithm {
         Self::MlDsa,
         Self::SlhDsa,
         Self::MlKem,
+        Self::CompositeMlDsa,
         Self::Unknown,
     ];
 
@@ -172,6 +176,7 @@ impl KeyAlgorithm {
             Self::MlDsa => "ml-dsa",
             Self::SlhDsa => "slh-dsa",
             Self::MlKem => "ml-kem",
+            Self::CompositeMlDsa => "composite-ml-dsa",
             Self::Unknown => "unknown",
         }
     }
@@ -180,7 +185,7 @@ impl KeyAlgorithm {
     pub fn quantum_vulnerable(self) -> bool {
         !matches!(
             self,
-            Self::MlDsa | Self::SlhDsa | Self::MlKem | Self::Unknown
+            Self::MlDsa | Self::SlhDsa | Self::MlKem | Self::CompositeMlDsa | Self::Unknown
         )
     }
 }
@@ -216,6 +221,100 @@ pub fn pq_parameter_set(oid: &str) -> Option<(&'static str, usize)> {
         .iter()
         .find(|(o, ..)| *o == oid)
         .map(|(_, name, len)| (*name, *len))
+}
+
+/// The composite ML-DSA algorithms (draft-ietf-lamps-pq-composite-sigs §7,
+/// OIDs in IANA's SMI Security for PKIX Algorithms registry): OID, name
+/// (the draft's identifier without `id-`) and ML-DSA parameter set. The same
+/// OID names the public key and the signature.
+const COMPOSITE_ML_DSA: &[(&str, &str, &str)] = &[
+    (
+        "1.3.6.1.5.5.7.6.37",
+        "MLDSA44-RSA2048-PSS-SHA256",
+        "ML-DSA-44",
+    ),
+    (
+        "1.3.6.1.5.5.7.6.38",
+        "MLDSA44-RSA2048-PKCS15-SHA256",
+        "ML-DSA-44",
+    ),
+    ("1.3.6.1.5.5.7.6.39", "MLDSA44-Ed25519-SHA512", "ML-DSA-44"),
+    (
+        "1.3.6.1.5.5.7.6.40",
+        "MLDSA44-ECDSA-P256-SHA256",
+        "ML-DSA-44",
+    ),
+    (
+        "1.3.6.1.5.5.7.6.41",
+        "MLDSA65-RSA3072-PSS-SHA512",
+        "ML-DSA-65",
+    ),
+    (
+        "1.3.6.1.5.5.7.6.42",
+        "MLDSA65-RSA3072-PKCS15-SHA512",
+        "ML-DSA-65",
+    ),
+    (
+        "1.3.6.1.5.5.7.6.43",
+        "MLDSA65-RSA4096-PSS-SHA512",
+        "ML-DSA-65",
+    ),
+    (
+        "1.3.6.1.5.5.7.6.44",
+        "MLDSA65-RSA4096-PKCS15-SHA512",
+        "ML-DSA-65",
+    ),
+    (
+        "1.3.6.1.5.5.7.6.45",
+        "MLDSA65-ECDSA-P256-SHA512",
+        "ML-DSA-65",
+    ),
+    (
+        "1.3.6.1.5.5.7.6.46",
+        "MLDSA65-ECDSA-P384-SHA512",
+        "ML-DSA-65",
+    ),
+    (
+        "1.3.6.1.5.5.7.6.47",
+        "MLDSA65-ECDSA-brainpoolP256r1-SHA512",
+        "ML-DSA-65",
+    ),
+    ("1.3.6.1.5.5.7.6.48", "MLDSA65-Ed25519-SHA512", "ML-DSA-65"),
+    (
+        "1.3.6.1.5.5.7.6.49",
+        "MLDSA87-ECDSA-P384-SHA512",
+        "ML-DSA-87",
+    ),
+    (
+        "1.3.6.1.5.5.7.6.50",
+        "MLDSA87-ECDSA-brainpoolP384r1-SHA512",
+        "ML-DSA-87",
+    ),
+    ("1.3.6.1.5.5.7.6.51", "MLDSA87-Ed448-SHAKE256", "ML-DSA-87"),
+    (
+        "1.3.6.1.5.5.7.6.52",
+        "MLDSA87-RSA3072-PSS-SHA512",
+        "ML-DSA-87",
+    ),
+    (
+        "1.3.6.1.5.5.7.6.53",
+        "MLDSA87-RSA4096-PSS-SHA512",
+        "ML-DSA-87",
+    ),
+    (
+        "1.3.6.1.5.5.7.6.54",
+        "MLDSA87-ECDSA-P521-SHA512",
+        "ML-DSA-87",
+    ),
+];
+
+/// The composite ML-DSA algorithm of a key or signature OID: its name
+/// (`MLDSA65-ECDSA-P256-SHA512`) and its ML-DSA parameter set.
+pub fn composite_ml_dsa(oid: &str) -> Option<(&'static str, &'static str)> {
+    COMPOSITE_ML_DSA
+        .iter()
+        .find(|(o, ..)| *o == oid)
+        .map(|(_, name, set)| (*name, *set))
 }
 
 /// The names of every post-quantum parameter set pkimm knows, in FIPS

@@ -27,8 +27,9 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 pub use certificate::{
-    pq_parameter_set, pq_parameter_set_names, BasicConstraints, Certificate, ExtensionInfo,
-    KeyAlgorithm, NameConstraints, PublicKeyInfo, PurposeReason, SignatureInfo, SubjectAltNames,
+    composite_ml_dsa, pq_parameter_set, pq_parameter_set_names, BasicConstraints, Certificate,
+    ExtensionInfo, KeyAlgorithm, NameConstraints, PublicKeyInfo, PurposeReason, SignatureInfo,
+    SubjectAltNames,
 };
 pub use crl::{Crl, CrlEntry, HttpFetch};
 pub use defects::{Defect, Defects};

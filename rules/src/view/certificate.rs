@@ -8,8 +8,8 @@
 use std::sync::{Arc, LazyLock};
 
 use pkimm_model::evidence::{
-    pq_parameter_set, Certificate, Defect, Defects, NameConstraints, PublicKeyInfo, SignatureInfo,
-    SubjectAltNames, TRUST_ANCHOR_METHOD,
+    composite_ml_dsa, pq_parameter_set, Certificate, Defect, Defects, NameConstraints,
+    PublicKeyInfo, SignatureInfo, SubjectAltNames, TRUST_ANCHOR_METHOD,
 };
 
 use super::names;
@@ -173,7 +173,11 @@ const BASE_FIELD_DOCS: &[FieldDoc] = &[
     fd("key.rsa_exponent", "RSA public exponent (0 when not RSA)"),
     fd(
         "key.parameter_set",
-        "post-quantum parameter set: ML-DSA-44/65/87, SLH-DSA-SHA2-128s … SLH-DSA-SHAKE-256f, ML-KEM-512/768/1024 (\"\" when none)",
+        "post-quantum parameter set: ML-DSA-44/65/87 (also for composite ML-DSA keys), SLH-DSA-SHA2-128s … SLH-DSA-SHAKE-256f, ML-KEM-512/768/1024 (\"\" when none)",
+    ),
+    fd(
+        "key.composite",
+        "composite ML-DSA algorithm (MLDSA65-ECDSA-P256-SHA512, …; `parameter_set` is its ML-DSA set; \"\" when not composite)",
     ),
     fd(
         "key.quantum_vulnerable",
@@ -189,6 +193,10 @@ const BASE_FIELD_DOCS: &[FieldDoc] = &[
     fd(
         "signature.key_algorithm",
         "signing key type: rsa, ec, ed25519, …",
+    ),
+    fd(
+        "signature.composite",
+        "composite ML-DSA signature algorithm (\"\" when not composite)",
     ),
     fd(
         "signature.parameter_set",
@@ -709,6 +717,7 @@ impl<'r> Record<'r> for KeyView<'r> {
             "rsa_exponent",
             "quantum_vulnerable",
             "parameter_set",
+            "composite",
         ]
     }
 
@@ -721,10 +730,20 @@ impl<'r> Record<'r> for KeyView<'r> {
             "curve" => Field::Str(key.curve.as_deref().unwrap_or("")),
             "rsa_exponent" => int(key.rsa_exponent.unwrap_or(0)),
             "quantum_vulnerable" => Field::Bool(key.quantum_vulnerable),
-            "parameter_set" => Field::Str(pq_parameter_set(&key.oid).map_or("", |(name, _)| name)),
+            "parameter_set" => Field::Str(parameter_set(&key.oid)),
+            "composite" => Field::Str(composite_ml_dsa(&key.oid).map_or("", |(name, _)| name)),
             _ => return None,
         })
     }
+}
+
+/// The post-quantum parameter set an algorithm OID names: its own, or a
+/// composite's ML-DSA set; "" for classical algorithms.
+fn parameter_set(oid: &str) -> &'static str {
+    pq_parameter_set(oid)
+        .map(|(name, _)| name)
+        .or_else(|| composite_ml_dsa(oid).map(|(_, set)| set))
+        .unwrap_or("")
 }
 
 /// `cert.signature`.
@@ -732,7 +751,14 @@ struct SignatureView<'r>(&'r SignatureInfo);
 
 impl<'r> Record<'r> for SignatureView<'r> {
     fn names(&self) -> &'static [&'static str] {
-        &["name", "oid", "hash", "key_algorithm", "parameter_set"]
+        &[
+            "name",
+            "oid",
+            "hash",
+            "key_algorithm",
+            "parameter_set",
+            "composite",
+        ]
     }
 
     fn field(&self, name: &str) -> Option<Field<'r>> {
@@ -742,8 +768,9 @@ impl<'r> Record<'r> for SignatureView<'r> {
             "oid" => Field::Str(&signature.oid),
             "hash" => Field::Str(&signature.hash),
             "key_algorithm" => Field::Str(&signature.key_algorithm),
-            "parameter_set" => {
-                Field::Str(pq_parameter_set(&signature.oid).map_or("", |(name, _)| name))
+            "parameter_set" => Field::Str(parameter_set(&signature.oid)),
+            "composite" => {
+                Field::Str(composite_ml_dsa(&signature.oid).map_or("", |(name, _)| name))
             }
             _ => return None,
         })
