@@ -62,6 +62,8 @@ enum Arithmetic {
     Add,
     Sub,
     Mul,
+    Div,
+    Rem,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -207,6 +209,8 @@ fn compile_call(call: &CallExpr, locals: &mut Vec<String>) -> Option<Node> {
         operators::ADD => arithmetic(Arithmetic::Add, locals),
         operators::SUBSTRACT => arithmetic(Arithmetic::Sub, locals),
         operators::MULTIPLY => arithmetic(Arithmetic::Mul, locals),
+        operators::DIVIDE => arithmetic(Arithmetic::Div, locals),
+        operators::MODULO => arithmetic(Arithmetic::Rem, locals),
         operators::CONDITIONAL => match args.as_slice() {
             [c, a, b] => Some(Node::Conditional(
                 boxed(c, locals)?,
@@ -453,15 +457,21 @@ impl<'b, 'r: 'b> Run<'_, 'b, 'r> {
             Node::Arithmetic(op, a, b) => {
                 let (a, b) = (self.eval(a)?, self.eval(b)?);
                 match (a.scalar()?, b.scalar()?) {
+                    // Division by zero and overflow are CEL errors: the
+                    // interpreter reports them.
                     (Scalar::Int(a), Scalar::Int(b)) => V::Int(match op {
                         Arithmetic::Add => a.checked_add(b)?,
                         Arithmetic::Sub => a.checked_sub(b)?,
                         Arithmetic::Mul => a.checked_mul(b)?,
+                        Arithmetic::Div => a.checked_div(b)?,
+                        Arithmetic::Rem => a.checked_rem(b)?,
                     }),
                     (Scalar::Float(a), Scalar::Float(b)) => V::Float(match op {
                         Arithmetic::Add => a + b,
                         Arithmetic::Sub => a - b,
                         Arithmetic::Mul => a * b,
+                        // Left to the interpreter (division by zero, `%` on doubles).
+                        Arithmetic::Div | Arithmetic::Rem => return None,
                     }),
                     _ => return None,
                 }
@@ -559,4 +569,36 @@ fn size(value: &V<'_, '_>) -> Option<usize> {
             _ => return None,
         },
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::expr::{list, Expr, Scope};
+
+    /// Arithmetic and its errors decide as the interpreter does.
+    #[test]
+    fn arithmetic_agrees_with_the_interpreter() {
+        let scope = Scope::new(&Value::Null, 0);
+        let bound = scope.bind("r", &list(vec![Value::Int(7), Value::Int(0)]));
+        for source in [
+            "7 % 2 == 1",
+            "7 / 2 == 3",
+            "-7 % 2 == -1",
+            "-7 / 2 == -3",
+            "7 % 0 == 1",
+            "7 / 0 == 1",
+            "9223372036854775807 + 1 > 0",
+            "7.0 / 2.0 == 3.5",
+            "size(r) * 3 - 1 == 5",
+        ] {
+            let expr = Expr::compile(source).unwrap();
+            assert!(expr.is_native(), "{source}");
+            assert_eq!(
+                bound.eval_bool(&expr).ok(),
+                bound.interpret_bool(&expr).ok(),
+                "{source}"
+            );
+        }
+    }
 }
