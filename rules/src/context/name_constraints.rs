@@ -95,7 +95,10 @@ fn dns_within(name: &str, base: &str) -> bool {
     if base.starts_with('.') {
         return name.ends_with(&base);
     }
-    name == base || name.ends_with(&format!(".{base}"))
+    name == base
+        || name
+            .strip_suffix(base.as_str())
+            .is_some_and(|label| label.ends_with('.'))
 }
 
 /// A URI's host is in a subtree naming that host, or, with a leading dot,
