@@ -23,7 +23,7 @@ use crate::cli::{
 /// `cap` counts the bytes held, so that a rule's evaluation budget includes
 /// memory (no limit is set on the process itself).
 #[global_allocator]
-static GLOBAL: cap::Cap<mimalloc::MiMalloc> = cap::Cap::new(mimalloc::MiMalloc, usize::MAX);
+pub static GLOBAL: cap::Cap<mimalloc::MiMalloc> = cap::Cap::new(mimalloc::MiMalloc, usize::MAX);
 
 /// Exit code for a result below a user-set threshold.
 pub const EXIT_THRESHOLD: u8 = 1;

@@ -61,7 +61,7 @@ fn key_algorithm(c: &Certificate) -> (String, Algorithm) {
             curve: None,
             classical,
             quantum,
-            oid: Some(c.key.oid.clone()),
+            oid: Some(c.key.oid.to_string()),
         };
     match c.key.algorithm {
         KeyAlgorithm::Rsa | KeyAlgorithm::RsaPss => (
@@ -85,7 +85,7 @@ fn key_algorithm(c: &Certificate) -> (String, Algorithm) {
             ),
         ),
         KeyAlgorithm::Ec => {
-            let curve = c.key.curve.clone().unwrap_or_else(|| "unknown".to_string());
+            let curve = c.key.curve.clone().unwrap_or_else(|| "unknown".into());
             let mut algorithm = plain(
                 "signature",
                 &["sign", "verify"][..],
@@ -93,7 +93,7 @@ fn key_algorithm(c: &Certificate) -> (String, Algorithm) {
                 Some(bits / 2),
                 0,
             );
-            algorithm.curve = Some(curve.clone());
+            algorithm.curve = Some(curve.to_string());
             (format!("ECDSA-{curve}"), algorithm)
         }
         KeyAlgorithm::Ed25519 => (
@@ -261,15 +261,15 @@ fn token_key_algorithm(k: &pkimm_model::evidence::TokenKey) -> (String, Algorith
 fn signature_algorithm(c: &Certificate) -> (String, Algorithm) {
     let quantum = u32::from(!c.key.algorithm.quantum_vulnerable()) * 2;
     (
-        c.signature.name.clone(),
+        c.signature.name.to_string(),
         Algorithm {
             primitive: "signature",
             functions: &["sign", "verify"],
-            parameter_set: (!c.signature.hash.is_empty()).then(|| c.signature.hash.clone()),
+            parameter_set: (!c.signature.hash.is_empty()).then(|| c.signature.hash.to_string()),
             curve: None,
             classical: None,
             quantum,
-            oid: Some(c.signature.oid.clone()),
+            oid: Some(c.signature.oid.to_string()),
         },
     )
 }

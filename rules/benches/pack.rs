@@ -29,8 +29,8 @@ fn bundle() -> EvidenceBundle {
     bundle.certificates.clear();
     for i in 0..CERTIFICATES {
         let mut c = base.certificates[i % base.certificates.len()].clone();
-        c.fingerprint_sha256 = format!("{i:064x}");
-        c.spki_sha256 = format!("{:064x}", i + CERTIFICATES);
+        c.fingerprint_sha256 = format!("{i:064x}").parse().expect("hex");
+        c.spki_sha256 = format!("{:064x}", i + CERTIFICATES).parse().expect("hex");
         c.serial = format!("4a{i:030x}");
         c.der.0.clear();
         bundle.certificates.push(c);

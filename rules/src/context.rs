@@ -10,7 +10,7 @@ use foldhash::{HashMap, HashSet};
 use rayon::prelude::*;
 
 use pkimm_model::evidence::{
-    dn_key, Certificate, EvidenceBundle, InventoryRecord, KeyClass, TokenKey,
+    dn_key, Certificate, EvidenceBundle, InventoryRecord, KeyClass, Sha256Hex, TokenKey,
 };
 
 /// Indexes over a bundle.
@@ -21,10 +21,10 @@ pub struct BundleIndex {
     has_tokens: bool,
     token_private_spki: HashMap<String, bool>,
     hardware_token_serials: HashSet<String>,
-    ca_spki: HashSet<String>,
-    served_spki: HashSet<String>,
-    spki_count: HashMap<String, usize>,
-    spki_hosts: HashMap<String, HashSet<String>>,
+    ca_spki: HashSet<Sha256Hex>,
+    served_spki: HashSet<Sha256Hex>,
+    spki_count: HashMap<Sha256Hex, usize>,
+    spki_hosts: HashMap<Sha256Hex, HashSet<String>>,
     issuer_serial_count: HashMap<(String, String), usize>,
     subjects: HashMap<String, Vec<usize>>,
     has_inventory: bool,
@@ -33,7 +33,7 @@ pub struct BundleIndex {
     inventory_fingerprints: HashSet<String>,
     discovered_issuer_serial: HashSet<(String, String)>,
     discovered_serials: HashSet<String>,
-    discovered_fingerprints: HashSet<String>,
+    discovered_fingerprints: HashSet<Sha256Hex>,
     endpoint_leaves: HashSet<String>,
     deployed_issuer_serial: HashSet<(String, String)>,
     deployed_serials: HashSet<String>,
@@ -146,8 +146,8 @@ impl BundleIndex {
             .unzip();
         // What was discovered matters only to inventory rows.
         let has_inventory = !bundle.inventory.is_empty();
-        let mut spki_count: HashMap<String, usize> = HashMap::default();
-        let mut spki_hosts: HashMap<String, HashSet<String>> = HashMap::default();
+        let mut spki_count: HashMap<Sha256Hex, usize> = HashMap::default();
+        let mut spki_hosts: HashMap<Sha256Hex, HashSet<String>> = HashMap::default();
         let mut issuer_serial_count: HashMap<(String, String), usize> = HashMap::default();
         let mut subjects: HashMap<String, Vec<usize>> = HashMap::default();
         let mut discovered_issuer_serial = HashSet::default();
@@ -155,7 +155,7 @@ impl BundleIndex {
         let mut discovered_fingerprints = HashSet::default();
         let mut self_signed_subjects = HashSet::default();
         for (i, c) in certificates.iter().enumerate() {
-            *spki_count.entry(c.spki_sha256.clone()).or_default() += 1;
+            *spki_count.entry(c.spki_sha256).or_default() += 1;
             let issuer = &issuer_keys[i];
             *issuer_serial_count
                 .entry((issuer.clone(), c.serial.clone()))
@@ -164,7 +164,7 @@ impl BundleIndex {
             if has_inventory {
                 discovered_issuer_serial.insert((issuer.clone(), c.serial.clone()));
                 discovered_serials.insert(c.serial.clone());
-                discovered_fingerprints.insert(c.fingerprint_sha256.clone());
+                discovered_fingerprints.insert(c.fingerprint_sha256);
             }
             if c.self_signed {
                 self_signed_subjects.insert(subject_keys[i].clone());
@@ -174,7 +174,7 @@ impl BundleIndex {
         for c in certificates {
             if spki_count.get(&c.spki_sha256).is_some_and(|n| *n > 1) {
                 spki_hosts
-                    .entry(c.spki_sha256.clone())
+                    .entry(c.spki_sha256)
                     .or_default()
                     .extend(host_names(c));
             }
@@ -211,7 +211,7 @@ impl BundleIndex {
         for (i, c) in certificates
             .iter()
             .enumerate()
-            .filter(|(_, c)| endpoint_leaves.contains(&c.fingerprint_sha256))
+            .filter(|(_, c)| endpoint_leaves.contains(c.fingerprint_sha256.as_str()))
         {
             deployed_issuer_serial.insert((issuer_keys[i].clone(), c.serial.clone()));
             deployed_serials.insert(c.serial.clone());
@@ -237,15 +237,15 @@ impl BundleIndex {
                 crl_numbers.insert((issuer, number.clone()));
             }
         }
-        let ca_spki: HashSet<String> = certificates
+        let ca_spki: HashSet<Sha256Hex> = certificates
             .iter()
             .filter(|c| c.is_ca())
-            .map(|c| c.spki_sha256.clone())
+            .map(|c| c.spki_sha256)
             .collect();
-        let served_spki: HashSet<String> = certificates
+        let served_spki: HashSet<Sha256Hex> = certificates
             .iter()
-            .filter(|c| endpoint_leaves.contains(&c.fingerprint_sha256))
-            .map(|c| c.spki_sha256.clone())
+            .filter(|c| endpoint_leaves.contains(c.fingerprint_sha256.as_str()))
+            .map(|c| c.spki_sha256)
             .collect();
         let (enrolment_by_subject, enrolment_by_key_id) = enrolment_issuers(bundle);
         let mut index = Self {
@@ -381,17 +381,19 @@ impl BundleIndex {
             issuer_in_bundle: c.self_issued || self.subjects.contains_key(&issuer),
             chain_to_root: self.chain_to_root.get(position).copied().unwrap_or(false),
             inventory_available: self.has_inventory,
-            in_inventory: self.inventory_fingerprints.contains(&c.fingerprint_sha256)
+            in_inventory: self
+                .inventory_fingerprints
+                .contains(c.fingerprint_sha256.as_str())
                 || self
                     .inventory_issuer_serial
                     .contains(&(issuer.clone(), c.serial.clone()))
                 || self.inventory_serials_without_issuer.contains(&c.serial),
-            on_endpoint: self.endpoint_leaves.contains(&c.fingerprint_sha256),
+            on_endpoint: self.endpoint_leaves.contains(c.fingerprint_sha256.as_str()),
             token_inventory: self.has_tokens,
-            key_on_token: self.token_private_spki.contains_key(&c.spki_sha256),
+            key_on_token: self.token_private_spki.contains_key(c.spki_sha256.as_str()),
             key_in_hardware: self
                 .token_private_spki
-                .get(&c.spki_sha256)
+                .get(c.spki_sha256.as_str())
                 .copied()
                 .unwrap_or(false),
             enrolment_inventory: self.has_enrolment,
@@ -441,7 +443,7 @@ impl BundleIndex {
         let by_fingerprint = row
             .fingerprint_sha256
             .as_ref()
-            .is_some_and(|fp| self.discovered_fingerprints.contains(fp));
+            .is_some_and(|fp| self.discovered_fingerprints.contains(fp.as_str()));
         let by_serial = match &row.issuer {
             Some(issuer) => self
                 .discovered_issuer_serial

@@ -201,7 +201,7 @@ pub(super) async fn query_renewal_info(
             match answer {
                 Ok(Some(window)) => windows.push(window),
                 Ok(None) => unknown += 1,
-                Err(error) => failures.push((certificate.fingerprint_sha256.clone(), error)),
+                Err(error) => failures.push((certificate.fingerprint_sha256, error)),
             }
         }
         windows.sort_by(|a, b| a.certificate.cmp(&b.certificate));
@@ -257,7 +257,7 @@ async fn renewal_info(
         return Err(bad("suggestedWindow ends before it starts"));
     }
     Ok(Some(RenewalWindow {
-        certificate: certificate.fingerprint_sha256.clone(),
+        certificate: certificate.fingerprint_sha256.to_string(),
         cert_id: id.to_string(),
         start,
         end,

@@ -105,11 +105,12 @@ impl EnrolmentOptions {
     /// The provenance of an observation of `source` by `method`, now.
     fn provenance(&self, source: &str, method: &str) -> Provenance {
         Provenance {
-            collector: EnrolmentConfig::TYPE.to_string(),
+            collector: EnrolmentConfig::TYPE.into(),
             source: source.to_string(),
-            method: method.to_string(),
+            method: method.into(),
             collected_at: UtcTime::now(),
-            agent: Some(self.agent.clone()).filter(|a| !a.is_empty()),
+            agent: Some(self.agent.as_str().into())
+                .filter(|a: &pkimm_model::evidence::CompactString| !a.is_empty()),
         }
     }
 }
@@ -237,10 +238,17 @@ fn add_blobs(bundle: &mut EvidenceBundle, probe: &Probe<'_>, blobs: &[CaBlob]) -
             // `scep-getcacert+der`, `est-cacerts+pkcs7`, …: the request and
             // the container.
             for observation in &mut certificate.observations {
-                observation.method = format!("{}+{}", blob.method, observation.method);
+                observation.method = pkimm_model::evidence::format_compact!(
+                    "{}+{}",
+                    blob.method,
+                    observation.method
+                );
             }
-            if !fingerprints.contains(&certificate.fingerprint_sha256) {
-                fingerprints.push(certificate.fingerprint_sha256.clone());
+            if !fingerprints
+                .iter()
+                .any(|f| *f == certificate.fingerprint_sha256)
+            {
+                fingerprints.push(certificate.fingerprint_sha256.to_string());
             }
             bundle.add_certificate(certificate);
         }

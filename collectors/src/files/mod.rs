@@ -107,11 +107,11 @@ pub fn collect_files(
     }
     let started_at = UtcTime::now();
     let base = Provenance {
-        collector: COLLECTOR.to_string(),
+        collector: COLLECTOR.into(),
         source: String::new(),
-        method: String::new(),
+        method: Default::default(),
         collected_at: started_at,
-        agent: options.agent.clone(),
+        agent: options.agent.as_deref().map(Into::into),
     };
 
     let mut failures = Vec::new();
@@ -207,7 +207,7 @@ fn failure(
         offset: None,
         provenance: Provenance {
             source: source.display().to_string(),
-            method: method.to_string(),
+            method: method.into(),
             ..base.clone()
         },
     }
@@ -354,7 +354,7 @@ fn read_and_parse(path: &Path, options: &FilesOptions, base: &Provenance) -> Fil
     }
     let provenance = Provenance {
         source: path.display().to_string(),
-        method: "file".to_string(),
+        method: "file".into(),
         ..base.clone()
     };
     let blob = if pem {
@@ -439,10 +439,13 @@ impl<'a> IssuerIndex<'a> {
                 (Some(aki), Some(ski)) => aki == ski,
                 _ => true,
             })
-            .filter(|c| seen.insert(c.fingerprint_sha256.clone()))
+            .filter(|c| seen.insert(c.fingerprint_sha256))
             .filter_map(|c| {
                 let (_, x509) = X509Certificate::from_der(c.der.as_bytes()).ok()?;
-                Some((c.fingerprint_sha256.clone(), x509.public_key().raw.to_vec()))
+                Some((
+                    c.fingerprint_sha256.to_string(),
+                    x509.public_key().raw.to_vec(),
+                ))
             })
             .collect()
     }

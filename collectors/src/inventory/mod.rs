@@ -364,11 +364,11 @@ pub fn collect_inventory(
     let mapped: Vec<usize> = columns.values().copied().collect();
 
     let base = Provenance {
-        collector: COLLECTOR.to_string(),
+        collector: COLLECTOR.into(),
         source: display.clone(),
-        method: "csv".to_string(),
+        method: "csv".into(),
         collected_at: started_at,
-        agent: options.agent.clone(),
+        agent: options.agent.as_deref().map(Into::into),
     };
     let mut bundle = EvidenceBundle::new(format!("pkimm {}", env!("CARGO_PKG_VERSION")));
     for (index, row) in reader.records().enumerate() {

@@ -345,11 +345,11 @@ pub async fn collect_ldap(options: &LdapOptions) -> Result<EvidenceBundle, LdapE
     };
     for base in &bases {
         let provenance_for = |dn: &str| Provenance {
-            collector: "ldap".to_string(),
+            collector: "ldap".into(),
             source: format!("{url}/{dn}"),
-            method: "ldap-search".to_string(),
+            method: "ldap-search".into(),
             collected_at: UtcTime::now(),
-            agent: options.agent.clone(),
+            agent: options.agent.as_deref().map(Into::into),
         };
         if sd_flags {
             // OWNER | GROUP | DACL, non-critical, only where the server lists it.
@@ -481,11 +481,11 @@ pub async fn collect_ldap(options: &LdapOptions) -> Result<EvidenceBundle, LdapE
         sd_flags,
         &mut collected.bundle,
         &|dn: &str| Provenance {
-            collector: "ldap".to_string(),
+            collector: "ldap".into(),
             source: format!("{url}/{dn}"),
-            method: "ldap-search".to_string(),
+            method: "ldap-search".into(),
             collected_at: UtcTime::now(),
-            agent: options.agent.clone(),
+            agent: options.agent.as_deref().map(Into::into),
         },
     )
     .await;
@@ -1043,10 +1043,12 @@ fn add_entry(collected: &mut Collected, dn: &str, attrs: Attributes, provenance:
                 };
                 for der in ders {
                     let mut p = provenance.clone();
-                    p.method = format!("ldap-search:{name}");
+                    p.method = pkimm_model::evidence::format_compact!("ldap-search:{name}");
                     match certificate_from_der(der, p.clone()) {
                         Ok(cert) => {
-                            object.certificates.push(cert.fingerprint_sha256.clone());
+                            object
+                                .certificates
+                                .push(cert.fingerprint_sha256.to_string());
                             collected.bundle.add_certificate(cert);
                         }
                         Err(e) => collected.bundle.failures.push(Failure {
@@ -1068,7 +1070,7 @@ fn add_entry(collected: &mut Collected, dn: &str, attrs: Attributes, provenance:
             }
             for value in values.iter().filter(|v| v.len() > 1) {
                 let mut p = provenance.clone();
-                p.method = format!("ldap-search:{name}");
+                p.method = pkimm_model::evidence::format_compact!("ldap-search:{name}");
                 collected.pending_crls.push((index, value.clone(), p));
             }
         } else if name != "ntsecuritydescriptor"
@@ -1103,7 +1105,7 @@ fn finish(collected: &mut Collected, crl: CrlOptions) {
             Ok(parsed) => {
                 collected.bundle.directory_objects[index]
                     .crls
-                    .push(parsed.fingerprint_sha256.clone());
+                    .push(parsed.fingerprint_sha256.to_string());
                 collected.bundle.add_crl(parsed);
             }
             Err(e) => collected.bundle.failures.push(Failure {

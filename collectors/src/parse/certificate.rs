@@ -5,9 +5,13 @@
 //! [`super::names`]; a malformed extension does not lose the certificate: it
 //! becomes a parse warning on the record.
 
+use std::cell::RefCell;
+use std::collections::HashSet;
+use std::sync::Arc;
+
 use pkimm_model::evidence::{
-    Certificate, Defects, Der, KeyAlgorithm, Provenance, PublicKeyInfo, SignatureInfo,
-    SubjectAltNames, UtcTime,
+    thin_vec, Certificate, Defects, Der, KeyAlgorithm, Provenance, PublicKeyInfo, Sha256Hex,
+    SignatureInfo, SubjectAltNames, ThinVec, UtcTime,
 };
 use sha2::{Digest, Sha256};
 use x509_parser::certificate::{X509Certificate, X509CertificateParser};
@@ -55,6 +59,11 @@ pub fn serial_hex(raw: &[u8]) -> String {
 /// Lowercase hex SHA-256 of `bytes`.
 pub fn sha256_hex(bytes: &[u8]) -> String {
     to_hex(&Sha256::digest(bytes))
+}
+
+/// SHA-256 of `bytes` as an evidence fingerprint.
+pub fn sha256_fingerprint(bytes: &[u8]) -> Sha256Hex {
+    Sha256Hex::from_digest(&Sha256::digest(bytes).into())
 }
 
 /// Parses a certificate with x509-parser, leaving extension values undecoded:
@@ -126,18 +135,18 @@ pub fn normalise(x509: &X509Certificate<'_>, der: &[u8], provenance: Provenance)
     let not_before = UtcTime::from_offset(x509.validity().not_before.to_datetime());
     let not_after = UtcTime::from_offset(x509.validity().not_after.to_datetime());
     let key = public_key_info(x509.public_key(), &mut warnings);
-    let signature = signature_info(&x509.signature_algorithm);
+    let signature = shared_signature_info(&x509.signature_algorithm);
 
     let mut record = Certificate {
-        fingerprint_sha256: sha256_hex(der),
-        spki_sha256: sha256_hex(x509.public_key().raw),
+        fingerprint_sha256: sha256_fingerprint(der),
+        spki_sha256: sha256_fingerprint(x509.public_key().raw),
         version: x509.version().0 + 1,
         serial: serial_hex(x509.raw_serial()),
         serial_bits: u32::try_from(x509.serial.bits()).unwrap_or(u32::MAX),
         serial_octets: u32::try_from(x509.raw_serial().len()).unwrap_or(u32::MAX),
         serial_negative: x509.raw_serial().first().is_some_and(|b| b & 0x80 != 0),
         subject: subject.text,
-        subject_cn: subject.common_names,
+        subject_cn: subject.common_names.into(),
         issuer: issuer.text,
         not_before,
         not_after,
@@ -151,11 +160,11 @@ pub fn normalise(x509: &X509Certificate<'_>, der: &[u8], provenance: Provenance)
         key_usage: None,
         extended_key_usage: None,
         basic_constraints: None,
-        policies: Vec::new(),
-        ocsp_urls: Vec::new(),
-        ca_issuer_urls: Vec::new(),
+        policies: ThinVec::new(),
+        ocsp_urls: ThinVec::new(),
+        ca_issuer_urls: ThinVec::new(),
         has_aia: false,
-        crl_urls: Vec::new(),
+        crl_urls: ThinVec::new(),
         has_cdp: false,
         sct_count: 0,
         name_constraints: None,
@@ -163,11 +172,11 @@ pub fn normalise(x509: &X509Certificate<'_>, der: &[u8], provenance: Provenance)
         authority_key_id: None,
         self_issued: x509.subject().as_raw() == x509.issuer().as_raw(),
         self_signed: false,
-        extensions: Vec::with_capacity(x509.extensions().len()),
-        parse_warnings: warnings,
+        extensions: ThinVec::with_capacity(x509.extensions().len()),
+        parse_warnings: warnings.into(),
         defects: Defects::default(),
         der: Der::from(der),
-        observations: vec![provenance],
+        observations: thin_vec![provenance],
     };
 
     for extension in x509.extensions() {
@@ -176,6 +185,7 @@ pub fn normalise(x509: &X509Certificate<'_>, der: &[u8], provenance: Provenance)
 
     record.self_signed = record.self_issued && is_self_signed(x509, &record);
     record.defects = defects::find(x509, der, &record.key);
+    record.shrink_to_fit();
     record
 }
 
@@ -184,6 +194,28 @@ pub(crate) fn uris<'a>(names: &'a [GeneralName<'a>]) -> impl Iterator<Item = Str
     names.iter().filter_map(|n| match n {
         GeneralName::URI(uri) => Some((*uri).to_string()),
         _ => None,
+    })
+}
+
+/// The signature algorithm as evidence, shared with earlier certificates
+/// that use the same one.
+fn shared_signature_info(algorithm: &AlgorithmIdentifier<'_>) -> Arc<SignatureInfo> {
+    /// Distinct algorithms kept per thread; beyond it (a file of made-up
+    /// OIDs) each certificate gets its own copy.
+    const KEPT: usize = 256;
+    thread_local! {
+        static SEEN: RefCell<HashSet<Arc<SignatureInfo>>> = RefCell::new(HashSet::new());
+    }
+    let info = signature_info(algorithm);
+    SEEN.with_borrow_mut(|seen| {
+        if let Some(shared) = seen.get(&info) {
+            return Arc::clone(shared);
+        }
+        let shared = Arc::new(info);
+        if seen.len() < KEPT {
+            seen.insert(Arc::clone(&shared));
+        }
+        shared
     })
 }
 
@@ -201,10 +233,10 @@ pub(crate) fn signature_info(algorithm: &AlgorithmIdentifier<'_>) -> SignatureIn
         name = format!("rsassaPss-{digest}");
     }
     SignatureInfo {
-        name,
-        oid: oid.into_owned(),
-        hash,
-        key_algorithm: key.to_string(),
+        name: name.into(),
+        oid: oid.as_ref().into(),
+        hash: hash.into(),
+        key_algorithm: key.into(),
     }
 }
 
@@ -213,7 +245,7 @@ fn public_key_info(spki: &SubjectPublicKeyInfo<'_>, warnings: &mut Vec<String>) 
     let algorithm = oids::key_algorithm(&oid);
     let mut info = PublicKeyInfo {
         algorithm,
-        oid,
+        oid: oid.into(),
         bits: 0,
         curve: None,
         rsa_exponent: None,
@@ -229,11 +261,11 @@ fn public_key_info(spki: &SubjectPublicKeyInfo<'_>, warnings: &mut Vec<String>) 
                 .map(|o| oids::dotted(&o).into_owned());
             match curve.as_deref().and_then(oids::curve) {
                 Some((name, bits)) => {
-                    info.curve = Some(name.to_string());
+                    info.curve = Some(name.into());
                     info.bits = bits;
                 }
                 None => {
-                    info.curve = curve.or_else(|| Some("explicit-parameters".to_string()));
+                    info.curve = Some(curve.as_deref().unwrap_or("explicit-parameters").into());
                 }
             }
         }

@@ -17,7 +17,7 @@ use x509_parser::prelude::FromDer;
 use x509_parser::revocation_list::{CertificateRevocationList, RevokedCertificate};
 use x509_parser::x509::SubjectPublicKeyInfo;
 
-use super::certificate::{serial_hex, sha256_hex, signature_info, to_hex, uris};
+use super::certificate::{serial_hex, sha256_fingerprint, signature_info, to_hex, uris};
 use super::oids;
 
 /// Limits for CRL evidence.
@@ -173,7 +173,7 @@ pub fn crl_from_der(
 
     let mut warnings = Vec::new();
     let mut crl = Crl {
-        fingerprint_sha256: sha256_hex(der),
+        fingerprint_sha256: sha256_fingerprint(der),
         issuer: header.issuer().to_string(),
         version: header.version().map_or(1, |v| v.0 + 1),
         crl_number: None,

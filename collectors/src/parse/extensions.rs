@@ -8,7 +8,9 @@
 
 use std::borrow::Cow;
 
-use pkimm_model::evidence::{BasicConstraints, Certificate, ExtensionInfo, NameConstraints};
+use pkimm_model::evidence::{
+    BasicConstraints, Certificate, ExtensionInfo, NameConstraints, ThinVec,
+};
 use x509_parser::der_parser::asn1_rs::{Any, Oid, Tag};
 use x509_parser::extensions::{
     AuthorityInfoAccess, AuthorityKeyIdentifier, BasicConstraints as X509BasicConstraints,
@@ -127,11 +129,11 @@ fn decode(
         record.sct_count = count_scts(value)?;
     } else if is(&OID_X509_EXT_NAME_CONSTRAINTS) {
         let nc = parse::<X509NameConstraints<'_>>(value)?;
-        record.name_constraints = Some(NameConstraints {
+        record.name_constraints = Some(Box::new(NameConstraints {
             permitted: subtrees(nc.permitted_subtrees.as_deref()),
             excluded: subtrees(nc.excluded_subtrees.as_deref()),
             critical,
-        });
+        }));
     } else if is(&OID_X509_EXT_SUBJECT_KEY_IDENTIFIER) {
         record.subject_key_id = Some(to_hex(parse::<KeyIdentifier<'_>>(value)?.0));
     } else if is(&OID_X509_EXT_AUTHORITY_KEY_IDENTIFIER) {
@@ -199,7 +201,7 @@ fn subject_alt_names(record: &mut Certificate, names: &[GeneralName<'_>]) {
     }
 }
 
-fn key_usage_names(ku: &KeyUsage) -> Vec<String> {
+fn key_usage_names(ku: &KeyUsage) -> ThinVec<String> {
     [
         (ku.digital_signature(), "digitalSignature"),
         (ku.non_repudiation(), "nonRepudiation"),
@@ -217,8 +219,8 @@ fn key_usage_names(ku: &KeyUsage) -> Vec<String> {
     .collect()
 }
 
-fn extended_key_usage_names(eku: &ExtendedKeyUsage<'_>) -> Vec<String> {
-    let mut names = Vec::new();
+fn extended_key_usage_names(eku: &ExtendedKeyUsage<'_>) -> ThinVec<String> {
+    let mut names = ThinVec::new();
     for (set, oid) in [
         (eku.any, "2.5.29.37.0"),
         (eku.server_auth, "1.3.6.1.5.5.7.3.1"),
@@ -244,13 +246,13 @@ fn extended_key_usage_names(eku: &ExtendedKeyUsage<'_>) -> Vec<String> {
 /// The policy identifiers of a certificatePolicies value (RFC 5280 §4.2.1.4):
 /// `SEQUENCE OF SEQUENCE { policyIdentifier OID, qualifiers OPTIONAL }`.
 /// Qualifiers are skipped; rules read only the identifiers.
-fn policy_ids(value: &[u8]) -> Result<Vec<String>, DecodeError> {
+fn policy_ids(value: &[u8]) -> Result<ThinVec<String>, DecodeError> {
     let (_, outer) = Any::from_der(value).map_err(|e| e.to_string())?;
     outer
         .header
         .assert_tag(Tag::Sequence)
         .map_err(|e| e.to_string())?;
-    let mut ids = Vec::new();
+    let mut ids = ThinVec::new();
     let mut rest = outer.data;
     while !rest.is_empty() {
         let (after, information) = Any::from_der(rest).map_err(|e| e.to_string())?;
@@ -296,7 +298,7 @@ fn split_u16_prefixed(bytes: &[u8]) -> Option<(&[u8], &[u8])> {
     (body.len() >= len).then(|| (&body[len..], &body[..len]))
 }
 
-fn subtrees(subtrees: Option<&[GeneralSubtree<'_>]>) -> Vec<String> {
+fn subtrees(subtrees: Option<&[GeneralSubtree<'_>]>) -> ThinVec<String> {
     subtrees
         .into_iter()
         .flatten()
@@ -387,7 +389,7 @@ mod tests {
         let value = [
             0x30, 0x0a, 0x30, 0x08, 0x06, 0x06, 0x67, 0x81, 0x0c, 0x01, 0x02, 0x01,
         ];
-        assert_eq!(policy_ids(&value).unwrap(), vec!["2.23.140.1.2.1"]);
+        assert_eq!(policy_ids(&value).unwrap().as_slice(), ["2.23.140.1.2.1"]);
         assert!(policy_ids(&[0x30, 0x03, 0x30, 0x01]).is_err());
         assert!(policy_ids(&[0x04, 0x00]).is_err());
     }

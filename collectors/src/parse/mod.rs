@@ -90,7 +90,7 @@ impl BlobEvidence {
     fn take(&mut self, item: container::FoundItem<'_>, provenance: &Provenance) {
         let item_provenance = Provenance {
             source: format!("{}{}", provenance.source, item.location),
-            method: item.method.to_string(),
+            method: item.method.into(),
             ..provenance.clone()
         };
         match item.kind {

@@ -268,11 +268,11 @@ fn read_module(options: &Pkcs11Options) -> Result<EvidenceBundle, Pkcs11Error> {
     }
     let mut bundle = EvidenceBundle::new(format!("pkimm {}", env!("CARGO_PKG_VERSION")));
     let base = Provenance {
-        collector: COLLECTOR.to_string(),
+        collector: COLLECTOR.into(),
         source: library.path.clone(),
-        method: "pkcs11".to_string(),
+        method: "pkcs11".into(),
         collected_at: started_at,
-        agent: options.agent.clone(),
+        agent: options.agent.as_deref().map(Into::into),
     };
     for slot in selected {
         read_token(&context, slot, &library, options, &base, &mut bundle)?;
@@ -453,7 +453,7 @@ fn read_token(
                     Ok(certificate) => {
                         spki_by_id
                             .entry(id)
-                            .or_insert_with(|| certificate.spki_sha256.clone());
+                            .or_insert_with(|| certificate.spki_sha256.to_string());
                         bundle.add_certificate(certificate);
                     }
                     Err(err) => bundle.failures.push(Failure {

@@ -101,7 +101,7 @@ impl Issuers {
             .into_iter()
             .filter_map(|k| {
                 k.spki_der()
-                    .map(|spki| (k.record.fingerprint_sha256.clone(), spki))
+                    .map(|spki| (k.record.fingerprint_sha256.to_string(), spki))
             })
             .collect()
     }

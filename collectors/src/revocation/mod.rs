@@ -23,7 +23,7 @@ use std::sync::Arc;
 use futures_util::stream::{self, StreamExt};
 use pkimm_model::evidence::{
     Certificate, Crl, EvidenceBundle, Failure, FailureKind, HttpFetch, OcspCheck, Provenance,
-    UtcTime,
+    Sha256Hex, UtcTime,
 };
 
 use crate::http::{FetchError, FetchOptions, Fetcher};
@@ -109,11 +109,11 @@ struct Run<'a> {
 impl Run<'_> {
     fn provenance(&self, source: &str, method: &str) -> Provenance {
         Provenance {
-            collector: "revocation".to_string(),
+            collector: "revocation".into(),
             source: source.to_string(),
-            method: method.to_string(),
+            method: method.into(),
             collected_at: UtcTime::now(),
-            agent: self.options.agent.clone(),
+            agent: self.options.agent.as_deref().map(Into::into),
         }
     }
 
@@ -157,7 +157,7 @@ pub async fn collect(
                     source: "http client".into(),
                     method: "setup".into(),
                     collected_at: UtcTime::now(),
-                    agent: options.agent.clone(),
+                    agent: options.agent.as_deref().map(Into::into),
                 },
             });
             return bundle;
@@ -190,13 +190,13 @@ pub async fn collect(
             .buffer_unordered(options.concurrency.max(1))
             .collect()
             .await;
-        let mut by_fingerprint: BTreeMap<String, Crl> = BTreeMap::new();
+        let mut by_fingerprint: BTreeMap<Sha256Hex, Crl> = BTreeMap::new();
         for result in results {
             match result {
                 Ok(crl) => match by_fingerprint.get_mut(&crl.fingerprint_sha256) {
                     Some(seen) => merge_fetches(seen, crl),
                     None => {
-                        by_fingerprint.insert(crl.fingerprint_sha256.clone(), crl);
+                        by_fingerprint.insert(crl.fingerprint_sha256, crl);
                     }
                 },
                 Err(f) => bundle.failures.push(f),
@@ -213,7 +213,7 @@ pub async fn collect(
             let urls: Vec<String> = match &options.ocsp_url_override {
                 Some(url) if !cert.is_ca() || !cert.ocsp_urls.is_empty() => vec![url.clone()],
                 Some(_) => Vec::new(),
-                None => cert.ocsp_urls.clone(),
+                None => cert.ocsp_urls.to_vec(),
             };
             for url in urls {
                 jobs.push((cert, url));

@@ -127,7 +127,7 @@ pub async fn check(
     provenance: Provenance,
 ) -> OcspCheck {
     let mut check = OcspCheck {
-        certificate: cert.fingerprint_sha256.clone(),
+        certificate: cert.fingerprint_sha256.to_string(),
         serial: cert.serial.clone(),
         responder_url: url.to_string(),
         response_status: None,

@@ -174,11 +174,11 @@ pub async fn scan(
     // chains of the certificates they issue end in them.
     for (path, der) in shared.trust.file_anchors() {
         let provenance = Provenance {
-            collector: "tls".to_string(),
+            collector: "tls".into(),
             source: path.display().to_string(),
-            method: TRUST_ANCHOR_METHOD.to_string(),
+            method: TRUST_ANCHOR_METHOD.into(),
             collected_at: UtcTime::now(),
-            agent: shared.options.agent.clone(),
+            agent: shared.options.agent.as_deref().map(Into::into),
         };
         match certificate_from_der(der, provenance.clone()) {
             Ok(certificate) => bundle.add_certificate(certificate),
@@ -294,11 +294,11 @@ impl Shared {
             None => method.to_string(),
         };
         Provenance {
-            collector: "tls".to_string(),
+            collector: "tls".into(),
             source: target.address(),
-            method,
+            method: method.into(),
             collected_at: UtcTime::now(),
-            agent: self.options.agent.clone(),
+            agent: self.options.agent.as_deref().map(Into::into),
         }
     }
 }
@@ -799,7 +799,9 @@ impl EndpointScan<'_> {
                 ),
             }
         }
-        self.endpoint.leaf = certificates.first().map(|c| c.fingerprint_sha256.clone());
+        self.endpoint.leaf = certificates
+            .first()
+            .map(|c| c.fingerprint_sha256.to_string());
         self.endpoint.leaf_must_staple = ders.first().is_some_and(|d| requires_ocsp_staple(d));
         let validation = self.shared.trust.validate(&ders, server_name);
         let ordered = certificates.windows(2).all(|w| {
@@ -814,7 +816,7 @@ impl EndpointScan<'_> {
         let chain = Chain {
             certificates: certificates
                 .iter()
-                .map(|c| c.fingerprint_sha256.clone())
+                .map(|c| c.fingerprint_sha256.to_string())
                 .collect(),
             ordered,
             complete,

@@ -1,20 +1,23 @@
 //! Certificates as evidence: every field a rule needs, parsed once.
 
 use std::borrow::Cow;
+use std::sync::Arc;
 
+use compact_str::CompactString;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
+use thin_vec::ThinVec;
 
-use super::{Defects, Der, Provenance, UtcTime};
+use super::{Defects, Der, Provenance, Sha256Hex, UtcTime};
 
 /// A parsed X.509 certificate. Its identity is the SHA-256 of its DER.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Certificate {
     /// SHA-256 of the DER, lowercase hex.
-    pub fingerprint_sha256: String,
+    pub fingerprint_sha256: Sha256Hex,
     /// SHA-256 of the SubjectPublicKeyInfo DER, lowercase hex: equal for
     /// certificates that share a key.
-    pub spki_sha256: String,
+    pub spki_sha256: Sha256Hex,
     /// X.509 version (1, 2 or 3).
     pub version: u32,
     /// Serial number, lowercase hex without leading zeros.
@@ -32,8 +35,9 @@ pub struct Certificate {
     /// Subject distinguished name (RFC 4514 style).
     pub subject: String,
     /// The subject's common name(s).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub subject_cn: Vec<String>,
+    #[serde(default, skip_serializing_if = "ThinVec::is_empty")]
+    #[schemars(with = "Vec<String>")]
+    pub subject_cn: ThinVec<String>,
     /// Issuer distinguished name (RFC 4514 style).
     pub issuer: String,
     /// Start of validity.
@@ -45,8 +49,9 @@ pub struct Certificate {
     pub validity_days: f64,
     /// The public key.
     pub key: PublicKeyInfo,
-    /// The signature algorithm.
-    pub signature: SignatureInfo,
+    /// The signature algorithm; shared between the certificates that use
+    /// the same one (an estate has a handful of algorithms).
+    pub signature: Arc<SignatureInfo>,
     /// Subject alternative names.
     #[serde(default)]
     pub san: SubjectAltNames,
@@ -55,35 +60,41 @@ pub struct Certificate {
     /// Key usage bits by name (`digitalSignature`, `keyCertSign`, …); absent when
     /// the extension is absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub key_usage: Option<Vec<String>>,
+    #[schemars(with = "Option<Vec<String>>")]
+    pub key_usage: Option<ThinVec<String>>,
     /// Extended key usages by name (`serverAuth`, …) or dotted OID; absent when the
     /// extension is absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub extended_key_usage: Option<Vec<String>>,
+    #[schemars(with = "Option<Vec<String>>")]
+    pub extended_key_usage: Option<ThinVec<String>>,
     /// Basic constraints; absent when the extension is absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub basic_constraints: Option<BasicConstraints>,
     /// Certificate policy OIDs.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub policies: Vec<String>,
+    #[serde(default, skip_serializing_if = "ThinVec::is_empty")]
+    #[schemars(with = "Vec<String>")]
+    pub policies: ThinVec<String>,
     /// OCSP responder URLs from the AIA extension.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub ocsp_urls: Vec<String>,
+    #[serde(default, skip_serializing_if = "ThinVec::is_empty")]
+    #[schemars(with = "Vec<String>")]
+    pub ocsp_urls: ThinVec<String>,
     /// CA issuer URLs from the AIA extension.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub ca_issuer_urls: Vec<String>,
+    #[serde(default, skip_serializing_if = "ThinVec::is_empty")]
+    #[schemars(with = "Vec<String>")]
+    pub ca_issuer_urls: ThinVec<String>,
     /// Whether an AIA extension is present.
     pub has_aia: bool,
     /// CRL distribution point URLs.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub crl_urls: Vec<String>,
+    #[serde(default, skip_serializing_if = "ThinVec::is_empty")]
+    #[schemars(with = "Vec<String>")]
+    pub crl_urls: ThinVec<String>,
     /// Whether a CRL distribution points extension is present.
     pub has_cdp: bool,
     /// Number of embedded signed certificate timestamps (0 when none).
     pub sct_count: u32,
     /// Name constraints, when present.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub name_constraints: Option<NameConstraints>,
+    pub name_constraints: Option<Box<NameConstraints>>,
     /// Subject key identifier, lowercase hex.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subject_key_id: Option<String>,
@@ -96,10 +107,12 @@ pub struct Certificate {
     /// own key.
     pub self_signed: bool,
     /// Every extension, for profile checks.
-    pub extensions: Vec<ExtensionInfo>,
+    #[schemars(with = "Vec<ExtensionInfo>")]
+    pub extensions: ThinVec<ExtensionInfo>,
     /// Problems found while reading extensions; the certificate is kept.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub parse_warnings: Vec<String>,
+    #[serde(default, skip_serializing_if = "ThinVec::is_empty")]
+    #[schemars(with = "Vec<String>")]
+    pub parse_warnings: ThinVec<String>,
     /// Encoding and key-quality defects found while reading it (empty in
     /// bundles from before pkimm looked for them).
     #[serde(default, skip_serializing_if = "Defects::is_empty")]
@@ -108,7 +121,8 @@ pub struct Certificate {
     #[serde(rename = "der_base64")]
     pub der: Der,
     /// Every place the certificate was observed.
-    pub observations: Vec<Provenance>,
+    #[schemars(with = "Vec<Provenance>")]
+    pub observations: ThinVec<Provenance>,
 }
 
 /// Key algorithm family.
@@ -329,12 +343,12 @@ pub struct PublicKeyInfo {
     /// Algorithm family.
     pub algorithm: KeyAlgorithm,
     /// Algorithm OID.
-    pub oid: String,
+    pub oid: CompactString,
     /// Key size in bits (RSA modulus, DSA p, EC field size).
     pub bits: u32,
     /// Curve name for EC keys (`P-256`, `P-384`, `P-521`, `secp256k1`, …).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub curve: Option<String>,
+    pub curve: Option<CompactString>,
     /// RSA public exponent, when it fits in 64 bits.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rsa_exponent: Option<u64>,
@@ -343,38 +357,43 @@ pub struct PublicKeyInfo {
 }
 
 /// The signature algorithm.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 pub struct SignatureInfo {
     /// Name such as `sha256WithRSAEncryption`, `ecdsa-with-SHA384`, `ed25519`, or
     /// the dotted OID when unknown.
-    pub name: String,
+    pub name: CompactString,
     /// Dotted OID.
-    pub oid: String,
+    pub oid: CompactString,
     /// Digest: `md2`, `md5`, `sha1`, `sha224`, `sha256`, `sha384`, `sha512`, or
     /// empty for algorithms without a separate digest (EdDSA, ML-DSA).
-    pub hash: String,
+    pub hash: CompactString,
     /// Key family that makes the signature (`rsa`, `ec`, `ed25519`, `dsa`, …).
-    pub key_algorithm: String,
+    pub key_algorithm: CompactString,
 }
 
 /// Subject alternative names by type.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct SubjectAltNames {
     /// DNS names.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub dns: Vec<String>,
+    #[serde(default, skip_serializing_if = "ThinVec::is_empty")]
+    #[schemars(with = "Vec<String>")]
+    pub dns: ThinVec<String>,
     /// IP addresses.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub ip: Vec<String>,
+    #[serde(default, skip_serializing_if = "ThinVec::is_empty")]
+    #[schemars(with = "Vec<String>")]
+    pub ip: ThinVec<String>,
     /// RFC 822 e-mail addresses.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub email: Vec<String>,
+    #[serde(default, skip_serializing_if = "ThinVec::is_empty")]
+    #[schemars(with = "Vec<String>")]
+    pub email: ThinVec<String>,
     /// URIs.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub uri: Vec<String>,
+    #[serde(default, skip_serializing_if = "ThinVec::is_empty")]
+    #[schemars(with = "Vec<String>")]
+    pub uri: ThinVec<String>,
     /// Other names, by OID (for example a UPN `1.3.6.1.4.1.311.20.2.3`).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub other: Vec<String>,
+    #[serde(default, skip_serializing_if = "ThinVec::is_empty")]
+    #[schemars(with = "Vec<String>")]
+    pub other: ThinVec<String>,
 }
 
 /// Basic constraints.
@@ -394,10 +413,12 @@ pub struct BasicConstraints {
 pub struct NameConstraints {
     /// Permitted subtrees.
     #[serde(default)]
-    pub permitted: Vec<String>,
+    #[schemars(with = "Vec<String>")]
+    pub permitted: ThinVec<String>,
     /// Excluded subtrees.
     #[serde(default)]
-    pub excluded: Vec<String>,
+    #[schemars(with = "Vec<String>")]
+    pub excluded: ThinVec<String>,
     /// Whether the extension is marked critical.
     pub critical: bool,
 }
@@ -478,6 +499,52 @@ impl Certificate {
             return ("tls_server", reason(prefix, Why::HostCn));
         }
         ("unknown", reason(prefix, Why::Nothing))
+    }
+
+    /// Gives back the spare capacity of every string and list. A record
+    /// built field by field over-allocates (a list grows to four entries for
+    /// its first one); at 100,000 records the slack is a fifth of the memory.
+    pub fn shrink_to_fit(&mut self) {
+        fn strings(list: &mut ThinVec<String>) {
+            list.iter_mut().for_each(String::shrink_to_fit);
+            list.shrink_to_fit();
+        }
+        self.serial.shrink_to_fit();
+        self.subject.shrink_to_fit();
+        self.issuer.shrink_to_fit();
+        strings(&mut self.subject_cn);
+        for list in [
+            &mut self.san.dns,
+            &mut self.san.ip,
+            &mut self.san.email,
+            &mut self.san.uri,
+            &mut self.san.other,
+            &mut self.policies,
+            &mut self.ocsp_urls,
+            &mut self.ca_issuer_urls,
+            &mut self.crl_urls,
+            &mut self.parse_warnings,
+        ] {
+            strings(list);
+        }
+        for list in [&mut self.key_usage, &mut self.extended_key_usage]
+            .into_iter()
+            .flatten()
+        {
+            strings(list);
+        }
+        if let Some(constraints) = &mut self.name_constraints {
+            strings(&mut constraints.permitted);
+            strings(&mut constraints.excluded);
+        }
+        for id in [&mut self.subject_key_id, &mut self.authority_key_id]
+            .into_iter()
+            .flatten()
+        {
+            id.shrink_to_fit();
+        }
+        self.extensions.shrink_to_fit();
+        self.der.0.shrink_to_fit();
     }
 
     /// Adds observations, skipping exact duplicates.

@@ -5,13 +5,13 @@ use std::collections::BTreeMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::{Defects, Der, Provenance, SignatureInfo, UtcTime};
+use super::{Defects, Der, Provenance, Sha256Hex, SignatureInfo, UtcTime};
 
 /// A parsed CRL, base or delta. Its identity is the SHA-256 of its DER.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Crl {
     /// SHA-256 of the DER, lowercase hex.
-    pub fingerprint_sha256: String,
+    pub fingerprint_sha256: Sha256Hex,
     /// Issuer distinguished name.
     pub issuer: String,
     /// CRL version (1 or 2).

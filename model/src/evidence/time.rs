@@ -6,40 +6,41 @@ use std::fmt;
 use schemars::{json_schema, JsonSchema, Schema, SchemaGenerator};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use time::format_description::well_known::Rfc3339;
-use time::{OffsetDateTime, UtcOffset};
+use time::OffsetDateTime;
 
-/// A point in time, always UTC, written as RFC 3339 (`2026-11-22T19:13:31Z`).
+/// A point in time, always UTC, to the second, written as RFC 3339
+/// (`2026-11-22T19:13:31Z`). Held as seconds since the Unix epoch: 8 bytes
+/// rather than 16, and rules read times as seconds anyway.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct UtcTime(OffsetDateTime);
+pub struct UtcTime(i64);
 
 impl UtcTime {
     /// The current time.
     pub fn now() -> Self {
-        Self(
-            OffsetDateTime::now_utc()
-                .replace_nanosecond(0)
-                .unwrap_or_else(|_| OffsetDateTime::now_utc()),
-        )
+        Self(OffsetDateTime::now_utc().unix_timestamp())
     }
 
     /// From seconds since the Unix epoch; `None` when out of range.
     pub fn from_unix(seconds: i64) -> Option<Self> {
-        OffsetDateTime::from_unix_timestamp(seconds).ok().map(Self)
+        OffsetDateTime::from_unix_timestamp(seconds)
+            .ok()
+            .map(|_| Self(seconds))
     }
 
-    /// From a `time` value, converted to UTC.
+    /// From a `time` value (any offset; fractions of a second dropped).
     pub fn from_offset(value: OffsetDateTime) -> Self {
-        Self(value.to_offset(UtcOffset::UTC))
+        Self(value.unix_timestamp())
     }
 
     /// Seconds since the Unix epoch.
     pub fn unix(self) -> i64 {
-        self.0.unix_timestamp()
+        self.0
     }
 
     /// The underlying `time` value.
     pub fn as_offset(self) -> OffsetDateTime {
-        self.0
+        // Every constructor checked the range.
+        OffsetDateTime::from_unix_timestamp(self.0).unwrap_or(OffsetDateTime::UNIX_EPOCH)
     }
 
     /// Parses RFC 3339.
@@ -58,7 +59,7 @@ impl UtcTime {
     /// target month rolling over into the next (31 January + 1 month is 3
     /// March, or 2 in a leap year), as Go's `AddDate` and so zlint count.
     pub fn add_months(self, months: u32) -> Self {
-        let date = self.0.date();
+        let date = self.as_offset().date();
         let total =
             i64::from(date.year()) * 12 + i64::from(u8::from(date.month())) - 1 + i64::from(months);
         let (year, month) = (total.div_euclid(12), total.rem_euclid(12) + 1);
@@ -70,7 +71,7 @@ impl UtcTime {
             return self;
         };
         let shifted = first + time::Duration::days(i64::from(date.day()) - 1);
-        Self(self.0.replace_date(shifted))
+        Self::from_offset(self.as_offset().replace_date(shifted))
     }
 
     /// Calendar months from `self` to `later`: whole months, plus the part of
@@ -115,7 +116,7 @@ mod month_tests {
 
 impl fmt::Display for UtcTime {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.0.format(&Rfc3339) {
+        match self.as_offset().format(&Rfc3339) {
             Ok(text) => f.write_str(&text),
             Err(_) => write!(f, "@{}", self.unix()),
         }

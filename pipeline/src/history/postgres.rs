@@ -136,7 +136,7 @@ impl Backend for PgStore {
                 &insert,
                 &[
                     &id,
-                    &c.fingerprint_sha256,
+                    &c.fingerprint_sha256.as_str(),
                     &c.subject,
                     &c.not_after.to_string(),
                 ],

@@ -154,7 +154,7 @@ impl Backend for SqliteStore {
             for c in &bundle.certificates {
                 insert.execute(params![
                     id,
-                    c.fingerprint_sha256,
+                    c.fingerprint_sha256.as_str(),
                     c.subject,
                     c.not_after.to_string()
                 ])?;

@@ -220,7 +220,7 @@ fn key_locations(bundle: &EvidenceBundle) -> Vec<KeyLocationRow> {
         let hardware = token.is_some_and(|t| t.hardware_slot);
         rows.push(KeyLocationRow {
             subject: c.subject.clone(),
-            fingerprint: c.fingerprint_sha256.clone(),
+            fingerprint: c.fingerprint_sha256.to_string(),
             role: role.to_string(),
             on_token: key.is_some(),
             hardware,
@@ -312,7 +312,7 @@ fn evidence_tables(bundle: &EvidenceBundle, now: i64) -> EvidenceTables {
     };
     for c in &bundle.certificates {
         tables.certificates.push(CertificateExpiry {
-            fingerprint: c.fingerprint_sha256.clone(),
+            fingerprint: c.fingerprint_sha256.to_string(),
             subject: c.subject.clone(),
             issuer: c.issuer.clone(),
             source: c
@@ -326,13 +326,13 @@ fn evidence_tables(bundle: &EvidenceBundle, now: i64) -> EvidenceTables {
         });
         let days_left = (c.not_after.unix() - now).div_euclid(86_400);
         let row = |issue: String| CertificateRow {
-            fingerprint: c.fingerprint_sha256.clone(),
+            fingerprint: c.fingerprint_sha256.to_string(),
             subject: c.subject.clone(),
             issuer: c.issuer.clone(),
             not_after: c.not_after,
             days_left,
             key: key_text(c),
-            signature: c.signature.name.clone(),
+            signature: c.signature.name.to_string(),
             sources: c
                 .observations
                 .iter()

@@ -355,6 +355,20 @@ mod native_tests {
                 );
             }
         }
+        if let Some(expr) = &rule.message {
+            let interpreted = bound.interpret_text(expr);
+            let either = bound.eval_text(expr);
+            if expr.is_native() && either.is_ok() {
+                decided += 1;
+            }
+            assert_eq!(
+                either.ok(),
+                interpreted.ok(),
+                "{} message `{}` on {place}",
+                rule.def.id,
+                expr.source()
+            );
+        }
         decided
     }
 
@@ -429,6 +443,18 @@ mod native_tests {
             direct * 100 >= expressions.len() * 90,
             "{direct} of {} direct; interpreted: {others:#?}",
             expressions.len()
+        );
+        // Messages are built for every failing record.
+        let messages: Vec<&Expr> = pack
+            .rules()
+            .iter()
+            .filter_map(|r| r.message.as_ref())
+            .collect();
+        let direct = messages.iter().filter(|e| e.is_native()).count();
+        assert!(
+            direct * 100 >= messages.len() * 85,
+            "{direct} of {} messages direct",
+            messages.len()
         );
     }
 }

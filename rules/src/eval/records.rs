@@ -137,11 +137,11 @@ pub(super) fn record_ref(kind: EvidenceKind, i: usize, bundle: &EvidenceBundle) 
     match kind {
         EvidenceKind::Certificate => {
             let c = &bundle.certificates[i];
-            let mut hosts: Vec<String> = c.san.dns.clone();
+            let mut hosts: Vec<String> = c.san.dns.to_vec();
             hosts.extend(c.subject_cn.iter().cloned());
             RecordRef {
                 kind,
-                id: c.fingerprint_sha256.clone(),
+                id: c.fingerprint_sha256.to_string(),
                 label: c
                     .subject_cn
                     .first()
@@ -156,7 +156,7 @@ pub(super) fn record_ref(kind: EvidenceKind, i: usize, bundle: &EvidenceBundle) 
             let c = &bundle.crls[i];
             RecordRef {
                 kind,
-                id: c.fingerprint_sha256.clone(),
+                id: c.fingerprint_sha256.to_string(),
                 label: format!(
                     "CRL {} of {}",
                     c.crl_number.as_deref().unwrap_or("?"),

@@ -403,6 +403,22 @@ impl Bound<'_, '_> {
 
     /// Evaluates `expr` to text (for finding messages).
     pub fn eval_text(&self, expr: &Expr) -> Result<String, EvalError> {
+        if let Some(native) = &expr.native {
+            let env = native::Env {
+                name: self.name,
+                subject: &self.subject,
+                policy: &self.scope.policy,
+                now: self.scope.now,
+            };
+            if let Some(text) = native.eval_text(&env) {
+                return Ok(text);
+            }
+        }
+        self.interpret_text(expr)
+    }
+
+    /// Evaluates `expr` to text with the interpreter alone.
+    pub(crate) fn interpret_text(&self, expr: &Expr) -> Result<String, EvalError> {
         match self.execute(expr) {
             Ok(value) => Ok(display(&value)),
             Err(EvalError::NoSuchField(field)) => {

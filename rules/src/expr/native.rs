@@ -97,6 +97,12 @@ enum Node {
     Size(Box<Self>),
     StringTest(StringTest, Box<Self>, Box<Self>),
     Double(Box<Self>),
+    /// `list.join()` or `list.join(separator)` of a list of strings.
+    Join(Box<Self>, Option<Box<Self>>),
+    /// `string(x)` of a string, an integer or a boolean.
+    ToText(Box<Self>),
+    /// `int(x)` of an integer or a double (truncated, in range).
+    ToInt(Box<Self>),
     /// `range.exists(x, body)` (`all == false`) or `range.all(x, body)`.
     Quantifier {
         all: bool,
@@ -110,6 +116,24 @@ impl Native {
     /// evaluates; `None` leaves the expression to the interpreter.
     pub(crate) fn compile(expr: &IdedExpr) -> Option<Self> {
         compile(&expr.expr, &mut Vec::new()).map(Self)
+    }
+
+    /// Evaluates to message text, rendered as [`super::display`] renders
+    /// scalars; `None` when the interpreter must decide (lists, records).
+    pub(crate) fn eval_text(&self, env: &Env<'_, '_>) -> Option<String> {
+        let mut run = Run {
+            env,
+            locals: Vec::new(),
+            steps: 0,
+        };
+        let value = run.eval(&self.0)?;
+        Some(match value.scalar()? {
+            Scalar::Null => "null".to_string(),
+            Scalar::Bool(b) => b.to_string(),
+            Scalar::Int(i) => i.to_string(),
+            Scalar::Float(f) => super::display(&Value::Float(f)),
+            Scalar::Str(s) => s.to_string(),
+        })
     }
 
     /// Evaluates to a boolean; `None` when the interpreter must decide.
@@ -169,9 +193,16 @@ fn compile_call(call: &CallExpr, locals: &mut Vec<String>) -> Option<Node> {
         let [argument] = args.as_slice() else {
             return match (call.func_name.as_str(), args.len()) {
                 ("size", 0) => Some(Node::Size(boxed(target, locals)?)),
+                ("join", 0) => Some(Node::Join(boxed(target, locals)?, None)),
                 _ => None,
             };
         };
+        if call.func_name == "join" {
+            return Some(Node::Join(
+                boxed(target, locals)?,
+                Some(boxed(argument, locals)?),
+            ));
+        }
         let test = match call.func_name.as_str() {
             "startsWith" => StringTest::StartsWith,
             "endsWith" => StringTest::EndsWith,
@@ -197,6 +228,8 @@ fn compile_call(call: &CallExpr, locals: &mut Vec<String>) -> Option<Node> {
         operators::NEGATE => unary(locals).map(Node::Negate),
         "size" => unary(locals).map(Node::Size),
         "double" => unary(locals).map(Node::Double),
+        "string" => unary(locals).map(Node::ToText),
+        "int" => unary(locals).map(Node::ToInt),
         operators::LOGICAL_AND => binary(locals).map(|(a, b)| Node::And(a, b)),
         operators::LOGICAL_OR => binary(locals).map(|(a, b)| Node::Or(a, b)),
         operators::IN => binary(locals).map(|(a, b)| Node::In(a, b)),
@@ -466,6 +499,9 @@ impl<'b, 'r: 'b> Run<'_, 'b, 'r> {
                         Arithmetic::Div => a.checked_div(b)?,
                         Arithmetic::Rem => a.checked_rem(b)?,
                     }),
+                    (Scalar::Str(a), Scalar::Str(b)) if matches!(op, Arithmetic::Add) => {
+                        V::String([a, b].concat())
+                    }
                     (Scalar::Float(a), Scalar::Float(b)) => V::Float(match op {
                         Arithmetic::Add => a + b,
                         Arithmetic::Sub => a - b,
@@ -495,6 +531,39 @@ impl<'b, 'r: 'b> Run<'_, 'b, 'r> {
             Node::Double(a) => match self.eval(a)?.scalar()? {
                 Scalar::Int(i) => V::Float(i as f64),
                 Scalar::Float(f) => V::Float(f),
+                _ => return None,
+            },
+            Node::Join(list, separator) => {
+                let separator = match separator {
+                    Some(node) => Some(self.eval(node)?),
+                    None => None,
+                };
+                let separator = match separator.as_ref().map(V::scalar) {
+                    None => "",
+                    Some(Some(Scalar::Str(s))) => s,
+                    Some(_) => return None,
+                };
+                let list = self.eval(list)?;
+                let mut parts = Vec::new();
+                for item in list.scalar_items()? {
+                    let Scalar::Str(item) = item else { return None };
+                    parts.push(item);
+                }
+                V::String(parts.join(separator))
+            }
+            Node::ToText(a) => match self.eval(a)?.scalar()? {
+                Scalar::Str(s) => V::String(s.to_string()),
+                Scalar::Int(i) => V::String(i.to_string()),
+                Scalar::Bool(b) => V::String(b.to_string()),
+                // Doubles print as the interpreter prints them: left to it.
+                _ => return None,
+            },
+            Node::ToInt(a) => match self.eval(a)?.scalar()? {
+                Scalar::Int(i) => V::Int(i),
+                // Out of range (or NaN) is a CEL error: left to the interpreter.
+                Scalar::Float(f) if f.is_finite() && f > -9.2e18 && f < 9.2e18 => {
+                    V::Int(f.trunc() as i64)
+                }
                 _ => return None,
             },
             Node::Quantifier { all, range, body } => {

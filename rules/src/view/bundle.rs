@@ -138,7 +138,7 @@ pub fn bundle(b: &EvidenceBundle, now: i64) -> Value {
             .entry(c.key.algorithm.name().to_string())
             .or_default() += 1;
         *signature_hashes
-            .entry(c.signature.hash.clone())
+            .entry(c.signature.hash.to_string())
             .or_default() += 1;
     }
     let quantum_vulnerable = certs.iter().filter(|c| c.key.quantum_vulnerable).count();

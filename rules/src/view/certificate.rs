@@ -539,8 +539,10 @@ impl<'r> Record<'r> for CertificateView<'r> {
     fn field(&self, name: &str) -> Option<Field<'r>> {
         let c: &'r Certificate = self.cert;
         let facts = &self.facts;
-        let not_before = c.not_before.unix();
-        let not_after = c.not_after.unix();
+        // Read inside the arms that need them: converting a time is not free,
+        // and this runs for every field a rule reads.
+        let not_before = || c.not_before.unix();
+        let not_after = || c.not_after.unix();
         Some(match name {
             "fingerprint" => Field::Str(&c.fingerprint_sha256),
             "spki_sha256" => Field::Str(&c.spki_sha256),
@@ -553,14 +555,14 @@ impl<'r> Record<'r> for CertificateView<'r> {
             "subject" => Field::Str(&c.subject),
             "subject_cn" => Field::Strings(&c.subject_cn),
             "issuer" => Field::Str(&c.issuer),
-            "not_before" => int(not_before),
-            "not_after" => int(not_after),
+            "not_before" => int(not_before()),
+            "not_after" => int(not_after()),
             "validity_days" => Field::Float(c.validity_days),
             "validity_months" => Field::Float(c.not_before.months_until(c.not_after)),
-            "days_until_expiry" => Field::Float(days_between(self.now, not_after)),
-            "age_days" => Field::Float(days_between(not_before, self.now)),
-            "expired" => Field::Bool(not_after < self.now),
-            "not_yet_valid" => Field::Bool(not_before > self.now),
+            "days_until_expiry" => Field::Float(days_between(self.now, not_after())),
+            "age_days" => Field::Float(days_between(not_before(), self.now)),
+            "expired" => Field::Bool(not_after() < self.now),
+            "not_yet_valid" => Field::Bool(not_before() > self.now),
             "key" => Field::Record(Arc::new(KeyView(&c.key))),
             "signature" => Field::Record(Arc::new(SignatureView(&c.signature))),
             "san" => Field::Record(Arc::new(SanView(&c.san))),
@@ -625,7 +627,7 @@ impl<'r> Record<'r> for CertificateView<'r> {
             "sct_count" => int(c.sct_count),
             "has_name_constraints" => Field::Bool(c.name_constraints.is_some()),
             "name_constraints" => {
-                Field::Record(Arc::new(NameConstraintsView(c.name_constraints.as_ref())))
+                Field::Record(Arc::new(NameConstraintsView(c.name_constraints.as_deref())))
             }
             "urls_malformed" => urls_where(c, |u| !names::url_well_formed(u)),
             "urls_duplicated" => duplicated_urls(c),
@@ -853,7 +855,7 @@ impl<'r> Record<'r> for DefectsView {
 
 #[cfg(test)]
 mod purpose_tests {
-    use pkimm_model::evidence::BasicConstraints;
+    use pkimm_model::evidence::{thin_vec, BasicConstraints};
 
     use super::super::sample::sample_certificate;
 
@@ -882,15 +884,15 @@ mod purpose_tests {
             "ca"
         );
         assert_eq!(
-            purpose(&|c| c.extended_key_usage = Some(vec!["clientAuth".into()])).0,
+            purpose(&|c| c.extended_key_usage = Some(thin_vec!["clientAuth".into()])).0,
             "tls_client"
         );
         assert_eq!(
-            purpose(&|c| c.extended_key_usage = Some(vec!["emailProtection".into()])).0,
+            purpose(&|c| c.extended_key_usage = Some(thin_vec!["emailProtection".into()])).0,
             "smime"
         );
         assert_eq!(
-            purpose(&|c| c.extended_key_usage = Some(vec!["1.2.3.4".into()])).0,
+            purpose(&|c| c.extended_key_usage = Some(thin_vec!["1.2.3.4".into()])).0,
             "unknown"
         );
         // No EKU and only an IP address in the SAN: a TLS server (zlint's
@@ -898,7 +900,7 @@ mod purpose_tests {
         let (kind, reason) = purpose(&|c| {
             no_eku(c);
             c.san.dns.clear();
-            c.san.ip = vec!["192.0.2.1".into()];
+            c.san.ip = thin_vec!["192.0.2.1".into()];
         });
         assert_eq!(kind, "tls_server");
         assert!(reason.contains("DNS or IP names"), "{reason}");
@@ -908,7 +910,7 @@ mod purpose_tests {
             no_eku(c);
             c.san.dns.clear();
             c.san.ip.clear();
-            c.subject_cn = vec!["www.example.test".into()];
+            c.subject_cn = thin_vec!["www.example.test".into()];
         });
         assert_eq!(kind, "tls_server");
         assert!(reason.contains("CN is a host name"), "{reason}");
@@ -916,13 +918,13 @@ mod purpose_tests {
             no_eku(c);
             c.san.dns.clear();
             c.san.ip.clear();
-            c.subject_cn = vec!["Alice Example".into()];
+            c.subject_cn = thin_vec!["Alice Example".into()];
         });
         assert_eq!(kind, "unknown");
         // A CA/B Forum S/MIME policy OID decides without an EKU.
         let (kind, _) = purpose(&|c| {
             no_eku(c);
-            c.policies = vec!["2.23.140.1.5.1.1".into()];
+            c.policies = thin_vec!["2.23.140.1.5.1.1".into()];
         });
         assert_eq!(kind, "smime");
     }
@@ -930,8 +932,8 @@ mod purpose_tests {
     #[test]
     fn the_cn_must_be_an_exact_copy_of_a_san_value() {
         let mut c = sample_certificate(0);
-        c.san.dns = vec!["www.example.test".into(), "*.example.test".into()];
-        c.san.ip = vec!["192.0.2.1".into()];
+        c.san.dns = thin_vec!["www.example.test".into(), "*.example.test".into()];
+        c.san.ip = thin_vec!["192.0.2.1".into()];
         assert!(super::has_san_match(&c, "www.example.test"));
         assert!(super::has_san_match(&c, "192.0.2.1"));
         assert!(

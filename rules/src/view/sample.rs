@@ -30,15 +30,15 @@ pub(crate) fn sample_certificate(now: i64) -> Certificate {
     let t = at;
     let provenance = sample_provenance(now);
     Certificate {
-        fingerprint_sha256: "0".repeat(64),
-        spki_sha256: "1".repeat(64),
+        fingerprint_sha256: Sha256Hex::from_digest(&[0; 32]),
+        spki_sha256: Sha256Hex::from_digest(&[0x11; 32]),
         version: 3,
         serial: "4a1b2c3d4e5f60718293a4b5c6d7e8f9".into(),
         serial_bits: 127,
         serial_octets: 16,
         serial_negative: false,
         subject: "CN=www.example.test, O=Example".into(),
-        subject_cn: vec!["www.example.test".into()],
+        subject_cn: thin_vec!["www.example.test".into()],
         issuer: "CN=Example Issuing CA, O=Example".into(),
         not_before: t(now - 30 * 86_400),
         not_after: t(now + 60 * 86_400),
@@ -51,32 +51,32 @@ pub(crate) fn sample_certificate(now: i64) -> Certificate {
             rsa_exponent: None,
             quantum_vulnerable: true,
         },
-        signature: SignatureInfo {
+        signature: std::sync::Arc::new(SignatureInfo {
             name: "ecdsa-with-SHA256".into(),
             oid: "1.2.840.10045.4.3.2".into(),
             hash: "sha256".into(),
             key_algorithm: "ec".into(),
-        },
+        }),
         san: SubjectAltNames {
-            dns: vec!["www.example.test".into()],
+            dns: thin_vec!["www.example.test".into()],
             ..SubjectAltNames::default()
         },
         has_san: true,
-        key_usage: Some(vec!["digitalSignature".into()]),
-        extended_key_usage: Some(vec!["serverAuth".into()]),
+        key_usage: Some(thin_vec!["digitalSignature".into()]),
+        extended_key_usage: Some(thin_vec!["serverAuth".into()]),
         basic_constraints: Some(BasicConstraints {
             ca: false,
             path_len: None,
             critical: true,
         }),
-        policies: vec!["2.23.140.1.2.1".into()],
-        ocsp_urls: vec![
+        policies: thin_vec!["2.23.140.1.2.1".into()],
+        ocsp_urls: thin_vec![
             "http://ocsp.example.test".into(),
             "http://ocsp2.example.test".into(),
         ],
-        ca_issuer_urls: vec!["http://pki.example.test/ca.crt".into()],
+        ca_issuer_urls: thin_vec!["http://pki.example.test/ca.crt".into()],
         has_aia: true,
-        crl_urls: vec![
+        crl_urls: thin_vec![
             "http://pki.example.test/ca.crl".into(),
             "ldap://pki.example.test/ca".into(),
         ],
@@ -87,11 +87,11 @@ pub(crate) fn sample_certificate(now: i64) -> Certificate {
         authority_key_id: Some("bb".into()),
         self_issued: false,
         self_signed: false,
-        extensions: Vec::new(),
-        parse_warnings: Vec::new(),
+        extensions: ThinVec::new(),
+        parse_warnings: ThinVec::new(),
         defects: Default::default(),
         der: Default::default(),
-        observations: vec![provenance],
+        observations: thin_vec![provenance],
     }
 }
 
@@ -120,7 +120,7 @@ pub fn sample(kind: EvidenceKind, now: i64) -> Value {
         ),
         K::Crl => {
             let c = Crl {
-                fingerprint_sha256: "2".repeat(64),
+                fingerprint_sha256: Sha256Hex::from_digest(&[0x22; 32]),
                 issuer: "CN=Example Issuing CA, O=Example".into(),
                 version: 2,
                 crl_number: Some("10".into()),
