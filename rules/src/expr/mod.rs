@@ -363,7 +363,7 @@ pub struct Bound<'s, 'r> {
     subject: Subject<'r>,
 }
 
-impl Bound<'_, '_> {
+impl<'r> Bound<'_, 'r> {
     /// Runs `expr` within the evaluation budget.
     fn execute(&self, expr: &Expr) -> Result<Value, EvalError> {
         budget::within(|| cel::Value::resolve(&expr.budgeted, &self.context)).map_err(|err| match (
@@ -376,17 +376,21 @@ impl Bound<'_, '_> {
         })
     }
 
+    /// What the direct evaluator sees of this binding.
+    fn native_env(&self) -> native::Env<'_, 'r> {
+        native::Env {
+            name: self.name,
+            subject: &self.subject,
+            policy: &self.scope.policy,
+            now: self.scope.now,
+        }
+    }
+
     /// Evaluates `expr` to a boolean: directly when [`native`] can decide
     /// it, by the interpreter otherwise.
     pub fn eval_bool(&self, expr: &Expr) -> Result<bool, EvalError> {
         if let Some(native) = &expr.native {
-            let env = native::Env {
-                name: self.name,
-                subject: &self.subject,
-                policy: &self.scope.policy,
-                now: self.scope.now,
-            };
-            if let Some(b) = native.eval_bool(&env) {
+            if let Some(b) = native.eval_bool(&self.native_env()) {
                 return Ok(b);
             }
         }
@@ -404,13 +408,7 @@ impl Bound<'_, '_> {
     /// Evaluates `expr` to text (for finding messages).
     pub fn eval_text(&self, expr: &Expr) -> Result<String, EvalError> {
         if let Some(native) = &expr.native {
-            let env = native::Env {
-                name: self.name,
-                subject: &self.subject,
-                policy: &self.scope.policy,
-                now: self.scope.now,
-            };
-            if let Some(text) = native.eval_text(&env) {
+            if let Some(text) = native.eval_text(&self.native_env()) {
                 return Ok(text);
             }
         }
