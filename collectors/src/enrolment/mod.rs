@@ -109,8 +109,7 @@ impl EnrolmentOptions {
             source: source.to_string(),
             method: method.into(),
             collected_at: UtcTime::now(),
-            agent: Some(self.agent.as_str().into())
-                .filter(|a: &pkimm_model::evidence::CompactString| !a.is_empty()),
+            agent: (!self.agent.is_empty()).then(|| self.agent.as_str().into()),
         }
     }
 }

@@ -34,7 +34,7 @@ pub use certificate::{
 };
 /// Short text held inline (24 bytes and no allocation up to 24 characters):
 /// algorithm names, OIDs, collector and method names.
-pub use compact_str::{format_compact, CompactString, ToCompactString};
+pub use compact_str::{format_compact, CompactString};
 pub use crl::{Crl, CrlEntry, HttpFetch};
 pub use defects::{Defect, Defects};
 pub use der::Der;
