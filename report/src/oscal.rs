@@ -63,7 +63,7 @@ fn observations(bundle: &EvidenceBundle) -> (Vec<Value>, HashMap<String, String>
         observe(
             "certificate",
             &c.fingerprint_sha256,
-            c.subject.clone(),
+            c.subject.to_string(),
             collected.to_string(),
         );
     }

@@ -31,8 +31,8 @@ fn bundle() -> EvidenceBundle {
         let mut c = base.certificates[i % base.certificates.len()].clone();
         c.fingerprint_sha256 = format!("{i:064x}").parse().expect("hex");
         c.spki_sha256 = format!("{:064x}", i + CERTIFICATES).parse().expect("hex");
-        c.serial = format!("4a{i:030x}");
-        c.der.0.clear();
+        c.serial = pkimm_model::evidence::format_compact!("4a{i:030x}");
+        c.der = Default::default();
         bundle.certificates.push(c);
     }
     bundle

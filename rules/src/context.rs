@@ -10,7 +10,8 @@ use foldhash::{HashMap, HashSet};
 use rayon::prelude::*;
 
 use pkimm_model::evidence::{
-    dn_key, Certificate, EvidenceBundle, InventoryRecord, KeyClass, Sha256Hex, TokenKey,
+    dn_key, Certificate, CompactString, EvidenceBundle, InventoryRecord, KeyClass, Sha256Hex,
+    TokenKey,
 };
 
 /// Indexes over a bundle.
@@ -25,19 +26,19 @@ pub struct BundleIndex {
     served_spki: HashSet<Sha256Hex>,
     spki_count: HashMap<Sha256Hex, usize>,
     spki_hosts: HashMap<Sha256Hex, HashSet<String>>,
-    issuer_serial_count: HashMap<(String, String), usize>,
+    issuer_serial_count: HashMap<(String, CompactString), usize>,
     subjects: HashMap<String, Vec<usize>>,
     has_inventory: bool,
-    inventory_issuer_serial: HashSet<(String, String)>,
-    inventory_serials_without_issuer: HashSet<String>,
+    inventory_issuer_serial: HashSet<(String, CompactString)>,
+    inventory_serials_without_issuer: HashSet<CompactString>,
     inventory_fingerprints: HashSet<String>,
-    discovered_issuer_serial: HashSet<(String, String)>,
-    discovered_serials: HashSet<String>,
+    discovered_issuer_serial: HashSet<(String, CompactString)>,
+    discovered_serials: HashSet<CompactString>,
     discovered_fingerprints: HashSet<Sha256Hex>,
     endpoint_leaves: HashSet<String>,
-    deployed_issuer_serial: HashSet<(String, String)>,
-    deployed_serials: HashSet<String>,
-    revoked: HashMap<(String, String), String>,
+    deployed_issuer_serial: HashSet<(String, CompactString)>,
+    deployed_serials: HashSet<CompactString>,
+    revoked: HashMap<(String, CompactString), String>,
     crl_numbers: HashSet<(String, String)>,
     /// Issuers with at least one delta CRL in the bundle.
     delta_issuers: HashSet<String>,
@@ -118,7 +119,7 @@ fn host_names(certificate: &Certificate) -> impl Iterator<Item = String> + '_ {
         .dns
         .iter()
         .chain(certificate.subject_cn.iter())
-        .map(|h| h.to_ascii_lowercase())
+        .map(|h| h.as_str().to_ascii_lowercase())
 }
 
 impl BundleIndex {
@@ -148,7 +149,7 @@ impl BundleIndex {
         let has_inventory = !bundle.inventory.is_empty();
         let mut spki_count: HashMap<Sha256Hex, usize> = HashMap::default();
         let mut spki_hosts: HashMap<Sha256Hex, HashSet<String>> = HashMap::default();
-        let mut issuer_serial_count: HashMap<(String, String), usize> = HashMap::default();
+        let mut issuer_serial_count: HashMap<(String, CompactString), usize> = HashMap::default();
         let mut subjects: HashMap<String, Vec<usize>> = HashMap::default();
         let mut discovered_issuer_serial = HashSet::default();
         let mut discovered_serials = HashSet::default();
@@ -185,10 +186,10 @@ impl BundleIndex {
         for row in &bundle.inventory {
             match &row.issuer {
                 Some(issuer) => {
-                    inventory_issuer_serial.insert((dn_key(issuer), row.serial.clone()));
+                    inventory_issuer_serial.insert((dn_key(issuer), row.serial.as_str().into()));
                 }
                 None => {
-                    inventory_serials_without_issuer.insert(row.serial.clone());
+                    inventory_serials_without_issuer.insert(row.serial.as_str().into());
                 }
             }
             if let Some(fp) = &row.fingerprint_sha256 {
@@ -226,7 +227,7 @@ impl BundleIndex {
             }
             for entry in &crl.entries {
                 revoked.insert(
-                    (issuer.clone(), entry.serial.clone()),
+                    (issuer.clone(), entry.serial.as_str().into()),
                     entry
                         .reason
                         .clone()
@@ -447,8 +448,8 @@ impl BundleIndex {
         let by_serial = match &row.issuer {
             Some(issuer) => self
                 .discovered_issuer_serial
-                .contains(&(dn_key(issuer), row.serial.clone())),
-            None => self.discovered_serials.contains(&row.serial),
+                .contains(&(dn_key(issuer), row.serial.as_str().into())),
+            None => self.discovered_serials.contains(row.serial.as_str()),
         };
         let discovered = by_fingerprint || by_serial;
         let deployed = row
@@ -458,8 +459,8 @@ impl BundleIndex {
             || match &row.issuer {
                 Some(issuer) => self
                     .deployed_issuer_serial
-                    .contains(&(dn_key(issuer), row.serial.clone())),
-                None => self.deployed_serials.contains(&row.serial),
+                    .contains(&(dn_key(issuer), row.serial.as_str().into())),
+                None => self.deployed_serials.contains(row.serial.as_str()),
             };
         InventoryFacts {
             discovered,
@@ -491,7 +492,7 @@ impl BundleIndex {
     /// The revocation reason of a serial from an issuer, when a CRL lists it.
     pub fn revocation(&self, issuer: &str, serial: &str) -> Option<&str> {
         self.revoked
-            .get(&(dn_key(issuer), serial.to_string()))
+            .get(&(dn_key(issuer), serial.into()))
             .map(String::as_str)
     }
 }

@@ -140,7 +140,7 @@ pub(super) fn cert_id(certificate: &Certificate) -> Option<String> {
     let padded = if serial_hex.len() % 2 == 1 {
         format!("0{serial_hex}")
     } else {
-        serial_hex.clone()
+        serial_hex.to_string()
     };
     let mut serial = hex::decode(padded).ok()?;
     if serial.first().is_some_and(|b| b & 0x80 != 0) {

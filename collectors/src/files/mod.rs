@@ -20,8 +20,8 @@ use x509_parser::prelude::{FromDer, X509Certificate};
 
 use crate::parse::container::{is_pem, looks_like_der};
 use crate::parse::{
-    crl_from_der, parse_blob, parse_pem_stream, BlobEvidence, ContainerOptions, CrlOptions,
-    PendingCrl,
+    count_pem_blocks, crl_from_der, parse_blob, parse_pem_stream, BlobEvidence, ContainerOptions,
+    CrlOptions, PendingCrl,
 };
 
 /// The collector's name in provenance records.
@@ -358,8 +358,26 @@ fn read_and_parse(path: &Path, options: &FilesOptions, base: &Provenance) -> Fil
         ..base.clone()
     };
     let blob = if pem {
-        // Block by block: a PEM of 100,000 certificates is never in memory whole.
-        parse_pem_stream(&mut reader, &provenance)
+        // Block by block: a PEM of 100,000 certificates is never in memory
+        // whole. A large one is counted first (a cheap pass over text the
+        // page cache holds), so its records are allocated once.
+        let expected = if size >= PRESIZE_BYTES {
+            match std::fs::File::open(path).and_then(|file| {
+                count_pem_blocks(CappedFile {
+                    file,
+                    read: 0,
+                    limit: options.max_file_bytes,
+                })
+            }) {
+                // A file of bare headers must not reserve more than its
+                // size could hold in certificates.
+                Ok(count) => count.min(usize::try_from(size / MIN_PEM_BLOCK_BYTES).unwrap_or(0)),
+                Err(err) => return io_failure(err),
+            }
+        } else {
+            0
+        };
+        parse_pem_stream(&mut reader, &provenance, expected)
     } else {
         let mut bytes = Vec::new();
         if let Err(err) = reader.read_to_end(&mut bytes) {
@@ -383,6 +401,14 @@ fn read_and_parse(path: &Path, options: &FilesOptions, base: &Provenance) -> Fil
     }
     FileOutcome::Parsed(blob)
 }
+
+/// PEM files from this size on are counted before they are parsed, to size
+/// the record vector once (smaller ones grow it cheaply).
+const PRESIZE_BYTES: u64 = 1 << 20;
+
+/// The fewest bytes a PEM certificate block takes (header and footer lines
+/// are 55 bytes, and the smallest certificate is well over 100 bytes of DER).
+const MIN_PEM_BLOCK_BYTES: u64 = 200;
 
 /// How much of a file is looked at to tell PEM from DER (PEM is recognised by
 /// a `-----BEGIN ` line in the first 64 KiB).

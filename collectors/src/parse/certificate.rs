@@ -134,20 +134,20 @@ pub fn normalise(x509: &X509Certificate<'_>, der: &[u8], provenance: Provenance)
     let issuer = names::name_text(x509.issuer(), false);
     let not_before = UtcTime::from_offset(x509.validity().not_before.to_datetime());
     let not_after = UtcTime::from_offset(x509.validity().not_after.to_datetime());
-    let key = public_key_info(x509.public_key(), &mut warnings);
+    let key = shared_public_key_info(x509.public_key(), &mut warnings);
     let signature = shared_signature_info(&x509.signature_algorithm);
 
     let mut record = Certificate {
         fingerprint_sha256: sha256_fingerprint(der),
         spki_sha256: sha256_fingerprint(x509.public_key().raw),
         version: x509.version().0 + 1,
-        serial: serial_hex(x509.raw_serial()),
+        serial: serial_hex(x509.raw_serial()).into(),
         serial_bits: u32::try_from(x509.serial.bits()).unwrap_or(u32::MAX),
         serial_octets: u32::try_from(x509.raw_serial().len()).unwrap_or(u32::MAX),
         serial_negative: x509.raw_serial().first().is_some_and(|b| b & 0x80 != 0),
-        subject: subject.text,
-        subject_cn: subject.common_names.into(),
-        issuer: issuer.text,
+        subject: subject.text.into(),
+        subject_cn: subject.common_names.into_iter().map(Into::into).collect(),
+        issuer: shared_issuer(&issuer.text),
         not_before,
         not_after,
         // notBefore through notAfter inclusive, as RFC 5280 §4.1.2.5 and the
@@ -197,26 +197,62 @@ pub(crate) fn uris<'a>(names: &'a [GeneralName<'a>]) -> impl Iterator<Item = Str
     })
 }
 
+/// One shared copy per distinct value, per thread: certificates in an
+/// estate have a handful of key kinds, signature algorithms and issuers, so
+/// 100,000 records need a few copies rather than 100,000.
+struct Interner<T: ?Sized> {
+    seen: HashSet<Arc<T>>,
+    /// Distinct values kept; beyond it (a file of made-up OIDs) each record
+    /// gets its own copy.
+    kept: usize,
+}
+
+impl<T: ?Sized + std::hash::Hash + Eq> Interner<T> {
+    fn new(kept: usize) -> Self {
+        Self {
+            seen: HashSet::new(),
+            kept,
+        }
+    }
+
+    fn share<V: std::borrow::Borrow<T> + Into<Arc<T>>>(&mut self, value: V) -> Arc<T> {
+        if let Some(shared) = self.seen.get(value.borrow()) {
+            return Arc::clone(shared);
+        }
+        let shared = value.into();
+        if self.seen.len() < self.kept {
+            self.seen.insert(Arc::clone(&shared));
+        }
+        shared
+    }
+}
+
+thread_local! {
+    static SIGNATURES: RefCell<Interner<SignatureInfo>> = RefCell::new(Interner::new(256));
+    static KEYS: RefCell<Interner<PublicKeyInfo>> = RefCell::new(Interner::new(256));
+    static ISSUERS: RefCell<Interner<str>> = RefCell::new(Interner::new(4096));
+}
+
+/// The issuer name, shared with earlier certificates of the same issuer.
+fn shared_issuer(text: &str) -> Arc<str> {
+    ISSUERS.with_borrow_mut(|interner| interner.share(text))
+}
+
 /// The signature algorithm as evidence, shared with earlier certificates
 /// that use the same one.
 fn shared_signature_info(algorithm: &AlgorithmIdentifier<'_>) -> Arc<SignatureInfo> {
-    /// Distinct algorithms kept per thread; beyond it (a file of made-up
-    /// OIDs) each certificate gets its own copy.
-    const KEPT: usize = 256;
-    thread_local! {
-        static SEEN: RefCell<HashSet<Arc<SignatureInfo>>> = RefCell::new(HashSet::new());
-    }
     let info = signature_info(algorithm);
-    SEEN.with_borrow_mut(|seen| {
-        if let Some(shared) = seen.get(&info) {
-            return Arc::clone(shared);
-        }
-        let shared = Arc::new(info);
-        if seen.len() < KEPT {
-            seen.insert(Arc::clone(&shared));
-        }
-        shared
-    })
+    SIGNATURES.with_borrow_mut(|interner| interner.share(info))
+}
+
+/// The public key as evidence, shared with earlier certificates whose keys
+/// read the same.
+fn shared_public_key_info(
+    spki: &SubjectPublicKeyInfo<'_>,
+    warnings: &mut Vec<String>,
+) -> Arc<PublicKeyInfo> {
+    let info = public_key_info(spki, warnings);
+    KEYS.with_borrow_mut(|interner| interner.share(info))
 }
 
 /// The signature algorithm as evidence.

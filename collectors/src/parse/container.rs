@@ -129,6 +129,38 @@ pub fn split_pem_stream<R: BufRead>(
     pem_items(PemBlocks::new(reader), each)
 }
 
+/// How many PEM blocks (`-----BEGIN ` lines) `reader` holds, read in 1 MiB
+/// pieces: an upper bound on the certificates in a PEM file, to size the
+/// record vector before parsing.
+pub fn count_pem_blocks<R: std::io::Read>(mut reader: R) -> std::io::Result<usize> {
+    const BEGIN: &[u8] = b"-----BEGIN ";
+    let finder = memchr::memmem::Finder::new(BEGIN);
+    let mut buffer = vec![0u8; 1 << 20];
+    // Bytes kept from the previous piece, so a header split across two
+    // pieces is still found (and never found twice: a kept tail is shorter
+    // than the header).
+    let mut kept = 0;
+    let mut count = 0;
+    loop {
+        let read = match reader.read(&mut buffer[kept..]) {
+            Ok(0) => return Ok(count),
+            Ok(n) => n,
+            Err(err) if err.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(err) => return Err(err),
+        };
+        let filled = kept + read;
+        let piece = &buffer[..filled];
+        let mut searched_to = 0;
+        for at in finder.find_iter(piece) {
+            count += 1;
+            searched_to = at + BEGIN.len();
+        }
+        let tail_start = searched_to.max(filled.saturating_sub(BEGIN.len() - 1));
+        buffer.copy_within(tail_start..filled, 0);
+        kept = filled - tail_start;
+    }
+}
+
 /// PEM blocks read line by line into reused buffers: the blocks, labels and
 /// errors of x509-parser's `Pem` iterators without a string allocated per
 /// line (a third of the time of a 100,000-certificate file). Text outside
@@ -523,6 +555,39 @@ mod tests {
                 Err(err) => format!("error: {err}"),
             })
             .collect()
+    }
+
+    /// A reader that hands out `step` bytes at a time.
+    struct Trickle<'a> {
+        rest: &'a [u8],
+        step: usize,
+    }
+
+    impl std::io::Read for Trickle<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            let n = self.step.min(buf.len()).min(self.rest.len());
+            buf[..n].copy_from_slice(&self.rest[..n]);
+            self.rest = &self.rest[n..];
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn pem_blocks_are_counted_across_read_boundaries() {
+        let text = "junk -----BEGIN CERTIFICATE-----\nAA==\n-----END CERTIFICATE-----\n".repeat(7)
+            + "-----BEGIN X509 CRL-----\n-----BEGIN";
+        for step in [1, 2, 3, 5, 10, 11, 12, 64, 1 << 20] {
+            let reader = Trickle {
+                rest: text.as_bytes(),
+                step,
+            };
+            assert_eq!(
+                count_pem_blocks(reader).unwrap(),
+                8,
+                "reads of {step} bytes"
+            );
+        }
+        assert_eq!(count_pem_blocks(&b""[..]).unwrap(), 0);
     }
 
     #[test]

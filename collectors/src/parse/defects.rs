@@ -7,7 +7,9 @@
 //! `pkimm_model::evidence::Defect` for what each means). Rules read it as
 //! `cert.defects`.
 
-use pkimm_model::evidence::{pq_parameter_set, Defect, Defects, KeyAlgorithm, PublicKeyInfo};
+use pkimm_model::evidence::{
+    composite_ml_dsa, pq_parameter_set, Defect, Defects, KeyAlgorithm, PublicKeyInfo,
+};
 use x509_parser::certificate::X509Certificate;
 use x509_parser::der_parser::asn1_rs::Tag;
 use x509_parser::prelude::FromDer;
@@ -194,8 +196,62 @@ fn public_key(x509: &X509Certificate<'_>, key: &PublicKeyInfo, found: &mut Defec
             if pq_parameter_set(&key.oid).is_some_and(|(_, len)| point.len() != len) {
                 found.insert(Defect::PqKeyLengthWrong);
             }
+            if composite_ml_dsa(&key.oid)
+                .is_some_and(|(name, set)| !composite_key_well_formed(name, set, point))
+            {
+                found.insert(Defect::PqKeyLengthWrong);
+            }
         }
         KeyAlgorithm::Dsa | KeyAlgorithm::Unknown => {}
+    }
+}
+
+/// Whether a composite ML-DSA public key is the ML-DSA key of its
+/// parameter set followed by a traditional key of the kind its name says
+/// (draft-ietf-lamps-pq-composite-sigs, SerializePublicKey: `mldsaPK ||
+/// tradPK`; an RSAPublicKey of the named modulus size, an uncompressed X9.62
+/// point on the named curve, or a 32- or 57-byte EdDSA key).
+fn composite_key_well_formed(name: &str, ml_dsa_set: &str, key: &[u8]) -> bool {
+    let ml_dsa_bytes = match ml_dsa_set {
+        "ML-DSA-44" => 1312,
+        "ML-DSA-65" => 1952,
+        "ML-DSA-87" => 2592,
+        _ => return false,
+    };
+    let Some(traditional) = key.get(ml_dsa_bytes..) else {
+        return false;
+    };
+    let mut parts = name.split('-').skip(1);
+    match (parts.next(), parts.next()) {
+        (Some("Ed25519"), _) => traditional.len() == 32,
+        (Some("Ed448"), _) => traditional.len() == 57,
+        (Some("ECDSA"), Some(curve)) => {
+            let (curve, bits) = match curve {
+                "P256" => ("P-256", 256),
+                "P384" => ("P-384", 384),
+                "P521" => ("P-521", 521),
+                "brainpoolP256r1" => ("brainpoolP256r1", 256),
+                "brainpoolP384r1" => ("brainpoolP384r1", 384),
+                _ => return false,
+            };
+            let field_bytes = (bits as usize).div_ceil(8);
+            traditional.len() == 1 + 2 * field_bytes
+                && matches!(
+                    key_quality::ec_point(curve, bits, traditional),
+                    EcPoint::OnCurve | EcPoint::Unchecked
+                )
+        }
+        (Some(rsa), _) if rsa.starts_with("RSA") => {
+            let Ok(bits) = rsa["RSA".len()..].parse::<u32>() else {
+                return false;
+            };
+            matches!(
+                RSAPublicKey::from_der(traditional),
+                Ok((rest, public)) if rest.is_empty()
+                    && key_quality::bit_length(public.modulus) == bits
+            )
+        }
+        _ => false,
     }
 }
 
@@ -510,6 +566,51 @@ mod tests {
         let params = rcgen::CertificateParams::new(vec!["www.example.com".into()]).unwrap();
         let cert = params.self_signed(&key).unwrap();
         (cert.der().to_vec(), key.public_key_raw().to_vec())
+    }
+
+    /// The composite test-vector certificates of
+    /// draft-ietf-lamps-pq-composite-sigs (fixtures/pq/composite): every key
+    /// is well formed, and one byte fewer or more is not.
+    #[test]
+    fn composite_keys_are_ml_dsa_then_the_named_traditional_key() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/pq/composite");
+        let mut checked = 0;
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            let pem = std::fs::read(&path).unwrap();
+            let (_, pem) = x509_parser::pem::parse_x509_pem(&pem).unwrap();
+            let (_, x509) = x509_parser::parse_x509_certificate(&pem.contents).unwrap();
+            let oid = x509.public_key().algorithm.algorithm.to_id_string();
+            let (name, set) = super::composite_ml_dsa(&oid).unwrap();
+            let key = &x509.public_key().subject_public_key.data;
+            assert!(super::composite_key_well_formed(name, set, key), "{name}");
+            assert!(
+                !super::composite_key_well_formed(name, set, &key[..key.len() - 1]),
+                "{name} short"
+            );
+            let mut long = key.to_vec();
+            long.push(0);
+            assert!(
+                !super::composite_key_well_formed(name, set, &long),
+                "{name} long"
+            );
+            let record = certificate_from_der(&pem.contents, provenance()).unwrap();
+            assert!(!record.defects.contains(Defect::PqKeyLengthWrong), "{name}");
+            checked += 1;
+        }
+        assert_eq!(checked, 18);
+        // A key of the wrong traditional kind: an Ed25519 tail where P-256 is named.
+        let ed25519_tail = [[0u8; 1312].as_slice(), &[7u8; 32]].concat();
+        assert!(!super::composite_key_well_formed(
+            "MLDSA44-ECDSA-P256-SHA256",
+            "ML-DSA-44",
+            &ed25519_tail
+        ));
+        assert!(super::composite_key_well_formed(
+            "MLDSA44-Ed25519-SHA512",
+            "ML-DSA-44",
+            &ed25519_tail
+        ));
     }
 
     #[test]

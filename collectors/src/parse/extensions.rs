@@ -6,10 +6,8 @@
 //! list) are counted, not decoded. A malformed extension becomes a parse
 //! warning; the certificate is kept.
 
-use std::borrow::Cow;
-
 use pkimm_model::evidence::{
-    BasicConstraints, Certificate, ExtensionInfo, NameConstraints, ThinVec,
+    BasicConstraints, Certificate, CompactString, ExtensionInfo, NameConstraints, ThinVec,
 };
 use x509_parser::der_parser::asn1_rs::{Any, Oid, Tag};
 use x509_parser::extensions::{
@@ -35,9 +33,9 @@ use super::oids;
 /// rules read.
 pub(crate) fn apply(record: &mut Certificate, extension: &X509Extension<'_>) {
     let known = oids::known(&extension.oid);
-    let oid = match known {
-        Some(known) => Cow::Borrowed(known.dotted),
-        None => Cow::Owned(extension.oid.to_id_string()),
+    let oid: CompactString = match known {
+        Some(known) => CompactString::const_new(known.dotted),
+        None => extension.oid.to_id_string().into(),
     };
     let name = known.and_then(|k| k.extension);
     let outcome = decode(record, &extension.oid, extension.value, extension.critical);
@@ -48,8 +46,6 @@ pub(crate) fn apply(record: &mut Certificate, extension: &X509Extension<'_>) {
         ));
     }
     record.extensions.push(ExtensionInfo {
-        name: name.map_or_else(|| oid.clone(), Cow::Borrowed),
-        known: name.is_some(),
         oid,
         critical: extension.critical,
     });
@@ -188,10 +184,10 @@ fn parse<'a, T: FromDer<'a, x509_parser::error::X509Error>>(
 fn subject_alt_names(record: &mut Certificate, names: &[GeneralName<'_>]) {
     for name in names {
         match name {
-            GeneralName::DNSName(dns) => record.san.dns.push((*dns).to_string()),
-            GeneralName::IPAddress(bytes) => record.san.ip.push(ip_to_string(bytes)),
-            GeneralName::RFC822Name(email) => record.san.email.push((*email).to_string()),
-            GeneralName::URI(uri) => record.san.uri.push((*uri).to_string()),
+            GeneralName::DNSName(dns) => record.san.dns.push((*dns).into()),
+            GeneralName::IPAddress(bytes) => record.san.ip.push(ip_to_string(bytes).into()),
+            GeneralName::RFC822Name(email) => record.san.email.push((*email).into()),
+            GeneralName::URI(uri) => record.san.uri.push((*uri).into()),
             GeneralName::OtherName(oid, _) => record.san.other.push(oids::dotted(oid).into()),
             GeneralName::Invalid(_, _) => record
                 .parse_warnings
@@ -201,7 +197,7 @@ fn subject_alt_names(record: &mut Certificate, names: &[GeneralName<'_>]) {
     }
 }
 
-fn key_usage_names(ku: &KeyUsage) -> ThinVec<String> {
+fn key_usage_names(ku: &KeyUsage) -> ThinVec<CompactString> {
     [
         (ku.digital_signature(), "digitalSignature"),
         (ku.non_repudiation(), "nonRepudiation"),
@@ -215,11 +211,11 @@ fn key_usage_names(ku: &KeyUsage) -> ThinVec<String> {
     ]
     .iter()
     .filter(|(set, _)| *set)
-    .map(|(_, name)| (*name).to_string())
+    .map(|(_, name)| CompactString::const_new(name))
     .collect()
 }
 
-fn extended_key_usage_names(eku: &ExtendedKeyUsage<'_>) -> ThinVec<String> {
+fn extended_key_usage_names(eku: &ExtendedKeyUsage<'_>) -> ThinVec<CompactString> {
     let mut names = ThinVec::new();
     for (set, oid) in [
         (eku.any, "2.5.29.37.0"),
@@ -231,13 +227,13 @@ fn extended_key_usage_names(eku: &ExtendedKeyUsage<'_>) -> ThinVec<String> {
         (eku.ocsp_signing, "1.3.6.1.5.5.7.3.9"),
     ] {
         if set {
-            names.push(oids::extended_key_usage(oid));
+            names.push(oids::extended_key_usage(oid).into());
         }
     }
     names.extend(eku.other.iter().map(|oid| {
         match oids::known(oid).and_then(|known| known.extended_key_usage) {
-            Some(name) => name.to_string(),
-            None => oid.to_id_string(),
+            Some(name) => CompactString::const_new(name),
+            None => oid.to_id_string().into(),
         }
     }));
     names
@@ -246,7 +242,7 @@ fn extended_key_usage_names(eku: &ExtendedKeyUsage<'_>) -> ThinVec<String> {
 /// The policy identifiers of a certificatePolicies value (RFC 5280 §4.2.1.4):
 /// `SEQUENCE OF SEQUENCE { policyIdentifier OID, qualifiers OPTIONAL }`.
 /// Qualifiers are skipped; rules read only the identifiers.
-fn policy_ids(value: &[u8]) -> Result<ThinVec<String>, DecodeError> {
+fn policy_ids(value: &[u8]) -> Result<ThinVec<CompactString>, DecodeError> {
     let (_, outer) = Any::from_der(value).map_err(|e| e.to_string())?;
     outer
         .header
@@ -261,7 +257,7 @@ fn policy_ids(value: &[u8]) -> Result<ThinVec<String>, DecodeError> {
             .assert_tag(Tag::Sequence)
             .map_err(|e| e.to_string())?;
         let (_, id) = Oid::from_der(information.data).map_err(|e| e.to_string())?;
-        ids.push(oids::dotted(&id).into_owned());
+        ids.push(oids::dotted(&id).as_ref().into());
         rest = after;
     }
     if ids.is_empty() {

@@ -26,7 +26,7 @@ mod tlv;
 use pkimm_model::evidence::{Certificate, Failure, FailureKind, Provenance};
 
 pub use certificate::{certificate_from_der, sha256_hex};
-pub use container::{ContainerOptions, ItemKind};
+pub use container::{count_pem_blocks, ContainerOptions, ItemKind};
 pub use crl::{crl_from_der, no_issuers, CrlOptions, IssuerLookup};
 
 /// A CRL found in a blob, parsed later once issuer candidates are known.
@@ -77,8 +77,19 @@ pub fn parse_blob(
 /// a time: a large PEM file is never held whole, and each certificate's DER
 /// is freed as soon as its record is made. The same items and problems as
 /// [`parse_blob`] on the whole text.
-pub fn parse_pem_stream<R: std::io::BufRead>(reader: R, provenance: &Provenance) -> BlobEvidence {
+///
+/// `expected_blocks` (an upper bound on the PEM blocks, from
+/// [`count_pem_blocks`], or 0 when unknown) sizes the record vector once:
+/// growing it by doubling would copy every record so far and, at 100,000
+/// certificates, hold two copies of 30 MB at once.
+pub fn parse_pem_stream<R: std::io::BufRead>(
+    reader: R,
+    provenance: &Provenance,
+    expected_blocks: usize,
+) -> BlobEvidence {
     let mut out = BlobEvidence::default();
+    // Only a hint: without the memory, the vector grows as it would anyway.
+    let _ = out.certificates.try_reserve_exact(expected_blocks);
     let problems = container::split_pem_stream(reader, &mut |item| out.take(item, provenance));
     out.take_problems(problems, provenance);
     out.certificates.shrink_to_fit();

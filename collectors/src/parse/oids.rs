@@ -5,7 +5,9 @@ use std::collections::HashMap;
 use std::str::FromStr;
 use std::sync::LazyLock;
 
-use pkimm_model::evidence::{composite_ml_dsa, pq_parameter_set, KeyAlgorithm};
+use pkimm_model::evidence::{
+    composite_ml_dsa, extension_name, pq_parameter_set, KeyAlgorithm, KNOWN_EXTENSIONS,
+};
 use x509_parser::der_parser::asn1_rs::Oid;
 
 /// (OID, name, digest, key family) for signature algorithms.
@@ -173,54 +175,9 @@ pub fn extended_key_usage(oid: &str) -> String {
         .to_string()
 }
 
-/// (OID, name) of certificate and CRL extensions pkimm knows.
-const EXTENSIONS: &[(&str, &str)] = &[
-    ("2.5.29.9", "subjectDirectoryAttributes"),
-    ("2.5.29.14", "subjectKeyIdentifier"),
-    ("2.5.29.15", "keyUsage"),
-    ("2.5.29.16", "privateKeyUsagePeriod"),
-    ("2.5.29.17", "subjectAltName"),
-    ("2.5.29.18", "issuerAltName"),
-    ("2.5.29.19", "basicConstraints"),
-    ("2.5.29.20", "cRLNumber"),
-    ("2.5.29.21", "reasonCode"),
-    ("2.5.29.24", "invalidityDate"),
-    ("2.5.29.27", "deltaCRLIndicator"),
-    ("2.5.29.28", "issuingDistributionPoint"),
-    ("2.5.29.29", "certificateIssuer"),
-    ("2.5.29.30", "nameConstraints"),
-    ("2.5.29.31", "cRLDistributionPoints"),
-    ("2.5.29.32", "certificatePolicies"),
-    ("2.5.29.33", "policyMappings"),
-    ("2.5.29.35", "authorityKeyIdentifier"),
-    ("2.5.29.36", "policyConstraints"),
-    ("2.5.29.37", "extKeyUsage"),
-    ("2.5.29.46", "freshestCRL"),
-    ("2.5.29.54", "inhibitAnyPolicy"),
-    ("1.3.6.1.5.5.7.1.1", "authorityInfoAccess"),
-    ("1.3.6.1.5.5.7.1.3", "qcStatements"),
-    ("1.3.6.1.5.5.7.1.11", "subjectInfoAccess"),
-    ("1.3.6.1.5.5.7.1.24", "tlsFeature"),
-    ("1.3.6.1.5.5.7.48.1.5", "ocspNoCheck"),
-    ("1.3.6.1.4.1.11129.2.4.2", "ctSignedCertificateTimestamps"),
-    ("1.3.6.1.4.1.11129.2.4.3", "ctPrecertificatePoison"),
-    ("2.16.840.1.113730.1.1", "netscapeCertType"),
-    ("2.16.840.1.113730.1.13", "netscapeComment"),
-    ("1.3.6.1.4.1.311.20.2", "msCertificateTemplateName"),
-    ("1.3.6.1.4.1.311.21.1", "msCaVersion"),
-    ("1.3.6.1.4.1.311.21.2", "msPreviousCaCertificateHash"),
-    ("1.3.6.1.4.1.311.21.7", "msCertificateTemplate"),
-    ("1.3.6.1.4.1.311.21.10", "msApplicationPolicies"),
-    ("1.3.6.1.4.1.311.25.2", "msNtdsCaSecurity"),
-    ("1.2.840.113533.7.65.0", "entrustVersionInfo"),
-];
-
 /// Name of a certificate or CRL extension OID, if pkimm knows it.
 pub fn extension(oid: &str) -> Option<&'static str> {
-    EXTENSIONS
-        .iter()
-        .find(|(o, _)| *o == oid)
-        .map(|(_, name)| *name)
+    extension_name(oid)
 }
 
 /// Certificate policy OIDs common enough to intern (CA/Browser Forum
@@ -258,7 +215,7 @@ static REGISTRY: LazyLock<Registry> = LazyLock::new(|| {
         known
     }
     let mut registry = Registry::default();
-    for (oid, name) in EXTENSIONS {
+    for (oid, name) in KNOWN_EXTENSIONS {
         entry(&mut registry, oid).extension = Some(name);
     }
     for (oid, name) in EXTENDED_KEY_USAGES {

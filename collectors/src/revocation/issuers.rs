@@ -60,7 +60,7 @@ impl Issuers {
         if let Some(known) = KnownCertificate::from_record(certificate) {
             let list = self
                 .by_subject
-                .entry(certificate.subject.clone())
+                .entry(certificate.subject.to_string())
                 .or_default();
             if !list
                 .iter()

@@ -128,7 +128,7 @@ pub async fn check(
 ) -> OcspCheck {
     let mut check = OcspCheck {
         certificate: cert.fingerprint_sha256.to_string(),
-        serial: cert.serial.clone(),
+        serial: cert.serial.to_string(),
         responder_url: url.to_string(),
         response_status: None,
         cert_status: None,

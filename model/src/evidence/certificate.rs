@@ -21,7 +21,7 @@ pub struct Certificate {
     /// X.509 version (1, 2 or 3).
     pub version: u32,
     /// Serial number, lowercase hex without leading zeros.
-    pub serial: String,
+    pub serial: CompactString,
     /// Serial number length in bits, without leading zero bits.
     pub serial_bits: u32,
     /// Serial number length in DER-encoded content octets (a 160-bit serial
@@ -33,13 +33,15 @@ pub struct Certificate {
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub serial_negative: bool,
     /// Subject distinguished name (RFC 4514 style).
-    pub subject: String,
+    pub subject: CompactString,
     /// The subject's common name(s).
     #[serde(default, skip_serializing_if = "ThinVec::is_empty")]
     #[schemars(with = "Vec<String>")]
-    pub subject_cn: ThinVec<String>,
-    /// Issuer distinguished name (RFC 4514 style).
-    pub issuer: String,
+    pub subject_cn: ThinVec<CompactString>,
+    /// Issuer distinguished name (RFC 4514 style); shared between the
+    /// certificates of one issuer.
+    #[schemars(with = "String")]
+    pub issuer: Arc<str>,
     /// Start of validity.
     pub not_before: UtcTime,
     /// End of validity.
@@ -47,8 +49,9 @@ pub struct Certificate {
     /// Validity period in days, notBefore through notAfter inclusive
     /// (not_after − not_before + 1 s, as RFC 5280 and the BRs count it).
     pub validity_days: f64,
-    /// The public key.
-    pub key: PublicKeyInfo,
+    /// The public key; shared between the certificates whose keys have the
+    /// same algorithm, size and exponent (an estate has a handful).
+    pub key: Arc<PublicKeyInfo>,
     /// The signature algorithm; shared between the certificates that use
     /// the same one (an estate has a handful of algorithms).
     pub signature: Arc<SignatureInfo>,
@@ -61,19 +64,19 @@ pub struct Certificate {
     /// the extension is absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(with = "Option<Vec<String>>")]
-    pub key_usage: Option<ThinVec<String>>,
+    pub key_usage: Option<ThinVec<CompactString>>,
     /// Extended key usages by name (`serverAuth`, …) or dotted OID; absent when the
     /// extension is absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(with = "Option<Vec<String>>")]
-    pub extended_key_usage: Option<ThinVec<String>>,
+    pub extended_key_usage: Option<ThinVec<CompactString>>,
     /// Basic constraints; absent when the extension is absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub basic_constraints: Option<BasicConstraints>,
     /// Certificate policy OIDs.
     #[serde(default, skip_serializing_if = "ThinVec::is_empty")]
     #[schemars(with = "Vec<String>")]
-    pub policies: ThinVec<String>,
+    pub policies: ThinVec<CompactString>,
     /// OCSP responder URLs from the AIA extension.
     #[serde(default, skip_serializing_if = "ThinVec::is_empty")]
     #[schemars(with = "Vec<String>")]
@@ -126,7 +129,7 @@ pub struct Certificate {
 }
 
 /// Key algorithm family.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum KeyAlgorithm {
     /// RSA.
@@ -338,7 +341,7 @@ pub fn pq_parameter_set_names() -> impl Iterator<Item = &'static str> {
 }
 
 /// The subject public key.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 pub struct PublicKeyInfo {
     /// Algorithm family.
     pub algorithm: KeyAlgorithm,
@@ -377,23 +380,23 @@ pub struct SubjectAltNames {
     /// DNS names.
     #[serde(default, skip_serializing_if = "ThinVec::is_empty")]
     #[schemars(with = "Vec<String>")]
-    pub dns: ThinVec<String>,
+    pub dns: ThinVec<CompactString>,
     /// IP addresses.
     #[serde(default, skip_serializing_if = "ThinVec::is_empty")]
     #[schemars(with = "Vec<String>")]
-    pub ip: ThinVec<String>,
+    pub ip: ThinVec<CompactString>,
     /// RFC 822 e-mail addresses.
     #[serde(default, skip_serializing_if = "ThinVec::is_empty")]
     #[schemars(with = "Vec<String>")]
-    pub email: ThinVec<String>,
+    pub email: ThinVec<CompactString>,
     /// URIs.
     #[serde(default, skip_serializing_if = "ThinVec::is_empty")]
     #[schemars(with = "Vec<String>")]
-    pub uri: ThinVec<String>,
+    pub uri: ThinVec<CompactString>,
     /// Other names, by OID (for example a UPN `1.3.6.1.4.1.311.20.2.3`).
     #[serde(default, skip_serializing_if = "ThinVec::is_empty")]
     #[schemars(with = "Vec<String>")]
-    pub other: ThinVec<String>,
+    pub other: ThinVec<CompactString>,
 }
 
 /// Basic constraints.
@@ -423,17 +426,129 @@ pub struct NameConstraints {
     pub critical: bool,
 }
 
-/// One extension of a certificate.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+/// One extension of a certificate. Its name is pkimm's (from
+/// [`KNOWN_EXTENSIONS`]) rather than stored: 32 bytes per extension, where a
+/// copy of the name beside the OID took 56.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ExtensionInfo {
-    /// Dotted OID (borrowed from pkimm's OID table when it knows it).
-    pub oid: Cow<'static, str>,
-    /// Short name when pkimm knows it, otherwise the OID.
-    pub name: Cow<'static, str>,
+    /// Dotted OID.
+    pub oid: CompactString,
     /// Critical flag.
     pub critical: bool,
+}
+
+impl ExtensionInfo {
+    /// Short name when pkimm knows it, otherwise the OID.
+    pub fn name(&self) -> &str {
+        extension_name(&self.oid).unwrap_or(&self.oid)
+    }
+
     /// Whether pkimm knows the extension.
-    pub known: bool,
+    pub fn known(&self) -> bool {
+        extension_name(&self.oid).is_some()
+    }
+}
+
+/// An extension as bundles carry it; `name` and `known` are written for
+/// readers and recomputed when read.
+#[derive(Serialize, Deserialize, JsonSchema)]
+#[schemars(
+    rename = "ExtensionInfo",
+    description = "One extension of a certificate."
+)]
+struct ExtensionJson<'a> {
+    /// Dotted OID.
+    #[serde(borrow)]
+    oid: Cow<'a, str>,
+    /// Short name when pkimm knows it, otherwise the OID.
+    #[serde(default, borrow)]
+    name: Cow<'a, str>,
+    /// Critical flag.
+    critical: bool,
+    /// Whether pkimm knows the extension.
+    #[serde(default)]
+    known: bool,
+}
+
+impl Serialize for ExtensionInfo {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        ExtensionJson {
+            oid: Cow::Borrowed(&self.oid),
+            name: Cow::Borrowed(self.name()),
+            critical: self.critical,
+            known: self.known(),
+        }
+        .serialize(serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for ExtensionInfo {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let json = ExtensionJson::deserialize(deserializer)?;
+        Ok(Self {
+            oid: CompactString::from(json.oid.as_ref()),
+            critical: json.critical,
+        })
+    }
+}
+
+impl JsonSchema for ExtensionInfo {
+    fn schema_name() -> Cow<'static, str> {
+        ExtensionJson::schema_name()
+    }
+
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        ExtensionJson::json_schema(generator)
+    }
+}
+
+/// (OID, name) of the certificate and CRL extensions pkimm knows.
+pub const KNOWN_EXTENSIONS: &[(&str, &str)] = &[
+    ("2.5.29.9", "subjectDirectoryAttributes"),
+    ("2.5.29.14", "subjectKeyIdentifier"),
+    ("2.5.29.15", "keyUsage"),
+    ("2.5.29.16", "privateKeyUsagePeriod"),
+    ("2.5.29.17", "subjectAltName"),
+    ("2.5.29.18", "issuerAltName"),
+    ("2.5.29.19", "basicConstraints"),
+    ("2.5.29.20", "cRLNumber"),
+    ("2.5.29.21", "reasonCode"),
+    ("2.5.29.24", "invalidityDate"),
+    ("2.5.29.27", "deltaCRLIndicator"),
+    ("2.5.29.28", "issuingDistributionPoint"),
+    ("2.5.29.29", "certificateIssuer"),
+    ("2.5.29.30", "nameConstraints"),
+    ("2.5.29.31", "cRLDistributionPoints"),
+    ("2.5.29.32", "certificatePolicies"),
+    ("2.5.29.33", "policyMappings"),
+    ("2.5.29.35", "authorityKeyIdentifier"),
+    ("2.5.29.36", "policyConstraints"),
+    ("2.5.29.37", "extKeyUsage"),
+    ("2.5.29.46", "freshestCRL"),
+    ("2.5.29.54", "inhibitAnyPolicy"),
+    ("1.3.6.1.5.5.7.1.1", "authorityInfoAccess"),
+    ("1.3.6.1.5.5.7.1.3", "qcStatements"),
+    ("1.3.6.1.5.5.7.1.11", "subjectInfoAccess"),
+    ("1.3.6.1.5.5.7.1.24", "tlsFeature"),
+    ("1.3.6.1.5.5.7.48.1.5", "ocspNoCheck"),
+    ("1.3.6.1.4.1.11129.2.4.2", "ctSignedCertificateTimestamps"),
+    ("1.3.6.1.4.1.11129.2.4.3", "ctPrecertificatePoison"),
+    ("2.16.840.1.113730.1.1", "netscapeCertType"),
+    ("2.16.840.1.113730.1.13", "netscapeComment"),
+    ("1.3.6.1.4.1.311.20.2", "msCertificateTemplateName"),
+    ("1.3.6.1.4.1.311.21.1", "msCaVersion"),
+    ("1.3.6.1.4.1.311.21.2", "msPreviousCaCertificateHash"),
+    ("1.3.6.1.4.1.311.21.7", "msCertificateTemplate"),
+    ("1.3.6.1.4.1.311.21.10", "msApplicationPolicies"),
+    ("1.3.6.1.4.1.311.25.2", "msNtdsCaSecurity"),
+    ("1.2.840.113533.7.65.0", "entrustVersionInfo"),
+];
+
+/// The name of a certificate or CRL extension OID, when pkimm knows it.
+pub fn extension_name(oid: &str) -> Option<&'static str> {
+    static BY_OID: std::sync::LazyLock<std::collections::HashMap<&str, &str>> =
+        std::sync::LazyLock::new(|| KNOWN_EXTENSIONS.iter().copied().collect());
+    BY_OID.get(oid).copied()
 }
 
 impl Certificate {
@@ -489,7 +604,7 @@ impl Certificate {
         if !self.san.email.is_empty() {
             return ("smime", reason(prefix, Why::Emails));
         }
-        let host_like = |cn: &String| {
+        let host_like = |cn: &CompactString| {
             cn.contains('.')
                 && cn
                     .bytes()
@@ -509,17 +624,24 @@ impl Certificate {
             list.iter_mut().for_each(String::shrink_to_fit);
             list.shrink_to_fit();
         }
+        fn names(list: &mut ThinVec<CompactString>) {
+            list.iter_mut().for_each(CompactString::shrink_to_fit);
+            list.shrink_to_fit();
+        }
         self.serial.shrink_to_fit();
         self.subject.shrink_to_fit();
-        self.issuer.shrink_to_fit();
-        strings(&mut self.subject_cn);
         for list in [
+            &mut self.subject_cn,
             &mut self.san.dns,
             &mut self.san.ip,
             &mut self.san.email,
             &mut self.san.uri,
             &mut self.san.other,
             &mut self.policies,
+        ] {
+            names(list);
+        }
+        for list in [
             &mut self.ocsp_urls,
             &mut self.ca_issuer_urls,
             &mut self.crl_urls,
@@ -531,7 +653,7 @@ impl Certificate {
             .into_iter()
             .flatten()
         {
-            strings(list);
+            names(list);
         }
         if let Some(constraints) = &mut self.name_constraints {
             strings(&mut constraints.permitted);
@@ -544,7 +666,6 @@ impl Certificate {
             id.shrink_to_fit();
         }
         self.extensions.shrink_to_fit();
-        self.der.0.shrink_to_fit();
     }
 
     /// Adds observations, skipping exact duplicates.
@@ -569,7 +690,7 @@ pub struct PurposeReason<'a> {
 enum Why<'a> {
     Ca,
     Eku(&'static str),
-    OtherEku(&'a [String]),
+    OtherEku(&'a [CompactString]),
     Policy(&'static str),
     HostNames,
     Emails,

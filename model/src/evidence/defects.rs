@@ -61,7 +61,7 @@ defects! {
     EcPointMalformed = "ec_point_malformed",
     /// the key AlgorithmIdentifier carries parameters where the algorithm forbids them (EdDSA, X25519/X448, ML-DSA, SLH-DSA, ML-KEM)
     KeyParametersPresent = "key_parameters_present",
-    /// a post-quantum public key does not have the length of its parameter set
+    /// a post-quantum public key does not have the length of its parameter set (or a composite ML-DSA key is not the ML-DSA key followed by the named traditional key)
     PqKeyLengthWrong = "pq_key_length_wrong",
     /// the signature AlgorithmIdentifier inside the TBS differs from the outer one
     SignatureAlgorithmMismatch = "signature_algorithm_mismatch",

@@ -13,7 +13,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// DER-encoded bytes; serialised as standard, padded base64.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
-pub struct Der(pub Vec<u8>);
+pub struct Der(pub Box<[u8]>);
 
 impl Der {
     /// The bytes.
@@ -34,13 +34,13 @@ impl Der {
 
 impl From<Vec<u8>> for Der {
     fn from(bytes: Vec<u8>) -> Self {
-        Self(bytes)
+        Self(bytes.into_boxed_slice())
     }
 }
 
 impl From<&[u8]> for Der {
     fn from(bytes: &[u8]) -> Self {
-        Self(bytes.to_vec())
+        Self(bytes.into())
     }
 }
 
@@ -55,7 +55,7 @@ impl<'de> Deserialize<'de> for Der {
         let text = Cow::<'de, str>::deserialize(deserializer)?;
         base64::engine::general_purpose::STANDARD
             .decode(text.as_bytes())
-            .map(Der)
+            .map(Self::from)
             .map_err(|err| serde::de::Error::custom(format!("not valid base64 DER: {err}")))
     }
 }
@@ -80,7 +80,7 @@ mod tests {
 
     #[test]
     fn round_trips_as_base64_text() {
-        let der = Der(vec![0x30, 0x03, 0x02, 0x01, 0x05]);
+        let der = Der::from(vec![0x30, 0x03, 0x02, 0x01, 0x05]);
         let json = serde_json::to_string(&der).unwrap();
         assert_eq!(json, "\"MAMCAQU=\"");
         assert_eq!(serde_json::from_str::<Der>(&json).unwrap(), der);

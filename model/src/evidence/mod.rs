@@ -28,9 +28,9 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 pub use certificate::{
-    composite_ml_dsa, pq_parameter_set, pq_parameter_set_names, BasicConstraints, Certificate,
-    ExtensionInfo, KeyAlgorithm, NameConstraints, PublicKeyInfo, PurposeReason, SignatureInfo,
-    SubjectAltNames,
+    composite_ml_dsa, extension_name, pq_parameter_set, pq_parameter_set_names, BasicConstraints,
+    Certificate, ExtensionInfo, KeyAlgorithm, NameConstraints, PublicKeyInfo, PurposeReason,
+    SignatureInfo, SubjectAltNames, KNOWN_EXTENSIONS,
 };
 /// Short text held inline (24 bytes and no allocation up to 24 characters):
 /// algorithm names, OIDs, collector and method names.
@@ -353,7 +353,10 @@ impl EvidenceBundle {
 
     /// Merges `other` into `self`: certificates and CRLs are deduplicated by
     /// SHA-256 keeping every observation; everything else is appended.
-    pub fn merge(&mut self, other: Self) {
+    pub fn merge(&mut self, mut other: Self) {
+        // Its index is of no use here; freed first, it is not held beside
+        // the one built for the merged records.
+        other.index = FingerprintIndex::default();
         self.runs.extend(other.runs);
         self.add_certificates(other.certificates);
         self.merge_crls(other.crls);
@@ -400,6 +403,9 @@ impl EvidenceBundle {
     /// Rebuilds the fingerprint index (after reading a bundle, or after
     /// changing the record vectors directly), so lookups are O(1).
     pub fn reindex(&mut self) {
+        // The old maps go before the new are built: at 100,000 records each
+        // is 6 MB.
+        self.index = FingerprintIndex::default();
         self.index.certificates = self
             .certificates
             .iter()

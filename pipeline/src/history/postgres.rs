@@ -137,7 +137,7 @@ impl Backend for PgStore {
                 &[
                     &id,
                     &c.fingerprint_sha256.as_str(),
-                    &c.subject,
+                    &c.subject.as_str(),
                     &c.not_after.to_string(),
                 ],
             )?;

@@ -155,7 +155,7 @@ impl Backend for SqliteStore {
                 insert.execute(params![
                     id,
                     c.fingerprint_sha256.as_str(),
-                    c.subject,
+                    c.subject.as_str(),
                     c.not_after.to_string()
                 ])?;
             }

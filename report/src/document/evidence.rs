@@ -219,7 +219,7 @@ fn key_locations(bundle: &EvidenceBundle) -> Vec<KeyLocationRow> {
         });
         let hardware = token.is_some_and(|t| t.hardware_slot);
         rows.push(KeyLocationRow {
-            subject: c.subject.clone(),
+            subject: c.subject.to_string(),
             fingerprint: c.fingerprint_sha256.to_string(),
             role: role.to_string(),
             on_token: key.is_some(),
@@ -313,22 +313,22 @@ fn evidence_tables(bundle: &EvidenceBundle, now: i64) -> EvidenceTables {
     for c in &bundle.certificates {
         tables.certificates.push(CertificateExpiry {
             fingerprint: c.fingerprint_sha256.to_string(),
-            subject: c.subject.clone(),
-            issuer: c.issuer.clone(),
+            subject: c.subject.to_string(),
+            issuer: c.issuer.to_string(),
             source: c
                 .observations
                 .first()
                 .map(|o| o.source.clone())
                 .unwrap_or_default(),
-            serial: c.serial.clone(),
+            serial: c.serial.to_string(),
             not_before: c.not_before,
             not_after: c.not_after,
         });
         let days_left = (c.not_after.unix() - now).div_euclid(86_400);
         let row = |issue: String| CertificateRow {
             fingerprint: c.fingerprint_sha256.to_string(),
-            subject: c.subject.clone(),
-            issuer: c.issuer.clone(),
+            subject: c.subject.to_string(),
+            issuer: c.issuer.to_string(),
             not_after: c.not_after,
             days_left,
             key: key_text(c),

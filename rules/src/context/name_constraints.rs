@@ -4,12 +4,15 @@
 //! Subtrees are read as the collectors record them (`dns:`, `ip:addr/mask`,
 //! `email:`, `uri:`, `dn:`, …). dNSName, iPAddress, rfc822Name and URI
 //! subtrees are checked against the subject alternative names of the same
-//! type; directoryName and other subtrees are not checked (pkimm keeps
-//! distinguished names as text, which does not support RDN-wise matching).
+//! type; directoryName subtrees against the subject DN, RDN by RDN (the
+//! subject must start with the subtree's RDNs, compared case-insensitively
+//! with white space folded, as RFC 5280 §7.1 prescribes for the usual
+//! string types). directoryName alternative names, emailAddress attributes in
+//! the subject and otherName subtrees are not checked.
 
 use std::net::IpAddr;
 
-use pkimm_model::evidence::{Certificate, NameConstraints};
+use pkimm_model::evidence::{Certificate, CompactString, NameConstraints};
 
 /// The name types whose subtrees are checked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,7 +35,7 @@ impl NameType {
         }
     }
 
-    fn names(self, c: &Certificate) -> &[String] {
+    fn names(self, c: &Certificate) -> &[CompactString] {
         match self {
             Self::Dns => &c.san.dns,
             Self::Ip => &c.san.ip,
@@ -70,7 +73,77 @@ pub(super) fn violations(c: &Certificate, constraints: &NameConstraints, ca: &st
             }
         }
     }
+    directory_name_violations(c, constraints, ca, &mut found);
     found
+}
+
+/// The subject DN against the `dn:` subtrees. An empty subject is not
+/// constrained (RFC 5280 §4.2.1.10).
+fn directory_name_violations(
+    c: &Certificate,
+    constraints: &NameConstraints,
+    ca: &str,
+    found: &mut Vec<String>,
+) {
+    if c.subject.trim().is_empty() {
+        return;
+    }
+    let bases = |subtrees: &'_ [String]| -> Vec<String> {
+        subtrees
+            .iter()
+            .filter_map(|s| s.strip_prefix("dn:"))
+            .map(str::to_string)
+            .collect()
+    };
+    let permitted = bases(&constraints.permitted);
+    let excluded = bases(&constraints.excluded);
+    let subject = &c.subject;
+    if !permitted.is_empty() && !permitted.iter().any(|base| dn_within(subject, base)) {
+        found.push(format!(
+            "dn:{subject} is outside the permitted subtrees of {ca}"
+        ));
+    }
+    if let Some(base) = excluded.iter().find(|base| dn_within(subject, base)) {
+        found.push(format!(
+            "dn:{subject} is in the excluded subtree dn:{base} of {ca}"
+        ));
+    }
+}
+
+/// Whether the DN `name` lies in the directoryName subtree `base`: the first
+/// RDNs of `name` (from the root side, as the certificate encodes them and
+/// pkimm writes them) are those of `base`. An empty base holds every name.
+fn dn_within(name: &str, base: &str) -> bool {
+    let name = rdns(name);
+    let base = rdns(base);
+    base.len() <= name.len() && name.iter().zip(&base).all(|(n, b)| n == b)
+}
+
+/// The RDNs of a DN written as pkimm writes it (`C=US, O=Example, CN=x`;
+/// multi-valued RDNs joined with ` + `), each as its sorted attributes,
+/// lowercased with runs of white space folded to one space.
+fn rdns(dn: &str) -> Vec<Vec<String>> {
+    let fold = |text: &str| {
+        text.split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .to_lowercase()
+    };
+    dn.split(", ")
+        .map(str::trim)
+        .filter(|rdn| !rdn.is_empty())
+        .map(|rdn| {
+            let mut attributes: Vec<String> = rdn
+                .split(" + ")
+                .map(|attribute| match attribute.split_once('=') {
+                    Some((kind, value)) => format!("{}={}", fold(kind), fold(value)),
+                    None => fold(attribute),
+                })
+                .collect();
+            attributes.sort();
+            attributes
+        })
+        .collect()
 }
 
 /// Whether `name` (of `kind`) lies in the subtree `base`.
@@ -191,5 +264,46 @@ mod tests {
         assert_eq!(uri_host("urn:x"), None);
         assert!(host_within("a.good.test", ".good.test"));
         assert!(!host_within("a.good.test", "good.test"));
+    }
+
+    #[test]
+    fn directory_name_subtrees_match_rdn_by_rdn() {
+        assert!(dn_within("C=US, O=Example, CN=host", "C=US, O=Example"));
+        assert!(dn_within("C=US, O=Example", "C=US, O=Example"));
+        assert!(dn_within("c=us, o=EXAMPLE,  CN=host", "C=US, O=Example"));
+        assert!(dn_within(
+            "C=US, O=Example   Corp, CN=x",
+            "C=US, O=Example Corp"
+        ));
+        assert!(dn_within("C=US, O=A + OU=B, CN=x", "C=US, OU=B + O=A"));
+        assert!(dn_within("C=US, CN=x", ""));
+        // A prefix of the text is not a prefix of the RDNs.
+        assert!(!dn_within("C=US, O=Example Corp, CN=x", "C=US, O=Example"));
+        // The order matters: the subtree is the root side.
+        assert!(!dn_within("CN=host, O=Example, C=US", "C=US, O=Example"));
+        assert!(!dn_within("C=US", "C=US, O=Example"));
+    }
+
+    #[test]
+    fn the_subject_is_checked_against_directory_name_subtrees() {
+        let mut c = crate::view::sample::sample_certificate(1_800_000_000);
+        c.subject = "C=US, O=Other, CN=host".into();
+        let constraints = NameConstraints {
+            permitted: vec!["dn:C=US, O=Example".to_string()].into(),
+            excluded: vec!["dn:C=US, O=Other".to_string()].into(),
+            critical: true,
+        };
+        let found = violations(&c, &constraints, "CN=Sub");
+        assert_eq!(
+            found,
+            [
+                "dn:C=US, O=Other, CN=host is outside the permitted subtrees of CN=Sub",
+                "dn:C=US, O=Other, CN=host is in the excluded subtree dn:C=US, O=Other of CN=Sub",
+            ]
+        );
+        c.subject = "C=US, O=Example, OU=Web, CN=host".into();
+        assert!(violations(&c, &constraints, "CN=Sub").is_empty());
+        c.subject = String::new().into();
+        assert!(violations(&c, &constraints, "CN=Sub").is_empty());
     }
 }

@@ -137,19 +137,20 @@ pub(super) fn record_ref(kind: EvidenceKind, i: usize, bundle: &EvidenceBundle) 
     match kind {
         EvidenceKind::Certificate => {
             let c = &bundle.certificates[i];
-            let mut hosts: Vec<String> = c.san.dns.to_vec();
-            hosts.extend(c.subject_cn.iter().cloned());
+            let hosts: Vec<String> = c
+                .san
+                .dns
+                .iter()
+                .chain(&c.subject_cn)
+                .map(|h| h.to_string())
+                .collect();
             RecordRef {
                 kind,
                 id: c.fingerprint_sha256.to_string(),
-                label: c
-                    .subject_cn
-                    .first()
-                    .cloned()
-                    .unwrap_or_else(|| c.subject.clone()),
+                label: c.subject_cn.first().unwrap_or(&c.subject).to_string(),
                 sources: c.observations.iter().map(|o| o.source.clone()).collect(),
                 hosts,
-                issuer: Some(c.issuer.clone()),
+                issuer: Some(c.issuer.to_string()),
             }
         }
         EvidenceKind::Crl => {
@@ -164,7 +165,7 @@ pub(super) fn record_ref(kind: EvidenceKind, i: usize, bundle: &EvidenceBundle) 
                 ),
                 sources: c.observations.iter().map(|o| o.source.clone()).collect(),
                 hosts: Vec::new(),
-                issuer: Some(c.issuer.clone()),
+                issuer: Some(c.issuer.to_string()),
             }
         }
         EvidenceKind::TlsEndpoint => {
@@ -186,7 +187,9 @@ pub(super) fn record_ref(kind: EvidenceKind, i: usize, bundle: &EvidenceBundle) 
                 label: format!("OCSP {} for serial {}", o.responder_url, o.serial),
                 sources: vec![o.provenance.source.clone()],
                 hosts: vec![host_of(&o.responder_url)],
-                issuer: bundle.certificate(&o.certificate).map(|c| c.issuer.clone()),
+                issuer: bundle
+                    .certificate(&o.certificate)
+                    .map(|c| c.issuer.to_string()),
             }
         }
         EvidenceKind::InventoryRecord => {

@@ -21,6 +21,7 @@ use cel::objects::KeyRef;
 use super::budget::MAX_STEPS;
 use super::record::{Field, Record};
 use super::Value;
+use pkimm_model::evidence::CompactString;
 
 /// An expression compiled for direct evaluation.
 #[derive(Debug)]
@@ -304,6 +305,7 @@ enum V<'b, 'r> {
     Str(&'b str),
     String(String),
     Strings(&'b [String]),
+    Names(&'b [CompactString]),
     Strs(Vec<&'b str>),
     List(Vec<Self>),
     Record(Arc<dyn Record<'r> + 'r>),
@@ -330,6 +332,7 @@ impl<'b, 'r: 'b> V<'b, 'r> {
             Field::Str(s) => Self::Str(s),
             Field::String(s) => Self::String(s),
             Field::Strings(s) => Self::Strings(s),
+            Field::Names(s) => Self::Names(s),
             Field::Strs(s) => Self::Strs(s),
             Field::Record(r) => Self::Record(r),
             Field::Value(v) => Self::OwnedCel(v),
@@ -360,6 +363,7 @@ impl<'b, 'r: 'b> V<'b, 'r> {
     fn scalar_items(&self) -> Option<Vec<Scalar<'_>>> {
         Some(match self {
             Self::Strings(items) => items.iter().map(|s| Scalar::Str(s)).collect(),
+            Self::Names(items) => items.iter().map(|s| Scalar::Str(s)).collect(),
             Self::Strs(items) => items.iter().map(|s| Scalar::Str(s)).collect(),
             Self::List(items) => items.iter().map(V::scalar).collect::<Option<_>>()?,
             _ => match self.cel()? {
@@ -373,6 +377,7 @@ impl<'b, 'r: 'b> V<'b, 'r> {
     fn items(self) -> Option<Vec<Self>> {
         Some(match self {
             Self::Strings(items) => items.iter().map(|s| V::Str(s)).collect(),
+            Self::Names(items) => items.iter().map(|s| V::Str(s)).collect(),
             Self::Strs(items) => items.into_iter().map(V::Str).collect(),
             Self::List(items) => items,
             Self::Cel(Value::List(items)) => items.iter().map(V::Cel).collect(),
@@ -628,6 +633,7 @@ fn size(value: &V<'_, '_>) -> Option<usize> {
         V::Str(s) => s.chars().count(),
         V::String(s) => s.chars().count(),
         V::Strings(items) => items.len(),
+        V::Names(items) => items.len(),
         V::Strs(items) => items.len(),
         V::List(items) => items.len(),
         V::Record(record) => record.names().len(),

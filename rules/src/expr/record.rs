@@ -14,6 +14,7 @@ use cel::common::traits::{Container, Indexer, Sizer};
 use cel::common::types::{CelBool, CelDouble, CelInt, CelList, CelString, Type, MAP_TYPE};
 use cel::common::value::{CowVal, Val};
 use cel::ExecutionError;
+use pkimm_model::evidence::CompactString;
 
 use super::Value;
 
@@ -31,6 +32,9 @@ pub enum Field<'r> {
     String(String),
     /// A list of strings borrowed from the evidence.
     Strings(&'r [String]),
+    /// A list of short strings (names, host names, OIDs) borrowed from the
+    /// evidence.
+    Names(&'r [CompactString]),
     /// A list of string slices borrowed from the evidence.
     Strs(Vec<&'r str>),
     /// A nested record.
@@ -74,6 +78,12 @@ pub(crate) fn field_val<'r>(field: Field<'r>) -> Result<Box<dyn Val + 'r>, Execu
                 .map(|s| Box::new(CelString::from(s.as_str())) as Box<dyn Val + 'r>)
                 .collect::<Vec<_>>(),
         )),
+        Field::Names(items) => Box::new(CelList::from(
+            items
+                .iter()
+                .map(|s| Box::new(CelString::from(s.as_str())) as Box<dyn Val + 'r>)
+                .collect::<Vec<_>>(),
+        )),
         Field::Strs(items) => Box::new(CelList::from(
             items
                 .into_iter()
@@ -94,6 +104,7 @@ pub(crate) fn field_value(field: Field<'_>) -> Value {
         Field::Str(s) => super::string(s),
         Field::String(s) => Value::String(Arc::new(s)),
         Field::Strings(items) => super::strings(items),
+        Field::Names(items) => super::strings(items),
         Field::Strs(items) => super::strings(&items),
         Field::Record(record) => to_value(record.as_ref()),
         Field::Value(value) => value,

@@ -23,7 +23,7 @@ fn renewals(certificates: &[Certificate]) -> Renewals {
             .dns
             .iter()
             .chain(&c.subject_cn)
-            .map(|n| n.to_ascii_lowercase())
+            .map(|n| n.as_str().to_ascii_lowercase())
             .collect();
         names.sort();
         names.dedup();

@@ -8,8 +8,8 @@
 use std::sync::{Arc, LazyLock};
 
 use pkimm_model::evidence::{
-    composite_ml_dsa, pq_parameter_set, Certificate, Defect, Defects, NameConstraints,
-    PublicKeyInfo, SignatureInfo, SubjectAltNames, TRUST_ANCHOR_METHOD,
+    composite_ml_dsa, pq_parameter_set, Certificate, CompactString, Defect, Defects,
+    NameConstraints, PublicKeyInfo, SignatureInfo, SubjectAltNames, TRUST_ANCHOR_METHOD,
 };
 
 use super::names;
@@ -465,7 +465,7 @@ fn dns_where<'r>(cert: &'r Certificate, test: impl Fn(&str) -> bool) -> Field<'r
         cert.san
             .dns
             .iter()
-            .map(String::as_str)
+            .map(CompactString::as_str)
             .filter(|n| test(n))
             .collect(),
     )
@@ -553,7 +553,7 @@ impl<'r> Record<'r> for CertificateView<'r> {
             "serial_negative" => Field::Bool(c.serial_negative),
             "serial_zero" => Field::Bool(c.serial.trim_start_matches('0').is_empty()),
             "subject" => Field::Str(&c.subject),
-            "subject_cn" => Field::Strings(&c.subject_cn),
+            "subject_cn" => Field::Names(&c.subject_cn),
             "issuer" => Field::Str(&c.issuer),
             "not_before" => int(not_before()),
             "not_after" => int(not_after()),
@@ -567,9 +567,9 @@ impl<'r> Record<'r> for CertificateView<'r> {
             "signature" => Field::Record(Arc::new(SignatureView(&c.signature))),
             "san" => Field::Record(Arc::new(SanView(&c.san))),
             "has_san" => Field::Bool(c.has_san),
-            "key_usage" => Field::Strings(c.key_usage.as_deref().unwrap_or(&[])),
+            "key_usage" => Field::Names(c.key_usage.as_deref().unwrap_or(&[])),
             "has_key_usage" => Field::Bool(c.key_usage.is_some()),
-            "extended_key_usage" => Field::Strings(c.extended_key_usage.as_deref().unwrap_or(&[])),
+            "extended_key_usage" => Field::Names(c.extended_key_usage.as_deref().unwrap_or(&[])),
             "has_eku" => Field::Bool(c.extended_key_usage.is_some()),
             "basic_constraints" => Field::Record(Arc::new(BasicConstraintsView(c))),
             "is_ca" => Field::Bool(c.is_ca()),
@@ -590,7 +590,7 @@ impl<'r> Record<'r> for CertificateView<'r> {
                     .ip
                     .iter()
                     .filter(|ip| names::reserved_ip(ip))
-                    .map(String::as_str)
+                    .map(CompactString::as_str)
                     .collect(),
             ),
             "san_entries" => int(c.san.dns.len()
@@ -602,7 +602,7 @@ impl<'r> Record<'r> for CertificateView<'r> {
                 c.extensions
                     .iter()
                     .filter(|e| e.critical)
-                    .map(|e| e.name.as_ref())
+                    .map(|e| e.name())
                     .collect(),
             ),
             "duplicate_extensions" => {
@@ -611,14 +611,14 @@ impl<'r> Record<'r> for CertificateView<'r> {
                     .iter()
                     .enumerate()
                     .filter(|(i, e)| c.extensions[..*i].iter().any(|f| f.oid == e.oid))
-                    .map(|(_, e)| e.name.as_ref())
+                    .map(|(_, e)| e.name())
                     .collect();
                 repeated.dedup();
                 Field::Strs(repeated)
             }
             "self_issued" => Field::Bool(c.self_issued),
             "self_signed" => Field::Bool(c.self_signed),
-            "policies" => Field::Strings(&c.policies),
+            "policies" => Field::Names(&c.policies),
             "ocsp_urls" => Field::Strings(&c.ocsp_urls),
             "ca_issuer_urls" => Field::Strings(&c.ca_issuer_urls),
             "crl_urls" => Field::Strings(&c.crl_urls),
@@ -644,9 +644,9 @@ impl<'r> Record<'r> for CertificateView<'r> {
                     .map(|e| {
                         map(vec![
                             ("oid", string(&e.oid)),
-                            ("name", string(&e.name)),
+                            ("name", string(e.name())),
                             ("critical", Value::Bool(e.critical)),
-                            ("known", Value::Bool(e.known)),
+                            ("known", Value::Bool(e.known())),
                         ])
                     })
                     .collect(),
@@ -654,15 +654,15 @@ impl<'r> Record<'r> for CertificateView<'r> {
             "unknown_critical_extensions" => Field::Strs(
                 c.extensions
                     .iter()
-                    .filter(|e| e.critical && !e.known)
-                    .map(|e| e.name.as_ref())
+                    .filter(|e| e.critical && !e.known())
+                    .map(|e| e.name())
                     .collect(),
             ),
             "unknown_extensions" => Field::Strs(
                 c.extensions
                     .iter()
-                    .filter(|e| !e.known)
-                    .map(|e| e.name.as_ref())
+                    .filter(|e| !e.known())
+                    .map(|e| e.name())
                     .collect(),
             ),
             "wildcard" => Field::Bool(
@@ -789,7 +789,7 @@ impl<'r> Record<'r> for SanView<'r> {
 
     fn field(&self, name: &str) -> Option<Field<'r>> {
         let san = self.0;
-        Some(Field::Strings(match name {
+        Some(Field::Names(match name {
             "dns" => &san.dns,
             "ip" => &san.ip,
             "email" => &san.email,

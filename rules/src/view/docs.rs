@@ -36,9 +36,7 @@ fn documented_sample(kind: EvidenceKind) -> Value {
         let mut cert = super::sample::sample_certificate(NOW);
         cert.extensions.push(pkimm_model::evidence::ExtensionInfo {
             oid: "2.5.29.19".into(),
-            name: "basicConstraints".into(),
             critical: true,
-            known: true,
         });
         return super::certificate(&cert, &super::sample::sample_certificate_facts(), NOW);
     }

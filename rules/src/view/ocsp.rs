@@ -36,9 +36,7 @@ pub const FIELD_DOCS: &[FieldDoc] = &[
 /// An OCSP check view.
 pub fn ocsp_check(o: &OcspCheck, index: &BundleIndex, bundle: &EvidenceBundle, now: i64) -> Value {
     let next_update = o.next_update.map(UtcTime::unix);
-    let issuer = bundle
-        .certificate(&o.certificate)
-        .map(|c| c.issuer.as_str());
+    let issuer = bundle.certificate(&o.certificate).map(|c| &*c.issuer);
     let crl_reason = issuer.and_then(|i| index.revocation(i, &o.serial));
     map(vec![
         ("certificate", string(&o.certificate)),

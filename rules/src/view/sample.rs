@@ -43,14 +43,14 @@ pub(crate) fn sample_certificate(now: i64) -> Certificate {
         not_before: t(now - 30 * 86_400),
         not_after: t(now + 60 * 86_400),
         validity_days: 90.0,
-        key: PublicKeyInfo {
+        key: std::sync::Arc::new(PublicKeyInfo {
             algorithm: KeyAlgorithm::Ec,
             oid: "1.2.840.10045.2.1".into(),
             bits: 256,
             curve: Some("P-256".into()),
             rsa_exponent: None,
             quantum_vulnerable: true,
-        },
+        }),
         signature: std::sync::Arc::new(SignatureInfo {
             name: "ecdsa-with-SHA256".into(),
             oid: "1.2.840.10045.4.3.2".into(),
