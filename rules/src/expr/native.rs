@@ -83,7 +83,7 @@ enum Node {
     Str(String),
     List(Vec<Self>),
     /// A free variable: the record, `policy` or `now`.
-    Variable(String),
+    Variable(Global),
     /// A comprehension variable, by nesting depth (0 = outermost).
     Local(usize),
     Select(Box<Self>, String),
@@ -167,7 +167,11 @@ fn compile(expr: &Expr, locals: &mut Vec<String>) -> Option<Node> {
         },
         Expr::Ident(name) => match locals.iter().rposition(|l| l == name) {
             Some(depth) => Node::Local(depth),
-            None => Node::Variable(name.clone()),
+            None => Node::Variable(match name.as_str() {
+                "policy" => Global::Policy,
+                "now" => Global::Now,
+                _ => Global::Named(name.clone()),
+            }),
         },
         Expr::Select(select) if !select.test => {
             Node::Select(boxed(&select.operand, locals)?, select.field.clone())
@@ -311,6 +315,16 @@ enum V<'b, 'r> {
     Record(Arc<dyn Record<'r> + 'r>),
     Cel(&'b Value),
     OwnedCel(Value),
+}
+
+/// A free variable, resolved when the expression is compiled: `policy`
+/// and `now` by kind, the record by its name (`cert`, `crl`, …), compared
+/// with the name the evaluation binds.
+#[derive(Debug, Clone)]
+enum Global {
+    Policy,
+    Now,
+    Named(String),
 }
 
 /// A scalar, for comparisons.
@@ -459,7 +473,7 @@ impl<'b, 'r: 'b> Run<'_, 'b, 'r> {
             Node::List(items) => {
                 V::List(items.iter().map(|i| self.eval(i)).collect::<Option<_>>()?)
             }
-            Node::Variable(name) => self.variable(name)?,
+            Node::Variable(global) => self.variable(global)?,
             Node::Local(depth) => self.locals.get(*depth)?.clone(),
             Node::Select(operand, field) => self.eval(operand)?.select(field)?,
             Node::Not(a) => V::Bool(!self.bool(a)?),
@@ -592,19 +606,16 @@ impl<'b, 'r: 'b> Run<'_, 'b, 'r> {
         })
     }
 
-    fn variable(&self, name: &str) -> Option<V<'b, 'r>> {
+    fn variable(&self, global: &Global) -> Option<V<'b, 'r>> {
         let env = self.env;
-        Some(if name == env.name {
-            match env.subject {
+        Some(match global {
+            Global::Policy => V::Cel(env.policy),
+            Global::Now => V::Int(env.now),
+            Global::Named(name) if *name == env.name => match env.subject {
                 Subject::Record(record) => V::Record(Arc::clone(record)),
                 Subject::Value(value) => V::Cel(value),
-            }
-        } else if name == "policy" {
-            V::Cel(env.policy)
-        } else if name == "now" {
-            V::Int(env.now)
-        } else {
-            return None;
+            },
+            Global::Named(_) => return None,
         })
     }
 }

@@ -418,7 +418,7 @@ const BASE_FIELD_DOCS: &[FieldDoc] = &[
     ),
     fd(
         "name_constraint_violations",
-        "bundle: the SAN dNSName, iPAddress, rfc822Name and URI entries those constraints do not allow, each with the CA and subtree (directoryName subtrees are not checked)",
+        "bundle: the SAN dNSName, iPAddress, rfc822Name and URI entries, and the subject DN against directoryName subtrees, that those constraints do not allow, each with the CA and subtree",
     ),
 ];
 
