@@ -135,8 +135,9 @@ pub struct Fetcher {
 
 /// A body past this size counts as large: only [`LARGE_BODIES`] of them
 /// are downloaded at once, so concurrent fetches of huge (or endless)
-/// responses cannot add up to more memory than that many size caps.
-pub const LARGE_BODY: usize = 4 * 1024 * 1024;
+/// responses cannot add up to more memory than that many size caps (plus
+/// this much for each fetch waiting its turn).
+pub const LARGE_BODY: usize = 1024 * 1024;
 /// Large bodies downloaded at once.
 pub const LARGE_BODIES: usize = 2;
 
