@@ -10,7 +10,9 @@
 
 use std::collections::BTreeMap;
 
-use pkimm_model::evidence::{Crl, CrlEntry, Defect, Defects, Der, Provenance, UtcTime};
+use pkimm_model::evidence::{
+    extension_name, Crl, CrlEntry, Defect, Defects, Der, Provenance, UtcTime,
+};
 use x509_parser::der_parser::asn1_rs::{Any, Class, Tag};
 use x509_parser::extensions::{DistributionPointName, ParsedExtension};
 use x509_parser::prelude::FromDer;
@@ -234,7 +236,7 @@ pub fn crl_from_der(
             }
             ("2.5.29.46", _) => crl.freshest_crl_urls = freshest_crl_urls(extension.value),
             (_, ParsedExtension::ParseError { error }) => {
-                let name = oids::extension(&oid).unwrap_or(&oid);
+                let name = extension_name(&oid).unwrap_or(&oid);
                 warnings.push(format!("extension {name} is malformed: {error}"));
             }
             _ => {}

@@ -5,9 +5,7 @@ use std::collections::HashMap;
 use std::str::FromStr;
 use std::sync::LazyLock;
 
-use pkimm_model::evidence::{
-    composite_ml_dsa, extension_name, pq_parameter_set, KeyAlgorithm, KNOWN_EXTENSIONS,
-};
+use pkimm_model::evidence::{composite_ml_dsa, pq_parameter_set, KeyAlgorithm, KNOWN_EXTENSIONS};
 use x509_parser::der_parser::asn1_rs::Oid;
 
 /// (OID, name, digest, key family) for signature algorithms.
@@ -173,11 +171,6 @@ pub fn extended_key_usage(oid: &str) -> String {
         .find(|(o, _)| *o == oid)
         .map_or(oid, |(_, name)| name)
         .to_string()
-}
-
-/// Name of a certificate or CRL extension OID, if pkimm knows it.
-pub fn extension(oid: &str) -> Option<&'static str> {
-    extension_name(oid)
 }
 
 /// Certificate policy OIDs common enough to intern (CA/Browser Forum

@@ -50,15 +50,8 @@ impl NameType {
 pub(super) fn violations(c: &Certificate, constraints: &NameConstraints, ca: &str) -> Vec<String> {
     let mut found = Vec::new();
     for kind in NameType::ALL {
-        let bases = |subtrees: &'_ [String]| -> Vec<String> {
-            subtrees
-                .iter()
-                .filter_map(|s| s.strip_prefix(kind.prefix()))
-                .map(str::to_string)
-                .collect()
-        };
-        let permitted = bases(&constraints.permitted);
-        let excluded = bases(&constraints.excluded);
+        let permitted = bases(&constraints.permitted, kind.prefix());
+        let excluded = bases(&constraints.excluded, kind.prefix());
         for name in kind.names(c) {
             let prefix = kind.prefix();
             if !permitted.is_empty() && !permitted.iter().any(|base| within(kind, name, base)) {
@@ -88,15 +81,8 @@ fn directory_name_violations(
     if c.subject.trim().is_empty() {
         return;
     }
-    let bases = |subtrees: &'_ [String]| -> Vec<String> {
-        subtrees
-            .iter()
-            .filter_map(|s| s.strip_prefix("dn:"))
-            .map(str::to_string)
-            .collect()
-    };
-    let permitted = bases(&constraints.permitted);
-    let excluded = bases(&constraints.excluded);
+    let permitted = bases(&constraints.permitted, "dn:");
+    let excluded = bases(&constraints.excluded, "dn:");
     let subject = &c.subject;
     if !permitted.is_empty() && !permitted.iter().any(|base| dn_within(subject, base)) {
         found.push(format!(
@@ -143,6 +129,14 @@ fn rdns(dn: &str) -> Vec<Vec<String>> {
             attributes.sort();
             attributes
         })
+        .collect()
+}
+
+/// The bases of the subtrees of one name type, named by its `prefix`.
+fn bases<'a>(subtrees: &'a [String], prefix: &str) -> Vec<&'a str> {
+    subtrees
+        .iter()
+        .filter_map(|s| s.strip_prefix(prefix))
         .collect()
 }
 
