@@ -79,26 +79,7 @@ pub fn run(global: &GlobalArgs, args: &ReportArgs) -> Result<ExitCode> {
     });
     if let Some(path) = &args.benchmark {
         let benchmark = benchmark::load_benchmark(path)?;
-        let query = PeerQuery {
-            industry: args
-                .industry
-                .as_deref()
-                .map(|code| {
-                    benchmark::vocab::industry(code)
-                        .map(str::to_string)
-                        .ok_or_else(|| benchmark::BenchmarkError::UnknownIndustry(code.to_string()))
-                })
-                .transpose()?,
-            size_band: args
-                .size_band
-                .as_deref()
-                .map(|band| {
-                    benchmark::vocab::size_band(band)
-                        .map(str::to_string)
-                        .ok_or_else(|| benchmark::BenchmarkError::UnknownSizeBand(band.to_string()))
-                })
-                .transpose()?,
-        };
+        let query = PeerQuery::from_codes(args.industry.as_deref(), args.size_band.as_deref())?;
         document.peers = Some(
             benchmark::compare_with_peers(
                 &document.model.version,
@@ -112,14 +93,8 @@ pub fn run(global: &GlobalArgs, args: &ReportArgs) -> Result<ExitCode> {
         );
     }
     if args.format == Format::Cbom {
-        let Some((bundle, _)) = &evidence else {
-            return Err(pkimm_report::RenderError::NeedsEvidence("cbom").into());
-        };
-        write_text(
-            args.output.as_deref(),
-            &pkimm_report::cbom::render_bundle(bundle)?,
-        )?;
-        return Ok(ExitCode::SUCCESS);
+        // With evidence, the CBOM was written above.
+        return Err(pkimm_report::RenderError::NeedsEvidence("cbom").into());
     }
     if args.format == Format::Oscal {
         let bundle = evidence.as_ref().map(|(bundle, _)| bundle);

@@ -21,6 +21,9 @@ pub struct HttpResponse {
     pub headers: Vec<(String, String)>,
     /// The body.
     pub body: Vec<u8>,
+    /// Whether a Content-Length is sent; without one the body ends when the
+    /// connection closes.
+    pub announce_length: bool,
 }
 
 impl HttpResponse {
@@ -30,7 +33,26 @@ impl HttpResponse {
             status: 200,
             headers: vec![("Content-Type".into(), content_type.into())],
             body,
+            announce_length: true,
         }
+    }
+
+    /// A status with no headers and no body.
+    pub fn status(status: u16) -> Self {
+        Self {
+            status,
+            headers: Vec::new(),
+            body: Vec::new(),
+            announce_length: true,
+        }
+    }
+
+    /// This response without a Content-Length: the body is delimited by the
+    /// connection's close.
+    #[must_use]
+    pub fn unannounced(mut self) -> Self {
+        self.announce_length = false;
+        self
     }
 
     /// This response with one more header.
@@ -42,9 +64,8 @@ impl HttpResponse {
 
     fn not_found() -> Self {
         Self {
-            status: 404,
-            headers: Vec::new(),
             body: b"not found".to_vec(),
+            ..Self::status(404)
         }
     }
 }
@@ -141,10 +162,12 @@ fn answer(
         _ => "Status",
     };
     let mut head = format!(
-        "HTTP/1.1 {} {reason}\r\nContent-Length: {}\r\nConnection: close\r\n",
-        response.status,
-        response.body.len()
+        "HTTP/1.1 {} {reason}\r\nConnection: close\r\n",
+        response.status
     );
+    if response.announce_length {
+        head.push_str(&format!("Content-Length: {}\r\n", response.body.len()));
+    }
     for (name, value) in &response.headers {
         head.push_str(&format!("{name}: {value}\r\n"));
     }

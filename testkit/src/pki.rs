@@ -116,6 +116,32 @@ impl TestPki {
         .expect("root loads as issuer")
     }
 
+    /// A CRL of the root revoking `entries` serials (1, 2, …; key
+    /// compromise, yesterday), valid for a week, as DER.
+    pub fn crl(&self, entries: u64) -> Vec<u8> {
+        let now = time::OffsetDateTime::now_utc();
+        let revoked_certs = (1..=entries)
+            .map(|n| rcgen::RevokedCertParams {
+                serial_number: rcgen::SerialNumber::from(n),
+                revocation_time: now - time::Duration::days(1),
+                reason_code: Some(rcgen::RevocationReason::KeyCompromise),
+                invalidity_date: None,
+            })
+            .collect();
+        rcgen::CertificateRevocationListParams {
+            this_update: now - time::Duration::hours(1),
+            next_update: now + time::Duration::days(7),
+            crl_number: rcgen::SerialNumber::from(1u64),
+            issuing_distribution_point: None,
+            revoked_certs,
+            key_identifier_method: rcgen::KeyIdMethod::Sha256,
+        }
+        .signed_by(&self.root_issuer())
+        .expect("CRL signs")
+        .der()
+        .to_vec()
+    }
+
     /// A file of the PKI: `root.pem`, `root.key`, `ec.pem`, `ec.key`, `rsa.pem`, `rsa.key`.
     pub fn path(&self, name: &str) -> PathBuf {
         self.dir.path().join(name)

@@ -320,11 +320,7 @@ fn redirects_to_metadata_addresses_are_refused_at_the_hop() {
     let crl = std::fs::read(fixture("pki/crl/issuing-rsa.crl")).unwrap();
     {
         let mut r = routes.lock().unwrap();
-        let redirect = |to: &str| HttpResponse {
-            status: 302,
-            headers: vec![("Location".into(), to.into())],
-            body: Vec::new(),
-        };
+        let redirect = |to: &str| HttpResponse::status(302).header("Location", to);
         r.insert(
             "/evil.crl".into(),
             redirect("http://169.254.169.254/latest/meta-data/"),
@@ -411,6 +407,47 @@ fn endless_crl_streams_are_cut_at_the_cap() {
         .as_str()
         .unwrap()
         .contains("6291456-byte limit"));
+}
+
+/// CRLs past the large-body threshold are read whole, whether the server
+/// announces their length (one exact allocation) or not (blocks joined at
+/// the end), and several at once wait for the large-body slots without
+/// losing any.
+#[test]
+fn large_crls_are_read_whole_with_and_without_a_length() {
+    let pki = crate::servers::TestPki::new();
+    let crl = pki.crl(40_000);
+    assert!(crl.len() > 1024 * 1024, "{} bytes", crl.len());
+    let (addr, routes) = crate::servers::http_server();
+    let mut urls = Vec::new();
+    {
+        let mut r = routes.lock().unwrap();
+        for i in 0..3 {
+            let ok = || crate::servers::HttpResponse::ok("application/pkix-crl", crl.clone());
+            r.insert(format!("/announced-{i}.crl"), ok());
+            r.insert(format!("/unannounced-{i}.crl"), ok().unannounced());
+            urls.push(format!("http://{addr}/announced-{i}.crl"));
+            urls.push(format!("http://{addr}/unannounced-{i}.crl"));
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("rev.json");
+    let mut args = vec!["collect", "revocation", "-o", p(&out)];
+    args.extend(urls.iter().map(String::as_str));
+    let run = pkimm(&args);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let bundle: Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    assert_eq!(
+        bundle["failures"],
+        serde_json::json!([]),
+        "{}",
+        bundle["failures"]
+    );
+    let crls = bundle["crls"].as_array().unwrap();
+    assert_eq!(crls.len(), 1, "six fetches of one CRL");
+    assert_eq!(crls[0]["entry_count"], 40_000);
+    assert_eq!(crls[0]["size_bytes"], crl.len());
+    assert_eq!(crls[0]["observations"].as_array().unwrap().len(), 6);
 }
 
 /// A FIFO under a scanned folder is recorded as skipped, never opened

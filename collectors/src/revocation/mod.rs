@@ -26,7 +26,7 @@ use pkimm_model::evidence::{
     Sha256Hex, UtcTime,
 };
 
-use crate::http::{FetchError, FetchOptions, Fetcher};
+use crate::http::{FetchError, FetchOptions, Fetcher, LargeBody};
 use crate::parse::certificate::certificate_from_der;
 use crate::parse::container::{split, ContainerOptions, ItemKind};
 use crate::parse::crl::{crl_from_der, CrlOptions};
@@ -97,8 +97,18 @@ pub fn crl_numbers_by_url(previous: &EvidenceBundle) -> HashMap<String, String> 
     out
 }
 
-/// A fetched body: bytes, HTTP details when over HTTP, milliseconds, method.
-type Download = (Vec<u8>, Option<HttpFetch>, u64, &'static str);
+/// A fetched body and how it came.
+struct Download {
+    body: Vec<u8>,
+    /// Status and caching headers, when over HTTP.
+    http: Option<HttpFetch>,
+    ms: u64,
+    /// `http-get` or `ldap-search`.
+    method: &'static str,
+    /// Held while the body (or what is parsed from it) is in memory, when it
+    /// is large.
+    large: Option<LargeBody>,
+}
 
 struct Run<'a> {
     fetcher: Fetcher,
@@ -125,11 +135,22 @@ impl Run<'_> {
     async fn get(&self, url: &str, max_bytes: u64) -> Result<Download, FetchError> {
         if url.starts_with("ldap://") || url.starts_with("ldaps://") {
             let (body, ms) = ldap::fetch_ldap(url, self.options.fetch.timeout, max_bytes).await?;
-            return Ok((body, None, ms, "ldap-search"));
+            return Ok(Download {
+                body,
+                http: None,
+                ms,
+                method: "ldap-search",
+                large: None,
+            });
         }
         let fetched = self.fetcher.fetch(url, None, max_bytes).await?;
-        let ms = fetched.info.latency_ms;
-        Ok((fetched.body, Some(fetched.info), ms, "http-get"))
+        Ok(Download {
+            body: fetched.body,
+            ms: fetched.info.latency_ms,
+            http: Some(fetched.info),
+            method: "http-get",
+            large: fetched.large,
+        })
     }
 }
 
@@ -258,12 +279,18 @@ pub async fn collect(
 }
 
 async fn fetch_crl(run: &Run<'_>, url: String, issuers: Arc<Issuers>) -> Result<Crl, Failure> {
-    let (body, http, ms, method) = run
+    let Download {
+        body,
+        http,
+        ms,
+        method,
+        large,
+    } = run
         .get(&url, run.options.max_crl_bytes)
         .await
         .map_err(|e| run.failure(&url, "crl-fetch", e))?;
     let provenance = run.provenance(&url, method);
-    let der = pem_or_der(&body, "X509 CRL");
+    let der = pem_or_der(body, "X509 CRL");
     let options = run.options.crl;
     let previous = run.options.previous_crl_numbers.get(&url).cloned();
     let parse_provenance = provenance.clone();
@@ -272,6 +299,8 @@ async fn fetch_crl(run: &Run<'_>, url: String, issuers: Arc<Issuers>) -> Result<
         crl_from_der(&der, parse_provenance, options, &lookup)
     })
     .await;
+    // The DER is gone and the records are built: the next large body may come.
+    drop(large);
     let mut crl = match parsed {
         Ok(Ok(crl)) => crl,
         Ok(Err(e)) => {
@@ -378,7 +407,10 @@ async fn aia(
         visited.extend(urls.iter().cloned());
         let results: Vec<(String, Result<Download, FetchError>)> = stream::iter(urls)
             .map(|url| async move {
+                // Every answer is kept until all are in: none may hold a
+                // large-body slot meanwhile, or the others would wait on it.
                 let r = run.get(&url, run.options.max_issuer_bytes).await;
+                let r = r.map(|d| Download { large: None, ..d });
                 (url, r)
             })
             .buffer_unordered(run.options.concurrency.max(1))
@@ -386,7 +418,7 @@ async fn aia(
             .await;
         let mut next = Vec::new();
         for (url, result) in results {
-            let (body, _, _, method) = match result {
+            let Download { body, method, .. } = match result {
                 Ok(r) => r,
                 Err(e) => {
                     bundle.failures.push(run.failure(&url, "aia-fetch", e));
@@ -452,15 +484,16 @@ fn merge_fetches(seen: &mut Crl, other: Crl) {
 }
 
 /// PEM-decodes `body` when it is PEM with `label`, else returns it as is.
-fn pem_or_der(body: &[u8], label: &str) -> Vec<u8> {
+/// The DER of a PEM block labelled `label` in `body`, or `body` itself.
+fn pem_or_der(body: Vec<u8>, label: &str) -> Vec<u8> {
     if body.starts_with(b"-----BEGIN") {
-        for pem in x509_parser::pem::Pem::iter_from_buffer(body).flatten() {
+        for pem in x509_parser::pem::Pem::iter_from_buffer(&body).flatten() {
             if pem.label == label {
                 return pem.contents;
             }
         }
     }
-    body.to_vec()
+    body
 }
 
 /// Unique (URL → count) of the OCSP and CRL URLs in a bundle, for logs.

@@ -16,6 +16,34 @@ pub struct PeerQuery {
     pub size_band: Option<String>,
 }
 
+impl PeerQuery {
+    /// A query for an industry code (any case) and a size band as a user
+    /// gives them, checked against the vocabulary.
+    pub fn from_codes(
+        industry: Option<&str>,
+        size_band: Option<&str>,
+    ) -> Result<Self, BenchmarkError> {
+        let industry = industry
+            .map(|code| {
+                super::vocab::industry(code)
+                    .map(str::to_string)
+                    .ok_or_else(|| BenchmarkError::UnknownIndustry(code.to_string()))
+            })
+            .transpose()?;
+        let size_band = size_band
+            .map(|band| {
+                super::vocab::size_band(band)
+                    .map(str::to_string)
+                    .ok_or_else(|| BenchmarkError::UnknownSizeBand(band.to_string()))
+            })
+            .transpose()?;
+        Ok(Self {
+            industry,
+            size_band,
+        })
+    }
+}
+
 /// One level against its peers.
 #[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 pub struct PeerRow {

@@ -103,11 +103,7 @@ impl DemoEstate {
             Arc::new(move |request: &[u8]| match responder.get() {
                 Some(r) => HttpResponse::ok("application/ocsp-response", r.respond(request))
                     .header("Cache-Control", "public, max-age=3600"),
-                None => HttpResponse {
-                    status: 503,
-                    headers: Vec::new(),
-                    body: Vec::new(),
-                },
+                None => HttpResponse::status(503),
             }),
         );
         let publication = crate::http::serve(routes.clone(), handlers)

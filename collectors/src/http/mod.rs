@@ -16,7 +16,11 @@ use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
 use pkimm_model::evidence::{Failure, FailureKind, HttpFetch, Provenance};
-use tokio::sync::Semaphore;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+
+mod body;
+
+use body::{BlockPool, BoundedBody};
 
 /// A failed fetch.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -55,6 +59,17 @@ pub struct Fetched {
     pub body: Vec<u8>,
     /// Status, headers and timing.
     pub info: HttpFetch,
+    /// The large-body slot the body holds, when it is past [`LARGE_BODY`].
+    pub large: Option<LargeBody>,
+}
+
+/// One of the [`LARGE_BODIES`] slots of a fetcher, held by a body past
+/// [`LARGE_BODY`] from when it grew past it until the last clone is dropped.
+/// Keep it while the body (or what is parsed from it) is in memory, so the
+/// next large body waits for it.
+#[derive(Debug, Clone)]
+pub struct LargeBody {
+    _slot: Arc<OwnedSemaphorePermit>,
 }
 
 /// How to ask.
@@ -82,6 +97,8 @@ pub struct Answer {
     pub info: HttpFetch,
     /// Every header of the final answer.
     pub headers: reqwest::header::HeaderMap,
+    /// The large-body slot the body holds, when it is past [`LARGE_BODY`].
+    pub large: Option<LargeBody>,
 }
 
 impl Answer {
@@ -131,12 +148,16 @@ pub struct Fetcher {
     hosts: Arc<Mutex<HashMap<String, Arc<Semaphore>>>>,
     /// Bodies past [`LARGE_BODY`] in flight at once.
     large: Arc<Semaphore>,
+    /// Blocks of finished bodies, for the next ones.
+    blocks: Arc<BlockPool>,
 }
 
 /// A body past this size counts as large: only [`LARGE_BODIES`] of them
-/// are downloaded at once, so concurrent fetches of huge (or endless)
-/// responses cannot add up to more memory than that many size caps (plus
-/// this much for each fetch waiting its turn).
+/// are downloaded (and, by callers that keep the [`LargeBody`] slot, parsed)
+/// at once, so concurrent fetches of huge (or endless) responses cannot add
+/// up to more memory than that many size caps (plus this much for each
+/// fetch waiting its turn). A cut body's memory goes to the next large body
+/// first (see the `body` module).
 pub const LARGE_BODY: usize = 1024 * 1024;
 /// Large bodies downloaded at once.
 pub const LARGE_BODIES: usize = 2;
@@ -165,6 +186,7 @@ impl Fetcher {
             options,
             hosts: Arc::default(),
             large: Arc::new(Semaphore::new(LARGE_BODIES)),
+            blocks: Arc::default(),
         })
     }
 
@@ -210,6 +232,7 @@ impl Fetcher {
         Ok(Fetched {
             body: answer.body,
             info: answer.info,
+            large: answer.large,
         })
     }
 
@@ -336,13 +359,23 @@ impl Fetcher {
             ));
         }
         let cap = usize::try_from(max_bytes).unwrap_or(usize::MAX);
-        let mut body = BoundedBody::new(cap);
+        let announced = response
+            .content_length()
+            .and_then(|n| usize::try_from(n).ok());
+        let mut body = BoundedBody::new(cap, announced, self.blocks.clone());
         let mut large = None;
         let mut stream = response.bytes_stream();
         while let Some(chunk) = stream.next().await {
             let chunk = chunk.map_err(|e| describe(url, &e))?;
             if body.len() + chunk.len() > LARGE_BODY && large.is_none() {
-                large = Some(self.large.acquire().await);
+                body.mark_large();
+                large = self
+                    .large
+                    .clone()
+                    .acquire_owned()
+                    .await
+                    .ok()
+                    .map(|p| LargeBody { _slot: Arc::new(p) });
             }
             if !body.extend(&chunk) {
                 return Err(FetchError::new(
@@ -351,7 +384,6 @@ impl Fetcher {
                 ));
             }
         }
-        drop(large);
         let body = body.into_vec();
         info.latency_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
         info.size_bytes = body.len() as u64;
@@ -359,69 +391,8 @@ impl Fetcher {
             body,
             info,
             headers,
+            large,
         })
-    }
-}
-
-/// A response body that never holds more than its cap. What the connection
-/// delivers is copied into blocks of [`BLOCK`] bytes allocated exactly (no
-/// doubling, no reallocation of a growing buffer, no connection buffers kept
-/// alive), and joined once at the end.
-struct BoundedBody {
-    blocks: Vec<Vec<u8>>,
-    len: usize,
-    cap: usize,
-}
-
-/// The size of one body block.
-const BLOCK: usize = 1024 * 1024;
-
-impl BoundedBody {
-    fn new(cap: usize) -> Self {
-        Self {
-            blocks: Vec::new(),
-            len: 0,
-            cap,
-        }
-    }
-
-    fn len(&self) -> usize {
-        self.len
-    }
-
-    /// Appends `chunk`; false when it would pass the cap.
-    fn extend(&mut self, mut chunk: &[u8]) -> bool {
-        if self.len + chunk.len() > self.cap {
-            return false;
-        }
-        self.len += chunk.len();
-        while !chunk.is_empty() {
-            let block = match self.blocks.last_mut() {
-                Some(block) if block.len() < block.capacity() => block,
-                _ => {
-                    let size = BLOCK.min(self.cap - (self.len - chunk.len()));
-                    self.blocks.push(Vec::with_capacity(size.max(1)));
-                    self.blocks.last_mut().unwrap_or_else(|| unreachable!())
-                }
-            };
-            let take = (block.capacity() - block.len()).min(chunk.len());
-            block.extend_from_slice(&chunk[..take]);
-            chunk = &chunk[take..];
-        }
-        true
-    }
-
-    fn into_vec(self) -> Vec<u8> {
-        match <[Vec<u8>; 1]>::try_from(self.blocks) {
-            Ok([one]) => one,
-            Err(blocks) => {
-                let mut joined = Vec::with_capacity(self.len);
-                for block in blocks {
-                    joined.extend_from_slice(&block);
-                }
-                joined
-            }
-        }
     }
 }
 
@@ -535,22 +506,6 @@ pub fn is_private(ip: &IpAddr) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn bodies_stop_at_the_cap() {
-        let mut body = BoundedBody::new(5 * 1024 * 1024);
-        let chunk = vec![7u8; 64 * 1000];
-        let mut accepted = 0;
-        while body.extend(&chunk) {
-            accepted += chunk.len();
-        }
-        assert_eq!(accepted, body.len());
-        assert!(body.len() > 5 * 1024 * 1024 - chunk.len());
-        assert!(body.blocks.iter().all(|b| b.capacity() <= BLOCK));
-        let joined = body.into_vec();
-        assert_eq!(joined.len(), accepted);
-        assert!(joined.iter().all(|b| *b == 7));
-    }
 
     #[test]
     fn cache_control_max_age() {
