@@ -23,25 +23,34 @@ impl PeerQuery {
         industry: Option<&str>,
         size_band: Option<&str>,
     ) -> Result<Self, BenchmarkError> {
-        let industry = industry
-            .map(|code| {
-                super::vocab::industry(code)
-                    .map(str::to_string)
-                    .ok_or_else(|| BenchmarkError::UnknownIndustry(code.to_string()))
-            })
-            .transpose()?;
-        let size_band = size_band
-            .map(|band| {
-                super::vocab::size_band(band)
-                    .map(str::to_string)
-                    .ok_or_else(|| BenchmarkError::UnknownSizeBand(band.to_string()))
-            })
-            .transpose()?;
         Ok(Self {
-            industry,
-            size_band,
+            industry: in_vocabulary(
+                industry,
+                super::vocab::industry,
+                BenchmarkError::UnknownIndustry,
+            )?,
+            size_band: in_vocabulary(
+                size_band,
+                super::vocab::size_band,
+                BenchmarkError::UnknownSizeBand,
+            )?,
         })
     }
+}
+
+/// `value` as the vocabulary spells it, or the `unknown` error.
+fn in_vocabulary(
+    value: Option<&str>,
+    lookup: fn(&str) -> Option<&'static str>,
+    unknown: fn(String) -> BenchmarkError,
+) -> Result<Option<String>, BenchmarkError> {
+    value
+        .map(|v| {
+            lookup(v)
+                .map(str::to_string)
+                .ok_or_else(|| unknown(v.to_string()))
+        })
+        .transpose()
 }
 
 /// One level against its peers.
@@ -185,4 +194,28 @@ pub fn compare_with_peers(
         rows,
         percentile_method: "estimated from the group's minimum, quartiles and maximum by linear interpolation (the benchmark holds no individual values)".to_string(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_checked_against_the_vocabulary() {
+        let query = PeerQuery::from_codes(Some("k"), Some("250-999")).unwrap();
+        assert_eq!(query.industry.as_deref(), Some("K"));
+        assert_eq!(query.size_band.as_deref(), Some("250-999"));
+        assert_eq!(
+            PeerQuery::from_codes(None, None).unwrap(),
+            PeerQuery::default()
+        );
+        assert!(matches!(
+            PeerQuery::from_codes(Some("ZZ"), None),
+            Err(BenchmarkError::UnknownIndustry(code)) if code == "ZZ"
+        ));
+        assert!(matches!(
+            PeerQuery::from_codes(None, Some("lots")),
+            Err(BenchmarkError::UnknownSizeBand(band)) if band == "lots"
+        ));
+    }
 }
