@@ -40,19 +40,23 @@ pub fn run(global: &GlobalArgs, args: &ReportArgs) -> Result<ExitCode> {
         .iter()
         .map(|argument| Attachment::parse(argument, &model))
         .collect::<Result<Vec<_>, _>>()?;
+    if args.format == Format::Cbom {
+        // The CBOM describes the evidence only: no rules to run.
+        if args.evidence.is_empty() {
+            return Err(pkimm_report::RenderError::NeedsEvidence("cbom").into());
+        }
+        let bundle = load_bundles(&args.evidence)?;
+        write_text(
+            args.output.as_deref(),
+            &pkimm_report::cbom::render_bundle(&bundle)?,
+        )?;
+        return Ok(ExitCode::SUCCESS);
+    }
     let mut evidence_files = Vec::new();
     let evidence = if args.evidence.is_empty() {
         None
     } else {
         let bundle = load_bundles(&args.evidence)?;
-        if args.format == Format::Cbom {
-            // The CBOM describes the evidence only: no rules to run.
-            write_text(
-                args.output.as_deref(),
-                &pkimm_report::cbom::render_bundle(&bundle)?,
-            )?;
-            return Ok(ExitCode::SUCCESS);
-        }
         let pipeline = Pipeline::load(model.clone(), &args.inputs.rule_inputs())?;
         let now = evaluation_time(args.inputs.now.as_deref())?;
         let evaluation = pipeline.evaluate(&bundle, now);
@@ -91,10 +95,6 @@ pub fn run(global: &GlobalArgs, args: &ReportArgs) -> Result<ExitCode> {
             )
             .map_err(|err| err.in_file(path))?,
         );
-    }
-    if args.format == Format::Cbom {
-        // With evidence, the CBOM was written above.
-        return Err(pkimm_report::RenderError::NeedsEvidence("cbom").into());
     }
     if args.format == Format::Oscal {
         let bundle = evidence.as_ref().map(|(bundle, _)| bundle);

@@ -208,3 +208,28 @@ fn replacing_one_certificate_changes_exactly_its_lines() {
     assert_eq!(refs(&removed), expected(&gone), "removed: {removed:#?}");
     assert_eq!(refs(&added), expected(&came), "added: {added:#?}");
 }
+
+/// `pkimm report --format cbom` writes the CBOM of the evidence given, and
+/// without evidence it is refused with the option to add (exit 2).
+#[test]
+fn a_report_cbom_needs_evidence() {
+    let dir = tempfile::tempdir().unwrap();
+    let assessment = fixture("assessments/sample-full-2.0.0.yaml");
+    let bundle = crate::support::small_bundle(dir.path());
+    let cbom = dir.path().join("report.cbom.json");
+    let run = pkimm([
+        "report",
+        assessment.to_str().unwrap(),
+        "--format",
+        "cbom",
+        "--evidence",
+        bundle.to_str().unwrap(),
+        "-o",
+        cbom.to_str().unwrap(),
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    validate(&cbom);
+    let run = pkimm(["report", assessment.to_str().unwrap(), "--format", "cbom"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("--evidence BUNDLE"), "{}", run.stderr);
+}

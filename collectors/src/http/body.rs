@@ -54,27 +54,22 @@ impl BlockPool {
     /// Takes back a finished body's blocks while a large body is in flight;
     /// frees every pooled block once none is.
     fn give_back(&self, blocks: Vec<Vec<u8>>, was_large: bool) {
-        let freed =
-            {
-                let mut state = self.lock();
-                if was_large {
-                    state.large_bodies = state.large_bodies.saturating_sub(1);
-                }
-                if state.large_bodies == 0 {
-                    (std::mem::take(&mut state.free), blocks)
-                } else {
-                    state
-                        .free
-                        .extend(blocks.into_iter().filter(|b| b.capacity() == BLOCK).map(
-                            |mut b| {
-                                b.clear();
-                                b
-                            },
-                        ));
-                    return;
-                }
-            };
-        drop(freed);
+        let mut state = self.lock();
+        if was_large {
+            state.large_bodies = state.large_bodies.saturating_sub(1);
+        }
+        if state.large_bodies == 0 {
+            let pooled = std::mem::take(&mut state.free);
+            drop(state);
+            // Freed outside the lock.
+            drop((pooled, blocks));
+            return;
+        }
+        let whole = blocks.into_iter().filter(|b| b.capacity() == BLOCK);
+        state.free.extend(whole.map(|mut b| {
+            b.clear();
+            b
+        }));
     }
 }
 

@@ -52,24 +52,13 @@ impl FetchError {
     }
 }
 
-/// A fetched body and how it came.
-#[derive(Debug, Clone)]
-pub struct Fetched {
-    /// The body.
-    pub body: Vec<u8>,
-    /// Status, headers and timing.
-    pub info: HttpFetch,
-    /// The large-body slot the body holds, when it is past [`LARGE_BODY`].
-    pub large: Option<LargeBody>,
-}
-
 /// One of the [`LARGE_BODIES`] slots of a fetcher, held by a body past
-/// [`LARGE_BODY`] from when it grew past it until the last clone is dropped.
-/// Keep it while the body (or what is parsed from it) is in memory, so the
-/// next large body waits for it.
-#[derive(Debug, Clone)]
+/// [`LARGE_BODY`] from when it grew past it until it is dropped. Keep it
+/// while the body (or what is parsed from it) is in memory, so the next
+/// large body waits for it.
+#[derive(Debug)]
 pub struct LargeBody {
-    _slot: Arc<OwnedSemaphorePermit>,
+    _slot: OwnedSemaphorePermit,
 }
 
 /// How to ask.
@@ -88,8 +77,8 @@ pub enum Method {
     },
 }
 
-/// An answer of any status: body, headers and how it came.
-#[derive(Debug, Clone)]
+/// An answer: body, headers and how it came.
+#[derive(Debug)]
 pub struct Answer {
     /// The body (at most the cap asked for).
     pub body: Vec<u8>,
@@ -223,17 +212,12 @@ impl Fetcher {
         url: &str,
         post: Option<(&'static str, Vec<u8>)>,
         max_bytes: u64,
-    ) -> Result<Fetched, FetchError> {
+    ) -> Result<Answer, FetchError> {
         let method = match post {
             Some((content_type, body)) => Method::Post { content_type, body },
             None => Method::Get,
         };
-        let answer = self.send(url, method, max_bytes, false).await?;
-        Ok(Fetched {
-            body: answer.body,
-            info: answer.info,
-            large: answer.large,
-        })
+        self.send(url, method, max_bytes, false).await
     }
 
     /// Sends `method` to `url` and returns the answer whatever its status,
@@ -375,7 +359,7 @@ impl Fetcher {
                     .acquire_owned()
                     .await
                     .ok()
-                    .map(|p| LargeBody { _slot: Arc::new(p) });
+                    .map(|p| LargeBody { _slot: p });
             }
             if !body.extend(&chunk) {
                 return Err(FetchError::new(

@@ -484,7 +484,6 @@ fn merge_fetches(seen: &mut Crl, other: Crl) {
 }
 
 /// PEM-decodes `body` when it is PEM with `label`, else returns it as is.
-/// The DER of a PEM block labelled `label` in `body`, or `body` itself.
 fn pem_or_der(body: Vec<u8>, label: &str) -> Vec<u8> {
     if body.starts_with(b"-----BEGIN") {
         for pem in x509_parser::pem::Pem::iter_from_buffer(&body).flatten() {
