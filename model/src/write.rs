@@ -9,7 +9,8 @@
 //! - Anything else (a device such as `/dev/null`, a FIFO, `/proc/self/fd/1`)
 //!   is written through as it is.
 //! - Temporary files carry a `.pkimm-tmp` name; ones a killed run left
-//!   behind (older than an hour) are removed on the next write beside them.
+//!   behind (older than an hour) are removed on the next write beside them,
+//!   and all of them for a file when its [`UpdateLock`] is taken.
 
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -106,7 +107,13 @@ impl UpdateLock {
         let started = std::time::Instant::now();
         loop {
             match file.try_lock() {
-                Ok(()) => return Ok(Self { _file: file }),
+                Ok(()) => {
+                    // Every writer of this file holds the lock, so any
+                    // temporary file of ours beside it was left by a killed
+                    // one, however recent.
+                    remove_temps_older_than(&directory, &name, Duration::ZERO);
+                    return Ok(Self { _file: file });
+                }
                 Err(std::fs::TryLockError::WouldBlock) if started.elapsed() < wait => {
                     std::thread::sleep(Duration::from_millis(20));
                 }
@@ -184,7 +191,7 @@ pub fn write_with(
         _ => path.to_path_buf(),
     };
     let (directory, name) = directory_and_name(&target);
-    remove_stale_temps(&directory, &name);
+    remove_temps_older_than(&directory, &name, STALE_TEMP);
     let prefix = format!(".{name}.");
     let mut temp = tempfile::Builder::new()
         .prefix(&prefix)
@@ -241,8 +248,9 @@ fn keep_previous(target: &Path, directory: &Path, prefix: &str) -> std::io::Resu
     Ok(())
 }
 
-/// Removes temporary files of our naming for `name` that a killed run left.
-fn remove_stale_temps(directory: &Path, name: &str) {
+/// Removes temporary files of our naming for `name` older than `age`: a
+/// killed run's left-overs.
+fn remove_temps_older_than(directory: &Path, name: &str, age: Duration) {
     let Ok(entries) = std::fs::read_dir(directory) else {
         return;
     };
@@ -254,12 +262,13 @@ fn remove_stale_temps(directory: &Path, name: &str) {
         if !(file_name.starts_with(&prefix) && file_name.ends_with(TEMP_MARKER)) {
             continue;
         }
-        let old = entry
-            .metadata()
-            .and_then(|m| m.modified())
-            .ok()
-            .and_then(|modified| now.duration_since(modified).ok())
-            .is_some_and(|age| age > STALE_TEMP);
+        let old = age.is_zero()
+            || entry
+                .metadata()
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|modified| now.duration_since(modified).ok())
+                .is_some_and(|file_age| file_age >= age);
         if old {
             let _ = std::fs::remove_file(entry.path());
         }
@@ -364,6 +373,19 @@ mod tests {
         assert!(err.to_string().contains("another pkimm process"), "{err}");
         drop(held);
         UpdateLock::acquire(&path, Duration::from_millis(100)).unwrap();
+    }
+
+    #[test]
+    fn taking_the_lock_removes_every_temporary_file_of_a_killed_writer() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.yaml");
+        let left = dir.path().join(format!(".a.yaml.x1{TEMP_MARKER}"));
+        std::fs::write(&left, "killed a moment ago").unwrap();
+        let other = dir.path().join(format!(".b.yaml.x1{TEMP_MARKER}"));
+        std::fs::write(&other, "another file's").unwrap();
+        let _held = UpdateLock::acquire(&path, Duration::from_secs(1)).unwrap();
+        assert!(!left.exists());
+        assert!(other.exists(), "only the locked file's own are removed");
     }
 
     #[test]

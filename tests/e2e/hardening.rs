@@ -62,6 +62,89 @@ fn concurrent_confirms_never_lose_a_decision() {
     }
 }
 
+/// `pkimm confirm` killed with SIGKILL while it writes (the moment its
+/// temporary file appears) and at moments spread over its whole run: the
+/// assessment and its `.bak` are always whole, and the next confirm leaves
+/// no temporary file behind.
+#[cfg(unix)]
+#[test]
+fn kill_9_never_truncates_the_assessment_or_its_backup() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("a.yaml");
+    let backup = dir.path().join("a.yaml.bak");
+    std::fs::copy(fixture("assessments/sample-full-2.0.0.yaml"), &file).unwrap();
+    let confirm = |level: &str| {
+        Command::new(env!("CARGO_BIN_EXE_pkimm"))
+            .args([
+                "confirm",
+                p(&file),
+                "validation-requirements",
+                "--level",
+                level,
+                "--justification",
+                "checked",
+                "--assessor",
+                "Ada",
+            ])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap()
+    };
+    let temporary_files = || -> Vec<String> {
+        std::fs::read_dir(dir.path())
+            .unwrap()
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|name| name.contains("pkimm-tmp"))
+            .collect()
+    };
+    let whole = |path: &Path, round: usize| {
+        let text = std::fs::read_to_string(path).unwrap();
+        let parsed: Value = serde_yaml_ng::from_str(&text)
+            .unwrap_or_else(|e| panic!("round {round}: {} is not whole: {e}", path.display()));
+        assert!(
+            parsed["requirements"].is_object(),
+            "round {round}: {} lost its requirements",
+            path.display()
+        );
+    };
+    let started = std::time::Instant::now();
+    assert!(confirm("2").wait().unwrap().success());
+    let run_time = started.elapsed();
+    let rounds = 60;
+    let mut killed_while_writing = 0;
+    for round in 0..rounds {
+        let mut child = confirm(if round % 2 == 0 { "3" } else { "2" });
+        if round % 2 == 0 {
+            // Killed the moment a temporary file of its appears.
+            loop {
+                if child.try_wait().unwrap().is_some() {
+                    break;
+                }
+                if !temporary_files().is_empty() {
+                    let _ = child.kill();
+                    killed_while_writing += 1;
+                    break;
+                }
+            }
+        } else {
+            std::thread::sleep(run_time.mul_f64(1.2 * round as f64 / rounds as f64));
+            let _ = child.kill();
+        }
+        let _ = child.wait();
+        whole(&file, round);
+        whole(&backup, round);
+    }
+    assert!(
+        killed_while_writing > 0,
+        "no kill landed while a file was being written"
+    );
+    assert!(confirm("3").wait().unwrap().success());
+    let left = temporary_files();
+    assert!(left.is_empty(), "temporary files left behind: {left:?}");
+}
+
 /// `-o` never turns a device into a regular file, and writes through a
 /// symlink to its target.
 #[cfg(unix)]

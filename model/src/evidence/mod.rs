@@ -183,6 +183,8 @@ fn position<T>(
                 .is_none_or(|&i| records.get(i).is_some_and(|r| key(r) == fingerprint))
     };
     if !current(index) {
+        #[cfg(test)]
+        index_tests::REBUILDS.with(|n| n.set(n.get() + 1));
         index.clear();
         index.extend(
             records
@@ -472,6 +474,9 @@ pub fn normalise_serial(text: &str) -> Option<String> {
         trimmed.to_string()
     })
 }
+
+#[cfg(test)]
+mod index_tests;
 
 #[cfg(test)]
 mod tests {

@@ -292,4 +292,26 @@ mod tests {
         }
         assert!(runs["a"] >= 10 && runs["b"] >= 10, "{runs:?}");
     }
+
+    /// A job that missed many instants (the agent was busy or suspended)
+    /// runs once, not once per missed instant, then keeps its schedule.
+    #[test]
+    fn a_late_job_runs_once_then_resumes() {
+        let start = chrono::DateTime::parse_from_rfc3339("2026-06-01T00:00:00Z")
+            .unwrap()
+            .with_timezone(&chrono::Utc);
+        let minutely = parse_schedule("0 * * * * *").unwrap();
+        let mut schedule = Schedule::new(vec![("a".into(), minutely)], start);
+        // Ten minutes late.
+        let late = start + chrono::Duration::minutes(10) + chrono::Duration::seconds(5);
+        assert_eq!(schedule.due(late), ["a"]);
+        schedule.ran("a", late);
+        assert!(
+            schedule.due(late).is_empty(),
+            "missed instants are not run again"
+        );
+        let next = schedule.next_due().unwrap();
+        assert_eq!(next, start + chrono::Duration::minutes(11));
+        assert_eq!(schedule.due(next), ["a"]);
+    }
 }
