@@ -12,30 +12,34 @@ fn p(path: &Path) -> &str {
     path.to_str().unwrap()
 }
 
+/// Starts `pkimm confirm FILE ID --level LEVEL` by assessor Ada, its stderr
+/// going to `stderr`.
+fn spawn_confirm(file: &Path, id: &str, level: &str, stderr: Stdio) -> std::process::Child {
+    Command::new(env!("CARGO_BIN_EXE_pkimm"))
+        .args([
+            "confirm",
+            p(file),
+            id,
+            "--level",
+            level,
+            "--justification",
+            "checked",
+            "--assessor",
+            "Ada",
+        ])
+        .stdout(Stdio::null())
+        .stderr(stderr)
+        .spawn()
+        .unwrap()
+}
+
 /// Two `pkimm confirm` on the same file at once, on different
 /// requirements: both decisions survive, every round.
 #[test]
 fn concurrent_confirms_never_lose_a_decision() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("a.yaml");
-    let confirm = |id: &str| {
-        Command::new(env!("CARGO_BIN_EXE_pkimm"))
-            .args([
-                "confirm",
-                p(&file),
-                id,
-                "--level",
-                "3",
-                "--justification",
-                "checked",
-                "--assessor",
-                "Ada",
-            ])
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap()
-    };
+    let confirm = |id: &str| spawn_confirm(&file, id, "3", Stdio::piped());
     for round in 0..15 {
         std::fs::copy(fixture("assessments/sample-full-2.0.0.yaml"), &file).unwrap();
         let a = confirm("validation-requirements");
@@ -73,24 +77,8 @@ fn kill_9_never_truncates_the_assessment_or_its_backup() {
     let file = dir.path().join("a.yaml");
     let backup = dir.path().join("a.yaml.bak");
     std::fs::copy(fixture("assessments/sample-full-2.0.0.yaml"), &file).unwrap();
-    let confirm = |level: &str| {
-        Command::new(env!("CARGO_BIN_EXE_pkimm"))
-            .args([
-                "confirm",
-                p(&file),
-                "validation-requirements",
-                "--level",
-                level,
-                "--justification",
-                "checked",
-                "--assessor",
-                "Ada",
-            ])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap()
-    };
+    let confirm =
+        |level: &str| spawn_confirm(&file, "validation-requirements", level, Stdio::null());
     let temporary_files = || -> Vec<String> {
         std::fs::read_dir(dir.path())
             .unwrap()
