@@ -20,8 +20,8 @@ use x509_parser::prelude::{FromDer, X509Certificate};
 
 use crate::parse::container::{is_pem, looks_like_der};
 use crate::parse::{
-    count_pem_blocks, crl_from_der, parse_blob, parse_pem_stream, BlobEvidence, ContainerOptions,
-    CrlOptions, PendingCrl,
+    count_pem_blocks, crl_from_der, parse_owned_blob, parse_pem_stream, BlobEvidence,
+    ContainerOptions, CrlOptions, PendingCrl,
 };
 
 /// The collector's name in provenance records.
@@ -379,12 +379,15 @@ fn read_and_parse(path: &Path, options: &FilesOptions, base: &Provenance) -> Fil
         };
         parse_pem_stream(&mut reader, &provenance, expected)
     } else {
+        // One buffer of the file's size (plus one byte to see the end), not
+        // one grown by doubling, and moved whole into a CRL record.
         let mut bytes = Vec::new();
+        let _ = bytes.try_reserve_exact(usize::try_from(size).unwrap_or(0).saturating_add(1));
         if let Err(err) = reader.read_to_end(&mut bytes) {
             return io_failure(err);
         }
         let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
-        parse_blob(&bytes, name, &provenance, &options.container)
+        parse_owned_blob(bytes, name, &provenance, &options.container)
     };
     if blob.certificates.is_empty() && blob.crls.is_empty() && blob.failures.is_empty() {
         if !known {

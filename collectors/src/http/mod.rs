@@ -20,7 +20,7 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 mod body;
 
-use body::{BlockPool, BoundedBody};
+use body::{BoundedBody, Refused};
 
 /// A failed fetch.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -137,16 +137,14 @@ pub struct Fetcher {
     hosts: Arc<Mutex<HashMap<String, Arc<Semaphore>>>>,
     /// Bodies past [`LARGE_BODY`] in flight at once.
     large: Arc<Semaphore>,
-    /// Blocks of finished bodies, for the next ones.
-    blocks: Arc<BlockPool>,
 }
 
 /// A body past this size counts as large: only [`LARGE_BODIES`] of them
 /// are downloaded (and, by callers that keep the [`LargeBody`] slot, parsed)
 /// at once, so concurrent fetches of huge (or endless) responses cannot add
 /// up to more memory than that many size caps (plus this much for each
-/// fetch waiting its turn). A cut body's memory goes to the next large body
-/// first (see the `body` module).
+/// fetch waiting its turn). A cut body's memory goes back to the system at
+/// once (see the `body` module).
 pub const LARGE_BODY: usize = 1024 * 1024;
 /// Large bodies downloaded at once.
 pub const LARGE_BODIES: usize = 2;
@@ -175,7 +173,6 @@ impl Fetcher {
             options,
             hosts: Arc::default(),
             large: Arc::new(Semaphore::new(LARGE_BODIES)),
-            blocks: Arc::default(),
         })
     }
 
@@ -346,13 +343,12 @@ impl Fetcher {
         let announced = response
             .content_length()
             .and_then(|n| usize::try_from(n).ok());
-        let mut body = BoundedBody::new(cap, announced, self.blocks.clone());
+        let mut body = BoundedBody::new(cap, announced);
         let mut large = None;
         let mut stream = response.bytes_stream();
         while let Some(chunk) = stream.next().await {
             let chunk = chunk.map_err(|e| describe(url, &e))?;
             if body.len() + chunk.len() > LARGE_BODY && large.is_none() {
-                body.mark_large();
                 large = self
                     .large
                     .clone()
@@ -361,11 +357,20 @@ impl Fetcher {
                     .ok()
                     .map(|p| LargeBody { _slot: p });
             }
-            if !body.extend(&chunk) {
-                return Err(FetchError::new(
-                    FailureKind::TooLarge,
-                    format!("{url}: body exceeds the {max_bytes}-byte limit"),
-                ));
+            match body.extend(&chunk) {
+                Ok(()) => {}
+                Err(Refused::Cap) => {
+                    return Err(FetchError::new(
+                        FailureKind::TooLarge,
+                        format!("{url}: body exceeds the {max_bytes}-byte limit"),
+                    ))
+                }
+                Err(Refused::Memory(e)) => {
+                    return Err(FetchError::new(
+                        FailureKind::Io,
+                        format!("{url}: no memory for the body: {e}"),
+                    ))
+                }
             }
         }
         let body = body.into_vec();

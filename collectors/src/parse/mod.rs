@@ -73,6 +73,56 @@ pub fn parse_blob(
     out
 }
 
+/// [`parse_blob`] on a blob the caller gives up: a blob that is one whole
+/// CRL and nothing else (a `.crl` file) becomes the pending CRL's DER as it
+/// is, so a CRL of hundreds of megabytes is never held twice.
+pub fn parse_owned_blob(
+    bytes: Vec<u8>,
+    name_hint: &str,
+    provenance: &Provenance,
+    options: &ContainerOptions,
+) -> BlobEvidence {
+    let split = container::split(&bytes, name_hint, options);
+    let whole_crl = match (split.items.as_slice(), split.problems.is_empty()) {
+        ([item], true) => {
+            matches!(item.kind, ItemKind::Crl)
+                && matches!(&item.der, std::borrow::Cow::Borrowed(der)
+                    if der.as_ptr() == bytes.as_ptr() && der.len() == bytes.len())
+        }
+        _ => false,
+    };
+    if !whole_crl {
+        let mut out = BlobEvidence::default();
+        for item in split.items {
+            out.take(item, provenance);
+        }
+        out.take_problems(split.problems, provenance);
+        return out;
+    }
+    let item_provenance = split
+        .items
+        .first()
+        .map(|item| item_provenance(item, provenance))
+        .unwrap_or_else(|| provenance.clone());
+    drop(split);
+    BlobEvidence {
+        crls: vec![PendingCrl {
+            der: bytes,
+            provenance: item_provenance,
+        }],
+        ..BlobEvidence::default()
+    }
+}
+
+/// Where an item found in the blob named by `provenance` came from.
+fn item_provenance(item: &container::FoundItem<'_>, provenance: &Provenance) -> Provenance {
+    Provenance {
+        source: format!("{}{}", provenance.source, item.location),
+        method: item.method.into(),
+        ..provenance.clone()
+    }
+}
+
 /// Finds and parses everything in PEM text read from `reader`, one block at
 /// a time: a large PEM file is never held whole, and each certificate's DER
 /// is freed as soon as its record is made. The same items and problems as
@@ -99,11 +149,7 @@ pub fn parse_pem_stream<R: std::io::BufRead>(
 impl BlobEvidence {
     /// Parses one item found in the blob named by `provenance`.
     fn take(&mut self, item: container::FoundItem<'_>, provenance: &Provenance) {
-        let item_provenance = Provenance {
-            source: format!("{}{}", provenance.source, item.location),
-            method: item.method.into(),
-            ..provenance.clone()
-        };
+        let item_provenance = item_provenance(&item, provenance);
         match item.kind {
             ItemKind::Certificate => match certificate_record(&item.der, item_provenance.clone()) {
                 Ok(record) => self.certificates.push(record),
@@ -149,4 +195,48 @@ fn certificate_record(der: &[u8], provenance: Provenance) -> Result<Certificate,
             .push(format!("{trailing} unexpected bytes after the certificate"));
     }
     Ok(record)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn provenance() -> Provenance {
+        Provenance {
+            collector: "files".into(),
+            source: "issuing-rsa.crl".into(),
+            method: Default::default(),
+            collected_at: pkimm_model::evidence::UtcTime::now(),
+            agent: None,
+        }
+    }
+
+    #[test]
+    fn a_whole_der_crl_is_kept_without_a_copy() {
+        let der = include_bytes!("../../../fixtures/pki/crl/issuing-rsa.crl").to_vec();
+        let address = der.as_ptr();
+        let borrowed = parse_blob(&der, "issuing-rsa.crl", &provenance(), &Default::default());
+        let owned = parse_owned_blob(der, "issuing-rsa.crl", &provenance(), &Default::default());
+        assert_eq!(owned.crls.len(), 1);
+        assert_eq!(owned.crls[0].der.as_ptr(), address, "the buffer is moved");
+        assert_eq!(owned.crls[0].der, borrowed.crls[0].der);
+        assert_eq!(owned.crls[0].provenance, borrowed.crls[0].provenance);
+        assert!(owned.certificates.is_empty() && owned.failures.is_empty());
+    }
+
+    #[test]
+    fn other_blobs_parse_as_borrowed_ones_do() {
+        let pem = include_bytes!("../../../fixtures/pki/crl/root.crl.pem").to_vec();
+        let mut with_trailer = include_bytes!("../../../fixtures/pki/crl/issuing-rsa.crl").to_vec();
+        with_trailer.extend_from_slice(b"trailing");
+        for (blob, name) in [(pem, "root.crl.pem"), (with_trailer, "issuing-rsa.crl")] {
+            let borrowed = parse_blob(&blob, name, &provenance(), &Default::default());
+            let owned = parse_owned_blob(blob, name, &provenance(), &Default::default());
+            assert_eq!(owned.crls.len(), borrowed.crls.len(), "{name}");
+            for (a, b) in owned.crls.iter().zip(&borrowed.crls) {
+                assert_eq!((&a.der, &a.provenance), (&b.der, &b.provenance), "{name}");
+            }
+            assert_eq!(owned.failures, borrowed.failures, "{name}");
+        }
+    }
 }
