@@ -3,8 +3,6 @@
 //! quadratic: 100,000 certificates took 723 s).
 
 use std::cell::Cell;
-use std::collections::BTreeMap;
-use std::sync::Arc;
 
 use super::*;
 
@@ -23,105 +21,69 @@ fn digest(n: u32, kind: u8) -> Sha256Hex {
     Sha256Hex::from_digest(&bytes)
 }
 
-fn provenance(source: &str) -> Provenance {
-    Provenance {
-        collector: "files".into(),
-        source: source.into(),
-        method: "test".into(),
-        collected_at: UtcTime::from_unix(1_700_000_000).unwrap(),
-        agent: None,
-    }
+fn provenance(source: &str) -> serde_json::Value {
+    serde_json::json!({
+        "collector": "files",
+        "source": source,
+        "method": "test",
+        "collected_at": "2023-11-14T22:13:20Z",
+    })
 }
 
-fn signature() -> SignatureInfo {
-    SignatureInfo {
-        name: "ecdsa-with-SHA256".into(),
-        oid: "1.2.840.10045.4.3.2".into(),
-        hash: "sha256".into(),
-        key_algorithm: "ec".into(),
-    }
+fn signature() -> serde_json::Value {
+    serde_json::json!({
+        "name": "ecdsa-with-SHA256",
+        "oid": "1.2.840.10045.4.3.2",
+        "hash": "sha256",
+        "key_algorithm": "ec",
+    })
 }
 
+/// Certificate `n` seen at `source`: only what the index reads is set,
+/// serde's defaults fill the rest.
 fn certificate(n: u32, source: &str) -> Certificate {
-    let at = UtcTime::from_unix(1_700_000_000).unwrap();
-    Certificate {
-        fingerprint_sha256: digest(n, 0xc0),
-        spki_sha256: digest(n, 0x5b),
-        version: 3,
-        serial: n.to_string().into(),
-        serial_bits: 32,
-        serial_octets: 4,
-        serial_negative: false,
-        subject: format_compact!("CN=host{n}.example.test"),
-        subject_cn: ThinVec::new(),
-        issuer: Arc::from("CN=Example CA"),
-        not_before: at,
-        not_after: at,
-        validity_days: 90.0,
-        key: Arc::new(PublicKeyInfo {
-            algorithm: KeyAlgorithm::Ec,
-            oid: "1.2.840.10045.2.1".into(),
-            bits: 256,
-            curve: Some("P-256".into()),
-            rsa_exponent: None,
-            quantum_vulnerable: true,
-        }),
-        signature: Arc::new(signature()),
-        san: SubjectAltNames::default(),
-        has_san: false,
-        key_usage: None,
-        extended_key_usage: None,
-        basic_constraints: None,
-        policies: ThinVec::new(),
-        ocsp_urls: ThinVec::new(),
-        ca_issuer_urls: ThinVec::new(),
-        has_aia: false,
-        crl_urls: ThinVec::new(),
-        has_cdp: false,
-        sct_count: 0,
-        name_constraints: None,
-        subject_key_id: None,
-        authority_key_id: None,
-        self_issued: false,
-        self_signed: false,
-        extensions: ThinVec::new(),
-        parse_warnings: ThinVec::new(),
-        defects: Defects::default(),
-        der: Der::default(),
-        observations: thin_vec![provenance(source)],
-    }
+    serde_json::from_value(serde_json::json!({
+        "fingerprint_sha256": digest(n, 0xc0).to_string(),
+        "spki_sha256": digest(n, 0x5b).to_string(),
+        "version": 3,
+        "serial": n.to_string(),
+        "serial_bits": 32,
+        "serial_octets": 4,
+        "subject": format!("CN=host{n}.example.test"),
+        "issuer": "CN=Example CA",
+        "not_before": "2023-11-14T22:13:20Z",
+        "not_after": "2024-02-12T22:13:20Z",
+        "validity_days": 90.0,
+        "key": {
+            "algorithm": "ec",
+            "oid": "1.2.840.10045.2.1",
+            "bits": 256,
+            "quantum_vulnerable": true,
+        },
+        "signature": signature(),
+        "has_san": false, "has_aia": false, "has_cdp": false, "sct_count": 0,
+        "self_issued": false, "self_signed": false, "extensions": [], "der_base64": "",
+        "observations": [provenance(source)],
+    }))
+    .unwrap()
 }
 
+/// CRL `n` seen at `source`, likewise.
 fn crl(n: u32, source: &str) -> Crl {
-    Crl {
-        fingerprint_sha256: digest(n, 0xc1),
-        issuer: "CN=Example CA".into(),
-        version: 2,
-        crl_number: Some(n.to_string()),
-        delta_base: None,
-        is_delta: false,
-        freshest_crl_urls: Vec::new(),
-        issuing_distribution_point: None,
-        authority_key_id: None,
-        this_update: UtcTime::from_unix(1_700_000_000).unwrap(),
-        next_update: None,
-        signature: signature(),
-        signature_valid: None,
-        verified_with: None,
-        entry_count: 0,
-        reasons: BTreeMap::new(),
-        entries: Vec::new(),
-        entries_complete: true,
-        size_bytes: 100,
-        fetch_ms: None,
-        http: None,
-        idp_matches_url: None,
-        previous_crl_number: None,
-        parse_warnings: Vec::new(),
-        defects: Defects::default(),
-        der: None,
-        observations: vec![provenance(source)],
-    }
+    serde_json::from_value(serde_json::json!({
+        "fingerprint_sha256": digest(n, 0xc1).to_string(),
+        "issuer": "CN=Example CA",
+        "version": 2,
+        "crl_number": n.to_string(),
+        "is_delta": false,
+        "this_update": "2023-11-14T22:13:20Z",
+        "signature": signature(),
+        "entry_count": 0,
+        "entries_complete": true,
+        "size_bytes": 100,
+        "observations": [provenance(source)],
+    }))
+    .unwrap()
 }
 
 #[test]
