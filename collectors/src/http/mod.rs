@@ -357,21 +357,16 @@ impl Fetcher {
                     .ok()
                     .map(|p| LargeBody { _slot: p });
             }
-            match body.extend(&chunk) {
-                Ok(()) => {}
-                Err(Refused::Cap) => {
-                    return Err(FetchError::new(
-                        FailureKind::TooLarge,
-                        format!("{url}: body exceeds the {max_bytes}-byte limit"),
-                    ))
-                }
-                Err(Refused::Memory(e)) => {
-                    return Err(FetchError::new(
-                        FailureKind::Io,
-                        format!("{url}: no memory for the body: {e}"),
-                    ))
-                }
-            }
+            body.extend(&chunk).map_err(|refused| match refused {
+                Refused::Cap => FetchError::new(
+                    FailureKind::TooLarge,
+                    format!("{url}: body exceeds the {max_bytes}-byte limit"),
+                ),
+                Refused::Memory(e) => FetchError::new(
+                    FailureKind::Io,
+                    format!("{url}: no memory for the body: {e}"),
+                ),
+            })?;
         }
         let body = body.into_vec();
         info.latency_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);

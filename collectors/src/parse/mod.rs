@@ -57,7 +57,11 @@ pub fn parse_blob(
     provenance: &Provenance,
     options: &ContainerOptions,
 ) -> BlobEvidence {
-    let split = container::split(bytes, name_hint, options);
+    evidence_of(container::split(bytes, name_hint, options), provenance)
+}
+
+/// Parses every item and records every problem `split` found.
+fn evidence_of(split: container::Split<'_>, provenance: &Provenance) -> BlobEvidence {
     let mut out = BlobEvidence::default();
     out.certificates.reserve_exact(
         split
@@ -84,26 +88,12 @@ pub fn parse_owned_blob(
 ) -> BlobEvidence {
     let split = container::split(&bytes, name_hint, options);
     let whole_crl = match (split.items.as_slice(), split.problems.is_empty()) {
-        ([item], true) => {
-            matches!(item.kind, ItemKind::Crl)
-                && matches!(&item.der, std::borrow::Cow::Borrowed(der)
-                    if der.as_ptr() == bytes.as_ptr() && der.len() == bytes.len())
-        }
-        _ => false,
+        ([item], true) if is_the_whole(item, &bytes) => Some(item_provenance(item, provenance)),
+        _ => None,
     };
-    if !whole_crl {
-        let mut out = BlobEvidence::default();
-        for item in split.items {
-            out.take(item, provenance);
-        }
-        out.take_problems(split.problems, provenance);
-        return out;
-    }
-    let item_provenance = split
-        .items
-        .first()
-        .map(|item| item_provenance(item, provenance))
-        .unwrap_or_else(|| provenance.clone());
+    let Some(item_provenance) = whole_crl else {
+        return evidence_of(split, provenance);
+    };
     drop(split);
     BlobEvidence {
         crls: vec![PendingCrl {
@@ -112,6 +102,13 @@ pub fn parse_owned_blob(
         }],
         ..BlobEvidence::default()
     }
+}
+
+/// Whether `item` is a CRL whose DER is all of `bytes`, as they are.
+fn is_the_whole(item: &container::FoundItem<'_>, bytes: &[u8]) -> bool {
+    matches!(item.kind, ItemKind::Crl)
+        && matches!(&item.der, std::borrow::Cow::Borrowed(der)
+            if der.as_ptr() == bytes.as_ptr() && der.len() == bytes.len())
 }
 
 /// Where an item found in the blob named by `provenance` came from.
